@@ -1,0 +1,22 @@
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+
+namespace Rebound.Interop;
+
+/// <summary>The hand-written libc entry points Rebound needs; nothing else in the library calls native code.</summary>
+internal static unsafe partial class Libc
+{
+    private const string Library = "libc";
+
+    [LibraryImport(Library, EntryPoint = "recvmsg", SetLastError = true)]
+    public static partial nint ReceiveMessage(SafeSocketHandle socket, MessageHeader* message, int flags);
+
+    [LibraryImport(Library, EntryPoint = "sendmsg", SetLastError = true)]
+    public static partial nint SendMessage(SafeSocketHandle socket, MessageHeader* message, int flags);
+
+    [LibraryImport(Library, EntryPoint = "recvmmsg", SetLastError = true)]
+    public static partial int ReceiveMessages(SafeSocketHandle socket, MultiMessageHeader* messages, uint count, int flags, void* timeout);
+
+    [LibraryImport(Library, EntryPoint = "sendmmsg", SetLastError = true)]
+    public static partial int SendMessages(SafeSocketHandle socket, MultiMessageHeader* messages, uint count, int flags);
+}

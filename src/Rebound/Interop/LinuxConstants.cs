@@ -1,0 +1,27 @@
+namespace Rebound.Interop;
+
+/// <summary>Linux socket-layer numbers used by the interop layer (from the kernel's uapi headers).</summary>
+internal static class LinuxConstants
+{
+    public const int AF_INET = 2;
+    public const int AF_INET6 = 10;
+
+    public const int SOL_SOCKET = 1;
+    public const int SOL_IP = 0;
+    public const int SOL_IPV6 = 41;
+
+    public const int SO_REUSEPORT = 15;
+    public const int SO_RXQ_OVFL = 40;
+
+    public const int IP_PKTINFO = 8;
+    public const int IPV6_RECVPKTINFO = 49;
+    public const int IPV6_PKTINFO = 50;
+
+    public const int MSG_CTRUNC = 0x8;
+    public const int MSG_TRUNC = 0x20;
+    public const int MSG_DONTWAIT = 0x40;
+    public const int MSG_WAITFORONE = 0x10000;
+
+    public const int SizeOfSockAddrIn = 16;
+    public const int SizeOfSockAddrIn6 = 28;
+}

@@ -1,0 +1,99 @@
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using static Rebound.Interop.LinuxConstants;
+
+namespace Rebound.Interop;
+
+/// <summary>
+/// One recvmsg or sendmsg with pktinfo on Linux. Every native structure lives on the stack for the duration of the
+/// call, so the calls are thread-safe and allocate nothing. Calls never block (MSG_DONTWAIT); the caller waits.
+/// </summary>
+internal static unsafe class LinuxDatagramIO
+{
+    /// <summary>Receives one datagram. Returns 0, or the errno (EAGAIN when nothing is queued).</summary>
+    public static int TryReceive(
+        SafeSocketHandle socket,
+        Span<byte> buffer,
+        ushort localPort,
+        int controlSize,
+        out ReceivedDatagram datagram,
+        out PacketInfo info)
+    {
+        byte* name = stackalloc byte[SocketAddressCodec.MaxSize];
+        byte* control = stackalloc byte[ControlMessages.ReceiveBufferSize];
+        controlSize = Math.Min(controlSize, ControlMessages.ReceiveBufferSize);
+        fixed (byte* payload = buffer)
+        {
+            IoVec vector = new() { Base = payload, Length = (nuint)buffer.Length };
+            MessageHeader message = new()
+            {
+                Name = name,
+                NameLength = SocketAddressCodec.MaxSize,
+                IoVectors = &vector,
+                IoVectorCount = 1,
+                Control = control,
+                ControlLength = (nuint)controlSize,
+            };
+
+            nint received;
+            do
+            {
+                received = Libc.ReceiveMessage(socket, &message, MSG_DONTWAIT);
+            }
+            while (received < 0 && Marshal.GetLastPInvokeError() == Errno.EINTR);
+
+            if (received < 0)
+            {
+                datagram = default;
+                info = default;
+                return Marshal.GetLastPInvokeError();
+            }
+
+            datagram = DatagramDecoder.Decode(
+                Math.Min((int)received, buffer.Length),
+                message.Flags,
+                new ReadOnlySpan<byte>(name, (int)message.NameLength),
+                new ReadOnlySpan<byte>(control, (int)message.ControlLength),
+                localPort,
+                out info);
+            return 0;
+        }
+    }
+
+    /// <summary>Sends one datagram from <paramref name="source"/>. Returns 0, or the errno.</summary>
+    public static int TrySend(
+        SafeSocketHandle socket,
+        int socketFamily,
+        ReadOnlySpan<byte> payload,
+        UdpEndpoint destination,
+        UdpEndpoint source,
+        int interfaceIndex)
+    {
+        byte* name = stackalloc byte[SocketAddressCodec.MaxSize];
+        byte* control = stackalloc byte[ControlMessages.SendBufferSize];
+        int nameLength = SocketAddressCodec.Write(destination, socketFamily, new Span<byte>(name, SocketAddressCodec.MaxSize));
+        int controlLength = ControlMessages.WriteSource(source, interfaceIndex, new Span<byte>(control, ControlMessages.SendBufferSize));
+        fixed (byte* data = payload)
+        {
+            IoVec vector = new() { Base = data, Length = (nuint)payload.Length };
+            MessageHeader message = new()
+            {
+                Name = name,
+                NameLength = (uint)nameLength,
+                IoVectors = &vector,
+                IoVectorCount = 1,
+                Control = control,
+                ControlLength = (nuint)controlLength,
+            };
+
+            nint sent;
+            do
+            {
+                sent = Libc.SendMessage(socket, &message, MSG_DONTWAIT);
+            }
+            while (sent < 0 && Marshal.GetLastPInvokeError() == Errno.EINTR);
+
+            return sent < 0 ? Marshal.GetLastPInvokeError() : 0;
+        }
+    }
+}

@@ -1,0 +1,35 @@
+namespace Rebound.Interop;
+
+/// <summary>What the control messages of one received datagram said about where it was sent.</summary>
+internal struct PacketInfo
+{
+    /// <summary>IP_PKTINFO was present: <see cref="V4Destination"/>, <see cref="V4SpecificDestination"/> are set.</summary>
+    public bool HasV4;
+
+    /// <summary><c>ipi_addr</c>: the destination address in the IP header (may be broadcast or multicast).</summary>
+    public UdpEndpoint V4Destination;
+
+    /// <summary><c>ipi_spec_dst</c>: the local unicast address the kernel would answer from.</summary>
+    public UdpEndpoint V4SpecificDestination;
+
+    /// <summary><c>ipi_ifindex</c>.</summary>
+    public int V4InterfaceIndex;
+
+    /// <summary>IPV6_PKTINFO was present: <see cref="V6Destination"/> and <see cref="V6InterfaceIndex"/> are set.</summary>
+    public bool HasV6;
+
+    /// <summary><c>ipi6_addr</c>: the destination address (v4-mapped for IPv4 datagrams on a dual-stack socket).</summary>
+    public UdpEndpoint V6Destination;
+
+    /// <summary><c>ipi6_ifindex</c>.</summary>
+    public int V6InterfaceIndex;
+
+    /// <summary>SO_RXQ_OVFL was present: <see cref="KernelDrops"/> is the socket's cumulative receive-queue drop count.</summary>
+    public bool HasKernelDrops;
+
+    /// <summary>Datagrams the kernel dropped because the socket's receive queue was full, since the socket opened.</summary>
+    public uint KernelDrops;
+
+    /// <summary>A control message was cut short or its header was inconsistent; decoding stopped there.</summary>
+    public bool Malformed;
+}

@@ -1,0 +1,71 @@
+using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+using Rebound.Interop;
+
+namespace Rebound;
+
+public sealed partial class ReboundSocket
+{
+    /// <summary>
+    /// Receives one datagram into <paramref name="buffer"/>. Completes synchronously when one is queued; otherwise waits
+    /// on the runtime's socket engine (epoll) without holding a thread. Allocates nothing in steady state.
+    /// </summary>
+    public ValueTask<ReceivedDatagram> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<ReceivedDatagram>(cancellationToken);
+        }
+
+        return TryReceive(buffer.Span, out ReceivedDatagram datagram)
+            ? new ValueTask<ReceivedDatagram>(datagram)
+            : WaitAndReceiveAsync(buffer, cancellationToken);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<ReceivedDatagram> WaitAndReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            // A zero-byte peek completes when a datagram is queued and leaves it there for recvmsg.
+            await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.Peek, cancellationToken).ConfigureAwait(false);
+            if (TryReceive(buffer.Span, out ReceivedDatagram datagram))
+            {
+                return datagram;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Sends <paramref name="payload"/> to the sender of <paramref name="request"/>, from the address the request was
+    /// sent to. UDP sends rarely wait; when the send buffer is full this yields until there is room.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The request's destination is unknown (<see cref="ReceivedDatagram.CanReply"/> is false).</exception>
+    /// <exception cref="SourceAddressUnavailableException">The local address has gone away; the socket still works.</exception>
+    public ValueTask ReplyAsync(in ReceivedDatagram request, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
+    {
+        ThrowIfUnanswerable(request);
+        int interfaceIndex = DatagramDecoder.ReplyInterface(request.ReplySource, request.InterfaceIndex);
+        int errno = TrySendCore(payload.Span, request.RemoteEndpoint, request.ReplySource, interfaceIndex);
+        return errno == 0
+            ? ValueTask.CompletedTask
+            : WaitAndSendAsync(payload, request.RemoteEndpoint, request.ReplySource, interfaceIndex, cancellationToken);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask WaitAndSendAsync(
+        ReadOnlyMemory<byte> payload,
+        UdpEndpoint destination,
+        UdpEndpoint source,
+        int interfaceIndex,
+        CancellationToken cancellationToken)
+    {
+        // The runtime has no zero-cost "wait until writable" for a datagram socket, and a full UDP send buffer drains in
+        // microseconds; a short delay keeps this rare path simple.
+        do
+        {
+            await Task.Delay(1, cancellationToken).ConfigureAwait(false);
+        }
+        while (TrySendCore(payload.Span, destination, source, interfaceIndex) != 0);
+    }
+}

@@ -1,0 +1,272 @@
+using System.Net;
+using System.Net.Sockets;
+using Rebound.Interop;
+using static Rebound.Interop.LinuxConstants;
+
+namespace Rebound;
+
+/// <summary>
+/// A UDP socket bound to a wildcard address (<c>0.0.0.0</c>, or <c>[::]</c> dual-stack or IPv6-only) whose replies leave
+/// from the address each request was sent to. A plain <c>sendto()</c> lets the kernel pick the source from the route,
+/// which on a host with several addresses can differ from the one the client asked; the client then drops the reply.
+/// This socket reads each request's destination (IP_PKTINFO / IPV6_PKTINFO) and sends the reply with that address as
+/// its source, as dnsmasq does.
+/// </summary>
+/// <remarks>
+/// Receiving and replying allocate nothing per datagram. One thread may receive while another replies; several
+/// concurrent receivers are also safe, since every native structure lives on the caller's stack.
+/// </remarks>
+public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
+{
+    private readonly Socket _socket;
+    private readonly SafeSocketHandle _handle;
+    private readonly int _family;
+    private readonly ushort _port;
+    private readonly int _controlSize;
+    private readonly SocketCounters _counters = new();
+
+    private ReboundSocket(Socket socket, int controlSize)
+    {
+        _socket = socket;
+        _handle = socket.SafeHandle;
+        _family = socket.AddressFamily == AddressFamily.InterNetwork ? AF_INET : AF_INET6;
+        LocalEndPoint = (IPEndPoint)socket.LocalEndPoint!;
+        _port = (ushort)LocalEndPoint.Port;
+        _controlSize = controlSize;
+        ReboundMetrics.Register(_counters);
+    }
+
+    /// <summary>The address and port the socket is bound to (the actual port when 0 was asked for).</summary>
+    public IPEndPoint LocalEndPoint { get; }
+
+    /// <summary>The underlying socket, for options Rebound does not wrap. Do not receive or send on it directly.</summary>
+    public Socket Socket => _socket;
+
+    /// <summary>True for an IPv6 socket that also serves IPv4 (V6ONLY=0).</summary>
+    public bool IsDualStack => _family == AF_INET6 && _socket.DualMode;
+
+    /// <summary>What this socket has received, sent and refused so far.</summary>
+    public ReboundStatistics Statistics => _counters.Snapshot();
+
+    /// <summary>
+    /// Opens a UDP socket with pktinfo enabled and binds it. Bind to <see cref="IPAddress.Any"/>,
+    /// <see cref="IPAddress.IPv6Any"/> (dual-stack unless <see cref="ReboundSocketOptions.DualStack"/> is false), or a
+    /// specific address.
+    /// </summary>
+    /// <exception cref="PlatformNotSupportedException">Not 64-bit Linux.</exception>
+    /// <exception cref="SocketException">The address is in use, not local, or the port needs privileges.</exception>
+    public static ReboundSocket Bind(IPEndPoint localEndPoint, ReboundSocketOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(localEndPoint);
+        PlatformSupport.ThrowIfUnsupported();
+        options ??= new ReboundSocketOptions();
+
+        var socket = new Socket(localEndPoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        try
+        {
+            bool v6 = localEndPoint.AddressFamily == AddressFamily.InterNetworkV6;
+            if (v6)
+            {
+                socket.DualMode = options.DualStack || localEndPoint.Address.IsIPv4MappedToIPv6;
+                SetFlag(socket, SOL_IPV6, IPV6_RECVPKTINFO);
+            }
+
+            // Enabled before bind: a datagram queued between bind and setsockopt would arrive without its destination.
+            // On a dual-stack socket IP_PKTINFO supplies ipi_spec_dst for IPv4 clients (the unicast reply source even
+            // when the request went to a broadcast address).
+            if (!v6 || socket.DualMode)
+            {
+                SetFlag(socket, SOL_IP, IP_PKTINFO);
+            }
+
+            if (options.ReportKernelDrops)
+            {
+                SetFlag(socket, SOL_SOCKET, SO_RXQ_OVFL);
+            }
+
+            if (options.ReusePort)
+            {
+                SetFlag(socket, SOL_SOCKET, SO_REUSEPORT);
+            }
+
+            if (options.ReceiveBufferSize > 0)
+            {
+                socket.ReceiveBufferSize = options.ReceiveBufferSize;
+            }
+
+            if (options.SendBufferSize > 0)
+            {
+                socket.SendBufferSize = options.SendBufferSize;
+            }
+
+            socket.Bind(localEndPoint);
+            return new ReboundSocket(socket, options.ControlBufferSize);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Binds to an endpoint written as text: <c>0.0.0.0:53</c>, <c>[::]:53</c>, <c>[2001:db8::1]:5353</c>.</summary>
+    public static ReboundSocket Bind(string localEndPoint, ReboundSocketOptions? options = null) =>
+        Bind(IPEndPoint.Parse(localEndPoint), options);
+
+    /// <summary>
+    /// Receives one datagram into <paramref name="buffer"/>, waiting until one arrives or
+    /// <see cref="Socket.ReceiveTimeout"/> passes (then <see cref="SocketException"/> with
+    /// <see cref="SocketError.TimedOut"/>). Check <see cref="ReceivedDatagram.CanReply"/> before replying.
+    /// </summary>
+    public ReceivedDatagram Receive(Span<byte> buffer)
+    {
+        while (true)
+        {
+            if (TryReceive(buffer, out ReceivedDatagram datagram))
+            {
+                return datagram;
+            }
+
+            // Block until a datagram is queued, without consuming it: a zero-byte peek honours ReceiveTimeout and is
+            // woken by Dispose, which a raw poll() would not be.
+            _socket.Receive(Span<byte>.Empty, SocketFlags.Peek);
+        }
+    }
+
+    /// <summary>Receives one datagram if one is queued; returns false at once otherwise.</summary>
+    public bool TryReceive(Span<byte> buffer, out ReceivedDatagram datagram)
+    {
+        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+        int errno = LinuxDatagramIO.TryReceive(_handle, buffer, _port, _controlSize, out datagram, out PacketInfo info);
+        if (errno == 0)
+        {
+            _counters.CountReceived(datagram, info);
+            return true;
+        }
+
+        if (errno == Errno.EAGAIN)
+        {
+            return false;
+        }
+
+        throw Errno.ToException(errno, "recvmsg");
+    }
+
+    /// <summary>
+    /// Sends <paramref name="payload"/> to the sender of <paramref name="request"/>, from the address the request was
+    /// sent to.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The request's destination is unknown (<see cref="ReceivedDatagram.CanReply"/> is false).</exception>
+    /// <exception cref="SourceAddressUnavailableException">The local address has gone away; the socket still works.</exception>
+    public void Reply(in ReceivedDatagram request, ReadOnlySpan<byte> payload)
+    {
+        ThrowIfUnanswerable(request);
+        Send(payload, request.RemoteEndpoint, request.ReplySource, DatagramDecoder.ReplyInterface(request.ReplySource, request.InterfaceIndex));
+    }
+
+    /// <summary>
+    /// Starts a conversation: sends <paramref name="payload"/> to <paramref name="destination"/> from
+    /// <paramref name="source"/>, which must be an address of this host (or unspecified, to let the kernel choose).
+    /// </summary>
+    /// <param name="source">The source address; its port is ignored (datagrams leave from the socket's port).</param>
+    /// <param name="destination">Where to send.</param>
+    /// <param name="payload">The datagram.</param>
+    /// <param name="interfaceIndex">For an IPv6 link-local source or destination, the interface to use; 0 otherwise.</param>
+    public void SendFrom(UdpEndpoint source, UdpEndpoint destination, ReadOnlySpan<byte> payload, int interfaceIndex = 0)
+    {
+        if (_family == AF_INET6 && (source.IsIPv4 || destination.IsIPv4))
+        {
+            source = source.MapToIPv6();
+            destination = destination.MapToIPv6();
+        }
+
+        if (interfaceIndex == 0 && source.IsIPv6LinkLocal)
+        {
+            interfaceIndex = (int)source.ScopeId;
+        }
+
+        Send(payload, destination, source, interfaceIndex);
+    }
+
+    /// <summary>Convenience form of <see cref="SendFrom(UdpEndpoint, UdpEndpoint, ReadOnlySpan{byte}, int)"/>.</summary>
+    public void SendFrom(IPAddress source, IPEndPoint destination, ReadOnlySpan<byte> payload) =>
+        SendFrom(UdpEndpoint.FromIPAddress(source, 0), UdpEndpoint.FromIPEndPoint(destination), payload);
+
+    private void Send(ReadOnlySpan<byte> payload, UdpEndpoint destination, UdpEndpoint source, int interfaceIndex)
+    {
+        while (true)
+        {
+            int errno = TrySendCore(payload, destination, source, interfaceIndex);
+            if (errno == 0)
+            {
+                return;
+            }
+
+            // The send buffer is full: wait for room instead of losing the reply.
+            _socket.Poll(TimeSpan.FromSeconds(1), SelectMode.SelectWrite);
+        }
+    }
+
+    /// <summary>Sends once; returns 0, or EAGAIN when the send buffer is full. Other errors throw.</summary>
+    private int TrySendCore(ReadOnlySpan<byte> payload, UdpEndpoint destination, UdpEndpoint source, int interfaceIndex)
+    {
+        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+        int errno = LinuxDatagramIO.TrySend(_handle, _family, payload, destination, source, interfaceIndex);
+        if (errno == 0)
+        {
+            _counters.CountSent();
+            return 0;
+        }
+
+        if (errno == Errno.EAGAIN)
+        {
+            return errno;
+        }
+
+        _counters.CountSendError(errno);
+        if (Errno.MeansSourceUnavailable(errno))
+        {
+            throw new SourceAddressUnavailableException(source, errno);
+        }
+
+        throw Errno.ToException(errno, $"sendmsg to {destination} from {source.ToString("a", null)}");
+    }
+
+    private static void ThrowIfUnanswerable(in ReceivedDatagram request)
+    {
+        if (!request.CanReply)
+        {
+            throw new InvalidOperationException(
+                $"Refusing to answer the datagram from {request.RemoteEndpoint}: {Describe(request.Unanswerable)}. " +
+                "Replying without it could send from the wrong address.");
+        }
+    }
+
+    internal static string Describe(UnanswerableReason reason) => reason switch
+    {
+        UnanswerableReason.ControlDataTruncated => "the kernel truncated its control data (MSG_CTRUNC), so its destination address is unknown",
+        UnanswerableReason.MissingPacketInfo => "it arrived without IP_PKTINFO/IPV6_PKTINFO, so its destination address is unknown",
+        UnanswerableReason.MalformedControlData => "its control data was malformed, so its destination address is unknown",
+        _ => "nothing is wrong with it",
+    };
+
+    private static void SetFlag(Socket socket, int level, int name)
+    {
+        Span<byte> one = [1, 0, 0, 0];
+        socket.SetRawSocketOption(level, name, one);
+    }
+
+    /// <summary>Closes the socket. Pending receives end with <see cref="ObjectDisposedException"/> or <see cref="SocketException"/>.</summary>
+    public void Dispose()
+    {
+        ReboundMetrics.Unregister(_counters);
+        _socket.Dispose();
+    }
+
+    /// <inheritdoc cref="Dispose"/>
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

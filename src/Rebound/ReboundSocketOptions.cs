@@ -1,0 +1,26 @@
+namespace Rebound;
+
+/// <summary>Settings for <see cref="ReboundSocket.Bind(System.Net.IPEndPoint, ReboundSocketOptions?)"/>. The defaults suit a server.</summary>
+public sealed class ReboundSocketOptions
+{
+    /// <summary>
+    /// For an IPv6 socket: also accept IPv4 (V6ONLY=0), so one socket on <c>[::]</c> serves both families, with IPv4
+    /// clients seen as v4-mapped. Default true. Ignored for IPv4 sockets.
+    /// </summary>
+    public bool DualStack { get; set; } = true;
+
+    /// <summary>Set SO_REUSEPORT so several sockets can share one address and the kernel spreads datagrams among them.</summary>
+    public bool ReusePort { get; set; }
+
+    /// <summary>SO_RCVBUF in bytes; 0 keeps the system default.</summary>
+    public int ReceiveBufferSize { get; set; }
+
+    /// <summary>SO_SNDBUF in bytes; 0 keeps the system default.</summary>
+    public int SendBufferSize { get; set; }
+
+    /// <summary>Ask the kernel to report receive-queue drops (SO_RXQ_OVFL) with each datagram. Default true.</summary>
+    public bool ReportKernelDrops { get; set; } = true;
+
+    /// <summary>Control buffer bytes offered to recvmsg. Only tests lower it, to provoke MSG_CTRUNC.</summary>
+    internal int ControlBufferSize { get; set; } = Interop.ControlMessages.ReceiveBufferSize;
+}

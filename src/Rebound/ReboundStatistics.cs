@@ -1,0 +1,32 @@
+namespace Rebound;
+
+/// <summary>
+/// A snapshot of what one <see cref="ReboundSocket"/> has done, for logs and health checks. The same numbers are
+/// published through <see cref="System.Diagnostics.Metrics"/> (meter "Rebound") for dashboards.
+/// </summary>
+public readonly record struct ReboundStatistics
+{
+    /// <summary>Datagrams received.</summary>
+    public long Received { get; init; }
+
+    /// <summary>Datagrams sent (replies and explicit sends).</summary>
+    public long Sent { get; init; }
+
+    /// <summary>Received datagrams whose payload was larger than the buffer (MSG_TRUNC).</summary>
+    public long Truncated { get; init; }
+
+    /// <summary>Received datagrams whose control data was truncated (MSG_CTRUNC); they are never answered.</summary>
+    public long ControlDataTruncated { get; init; }
+
+    /// <summary>Received datagrams without pktinfo or with malformed control data; they are never answered.</summary>
+    public long MissingPacketInfo { get; init; }
+
+    /// <summary>Sends that failed because the source address was unavailable (EINVAL, EADDRNOTAVAIL, ENETUNREACH).</summary>
+    public long SourceUnavailable { get; init; }
+
+    /// <summary>All failed sends, including <see cref="SourceUnavailable"/>.</summary>
+    public long SendErrors { get; init; }
+
+    /// <summary>Datagrams the kernel dropped because the receive queue was full (SO_RXQ_OVFL), as last reported.</summary>
+    public long KernelDrops { get; init; }
+}

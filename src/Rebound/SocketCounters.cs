@@ -1,0 +1,97 @@
+using System.Threading;
+
+namespace Rebound;
+
+/// <summary>The live counters behind <see cref="ReboundStatistics"/>. Increments are atomic, so receive and send paths may run on different threads.</summary>
+internal sealed class SocketCounters
+{
+    private long _received;
+    private long _sent;
+    private long _truncated;
+    private long _controlTruncated;
+    private long _missingPacketInfo;
+    private long _sourceUnavailable;
+    private long _sendErrors;
+    private long _kernelDrops;
+    private readonly long[] _sendErrorsByErrno = new long[Interop.Errno.MaxTracked + 1];
+
+    public void CountReceived(in ReceivedDatagram datagram, in Interop.PacketInfo info)
+    {
+        Interlocked.Increment(ref _received);
+        if (datagram.IsTruncated)
+        {
+            Interlocked.Increment(ref _truncated);
+        }
+
+        switch (datagram.Unanswerable)
+        {
+            case UnanswerableReason.None:
+                break;
+            case UnanswerableReason.ControlDataTruncated:
+                Interlocked.Increment(ref _controlTruncated);
+                break;
+            default:
+                Interlocked.Increment(ref _missingPacketInfo);
+                break;
+        }
+
+        if (info.HasKernelDrops)
+        {
+            Volatile.Write(ref _kernelDrops, info.KernelDrops);
+        }
+    }
+
+    public void CountReceived(long count) => Interlocked.Add(ref _received, count);
+
+    public void CountSent(long count = 1) => Interlocked.Add(ref _sent, count);
+
+    public void CountSendError(int errno)
+    {
+        Interlocked.Increment(ref _sendErrors);
+        if (Interop.Errno.MeansSourceUnavailable(errno))
+        {
+            Interlocked.Increment(ref _sourceUnavailable);
+        }
+
+        Interlocked.Increment(ref _sendErrorsByErrno[Math.Clamp(errno, 0, Interop.Errno.MaxTracked)]);
+    }
+
+    public ReboundStatistics Snapshot() => new()
+    {
+        Received = Volatile.Read(ref _received),
+        Sent = Volatile.Read(ref _sent),
+        Truncated = Volatile.Read(ref _truncated),
+        ControlDataTruncated = Volatile.Read(ref _controlTruncated),
+        MissingPacketInfo = Volatile.Read(ref _missingPacketInfo),
+        SourceUnavailable = Volatile.Read(ref _sourceUnavailable),
+        SendErrors = Volatile.Read(ref _sendErrors),
+        KernelDrops = Volatile.Read(ref _kernelDrops),
+    };
+
+    /// <summary>Failed sends per errno, for the metrics' errno tag.</summary>
+    public void CopySendErrorsByErrno(Span<long> destination)
+    {
+        for (int i = 0; i < _sendErrorsByErrno.Length && i < destination.Length; i++)
+        {
+            destination[i] += Volatile.Read(ref _sendErrorsByErrno[i]);
+        }
+    }
+
+    /// <summary>Adds this socket's totals into <paramref name="total"/> (used to keep metrics monotonic after Dispose).</summary>
+    public void AddTo(SocketCounters total)
+    {
+        ReboundStatistics s = Snapshot();
+        Interlocked.Add(ref total._received, s.Received);
+        Interlocked.Add(ref total._sent, s.Sent);
+        Interlocked.Add(ref total._truncated, s.Truncated);
+        Interlocked.Add(ref total._controlTruncated, s.ControlDataTruncated);
+        Interlocked.Add(ref total._missingPacketInfo, s.MissingPacketInfo);
+        Interlocked.Add(ref total._sourceUnavailable, s.SourceUnavailable);
+        Interlocked.Add(ref total._sendErrors, s.SendErrors);
+        Interlocked.Add(ref total._kernelDrops, s.KernelDrops);
+        for (int i = 0; i < _sendErrorsByErrno.Length; i++)
+        {
+            Interlocked.Add(ref total._sendErrorsByErrno[i], Volatile.Read(ref _sendErrorsByErrno[i]));
+        }
+    }
+}

@@ -1,0 +1,24 @@
+using System.Net.Sockets;
+
+namespace Rebound;
+
+/// <summary>
+/// A reply could not leave from the requested source address because the host no longer has it (or cannot use it):
+/// the kernel answered EINVAL, EADDRNOTAVAIL or ENETUNREACH. Only that one datagram fails; the socket keeps serving.
+/// </summary>
+public sealed class SourceAddressUnavailableException : SocketException
+{
+    /// <summary>Creates the exception for <paramref name="source"/> and the kernel's errno.</summary>
+    public SourceAddressUnavailableException(UdpEndpoint source, int errno)
+        : base((int)Interop.Errno.ToSocketError(errno), $"Cannot send from {source.ToString("a", null)}: {Interop.Errno.Describe(errno)}. The address may have been removed from this host.")
+    {
+        SourceAddress = source;
+        Errno = errno;
+    }
+
+    /// <summary>The source address the datagram was meant to leave from.</summary>
+    public UdpEndpoint SourceAddress { get; }
+
+    /// <summary>The Linux errno the kernel returned.</summary>
+    public int Errno { get; }
+}
