@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Runs every Rebound test from a fresh clone. As root it first installs the Debian packages the tests use
+# (network namespaces, real clients, captures); without root the tests that need them skip and say why.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+packages=(iproute2 netcat-openbsd iptables conntrack bind9-dnsutils dnsperf dnsmasq-base tcpdump gcc make)
+if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+  missing=()
+  for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if ((${#missing[@]})); then
+    echo "test.sh: installing ${missing[*]}"
+    apt-get update -q >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+else
+  echo "test.sh: not root; tests that need network namespaces or extra packages will be skipped."
+fi
+
+results=artifacts/test-results
+rm -rf "$results"
+status=0
+dotnet test Rebound.slnx -c Release --nologo \
+  --logger "trx" --logger "console;verbosity=normal" --results-directory "$results" \
+  --blame-hang-timeout 10m || status=$?
+
+# One plain summary line over all test assemblies, read from the TRX files.
+passed=0 failed=0 skipped=0
+for trx in "$results"/*.trx; do
+  [[ -f "$trx" ]] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
+  get() { sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p" <<<"$counters"; }
+  total=$(get total); executed=$(get executed); p=$(get passed); f=$(get failed)
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
+  skipped=$((skipped + ${total:-0} - ${executed:-0}))
+done
+echo "Tests: ${passed} passed, ${failed} failed, ${skipped} skipped"
+if [[ $status -eq 0 && $passed -eq 0 ]]; then
+  echo "test.sh: no test ran" >&2
+  exit 1
+fi
+exit $status
