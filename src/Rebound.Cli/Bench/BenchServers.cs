@@ -1,0 +1,165 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Rebound.Cli.Bench;
+
+/// <summary>
+/// The .NET echo servers the benchmark compares, each the plainest loop its API allows: Rebound sync and async, and the
+/// naive .NET socket calls (allocation-free <see cref="SocketAddress"/> overloads) as the baseline every .NET server
+/// starts from. They run until cancelled, on one thread (async: the loop's continuations).
+/// </summary>
+internal static class BenchServers
+{
+    public const string ReboundSync = "rebound-sync";
+    public const string ReboundAsync = "rebound-async";
+    public const string NaiveSync = "naive-sync";
+    public const string NaiveAsync = "naive-async";
+
+    public static readonly string[] Names = [ReboundSync, ReboundAsync, NaiveSync, NaiveAsync];
+
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
+
+    public static Task RunAsync(string implementation, IPEndPoint listen, CancellationToken cancellation) => implementation switch
+    {
+        ReboundSync => RunOnThread(() => ReboundSyncLoop(listen, cancellation)),
+        ReboundAsync => ReboundAsyncLoop(listen, cancellation),
+        NaiveSync => RunOnThread(() => NaiveSyncLoop(listen, cancellation)),
+        NaiveAsync => NaiveAsyncLoop(listen, cancellation),
+        _ => throw new ArgumentException($"unknown implementation '{implementation}'", nameof(implementation)),
+    };
+
+    private static void ReboundSyncLoop(IPEndPoint listen, CancellationToken cancellation)
+    {
+        using ReboundSocket socket = Bind(listen);
+        socket.Socket.ReceiveTimeout = (int)PollInterval.TotalMilliseconds;
+        byte[] buffer = new byte[65536];
+        while (!cancellation.IsCancellationRequested)
+        {
+            ReceivedDatagram request;
+            try
+            {
+                request = socket.Receive(buffer);
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.TimedOut)
+            {
+                continue;
+            }
+
+            if (request.CanReply)
+            {
+                socket.Reply(request, buffer.AsSpan(0, request.Length));
+            }
+        }
+    }
+
+    private static async Task ReboundAsyncLoop(IPEndPoint listen, CancellationToken cancellation)
+    {
+        await using ReboundSocket socket = Bind(listen);
+        byte[] buffer = new byte[65536];
+        while (!cancellation.IsCancellationRequested)
+        {
+            ReceivedDatagram request;
+            try
+            {
+                request = await socket.ReceiveAsync(buffer, cancellation).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+
+            if (request.CanReply)
+            {
+                await socket.ReplyAsync(request, buffer.AsMemory(0, request.Length), cancellation).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static void NaiveSyncLoop(IPEndPoint listen, CancellationToken cancellation)
+    {
+        using Socket socket = BindNaive(listen);
+        socket.ReceiveTimeout = (int)PollInterval.TotalMilliseconds;
+        byte[] buffer = new byte[65536];
+        var peer = new SocketAddress(listen.AddressFamily);
+        while (!cancellation.IsCancellationRequested)
+        {
+            int received;
+            try
+            {
+                received = socket.ReceiveFrom(buffer, SocketFlags.None, peer);
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.TimedOut)
+            {
+                continue;
+            }
+
+            socket.SendTo(buffer.AsSpan(0, received), SocketFlags.None, peer);
+        }
+    }
+
+    private static async Task NaiveAsyncLoop(IPEndPoint listen, CancellationToken cancellation)
+    {
+        using Socket socket = BindNaive(listen);
+        byte[] buffer = new byte[65536];
+        var peer = new SocketAddress(listen.AddressFamily);
+        while (!cancellation.IsCancellationRequested)
+        {
+            int received;
+            try
+            {
+                received = await socket.ReceiveFromAsync(buffer, SocketFlags.None, peer, cancellation).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+
+            await socket.SendToAsync(buffer.AsMemory(0, received), SocketFlags.None, peer, cancellation).ConfigureAwait(false);
+        }
+    }
+
+    private static ReboundSocket Bind(IPEndPoint listen) => ReboundSocket.Bind(listen);
+
+    private static Socket BindNaive(IPEndPoint listen)
+    {
+        var socket = new Socket(listen.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        try
+        {
+            if (listen.AddressFamily == AddressFamily.InterNetworkV6)
+            {
+                socket.DualMode = true;
+            }
+
+            socket.Bind(listen);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    private static Task RunOnThread(Action loop)
+    {
+        var completion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                loop();
+                completion.SetResult();
+            }
+            catch (Exception e)
+            {
+                completion.SetException(e);
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "rebound bench serve",
+        };
+        thread.Start();
+        return completion.Task;
+    }
+}

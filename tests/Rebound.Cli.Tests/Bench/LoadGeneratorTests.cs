@@ -1,0 +1,113 @@
+using System.Net;
+using System.Net.Sockets;
+using Rebound.Cli.Bench;
+using Rebound.Cli.Commands;
+
+namespace Rebound.Cli.Tests.Bench;
+
+/// <summary>
+/// The load generator against the real echo servers on loopback. The wrong-source pair proves the measurement sees
+/// the bug: clients bound to 127.0.0.1 ask 127.0.0.2; the naive server's reply leaves from 127.0.0.1 and is dropped,
+/// Rebound's leaves from 127.0.0.2 and arrives.
+/// </summary>
+public class LoadGeneratorTests
+{
+    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(2); // CI machines stall; a slow reply is not a lost one
+
+    [Fact]
+    public async Task Against_rebound_echo_on_loopback_every_datagram_is_answered()
+    {
+        LoadResult result = await RunAgainstEchoAsync(naive: false, target: IPAddress.Loopback, source: null, Generous);
+
+        Assert.True(result.Tally.Replies > 0, "no replies");
+        Assert.Equal(0, result.Tally.Lost);
+        Assert.Equal(result.Tally.Sent, result.Tally.Replies);
+        Assert.Equal(0, result.Tally.Unexpected);
+        Assert.True(result.RepliesPerSecond > 0);
+        Assert.True(result.Tally.Latency.ValueAtPercentile(50) > 0);
+        Assert.True(result.Tally.Latency.ValueAtPercentile(50) <= result.Tally.Latency.ValueAtPercentile(99.9));
+    }
+
+    [Fact]
+    public async Task A_naive_server_asked_on_another_local_address_loses_every_reply()
+    {
+        LoadResult result = await RunAgainstEchoAsync(naive: true, target: IPAddress.Parse("127.0.0.2"), IPAddress.Loopback, TimeSpan.FromMilliseconds(300));
+
+        Assert.True(result.Tally.Sent > 0, "nothing was sent");
+        Assert.Equal(0, result.Tally.Replies);
+        Assert.True(result.LossRatio >= 0.99, $"loss {result.LossRatio:P1}, expected ~100 %");
+    }
+
+    [Fact]
+    public async Task Rebound_asked_on_another_local_address_answers_from_it()
+    {
+        LoadResult result = await RunAgainstEchoAsync(naive: false, target: IPAddress.Parse("127.0.0.2"), IPAddress.Loopback, Generous);
+
+        Assert.True(result.Tally.Replies > 0, "no replies");
+        Assert.Equal(0, result.Tally.Lost);
+    }
+
+    [Fact]
+    public async Task A_count_bounds_the_run_and_the_server_cpu_is_charged_per_reply()
+    {
+        // The server runs in this process, so its pid is ours: the CPU charged is the test process's, which is > 0.
+        LoadResult result = await RunAgainstEchoAsync(
+            naive: false, IPAddress.Loopback, source: null, Generous, count: 2000, serverPid: Environment.ProcessId);
+
+        Assert.Equal(2000, result.Tally.Sent);
+        Assert.Equal(2000, result.Tally.Replies);
+        Assert.True(result.Window < TimeSpan.FromSeconds(30));
+        Assert.NotNull(result.ServerMicrosecondsPerReply);
+    }
+
+    private static async Task<LoadResult> RunAgainstEchoAsync(
+        bool naive, IPAddress target, IPAddress? source, TimeSpan lossTimeout, long count = 0, int? serverPid = null)
+    {
+        int port = FreeUdpPort();
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var settings = new EchoSettings(new IPEndPoint(IPAddress.Any, port), DualStack: false, Verbose: false, Count: 0);
+        Task<int> server = naive ? NaiveEchoServer.RunAsync(settings, stop.Token) : ReboundEchoServer.RunAsync(settings, stop.Token);
+        await WaitUntilBoundAsync(port);
+        try
+        {
+            var load = new LoadSettings(
+                new IPEndPoint(target, port), source, Sockets: 2, InFlight: 8, PayloadSize: 64,
+                Duration: count > 0 ? TimeSpan.FromSeconds(30) : TimeSpan.FromMilliseconds(700), count,
+                Warmup: TimeSpan.FromMilliseconds(100), lossTimeout, Cpu: null, serverPid);
+            return await LoadGenerator.RunAsync(load, CancellationToken.None);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await server.WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+    }
+
+    internal static int FreeUdpPort()
+    {
+        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        probe.Bind(new IPEndPoint(IPAddress.Any, 0));
+        return ((IPEndPoint)probe.LocalEndPoint!).Port;
+    }
+
+    internal static async Task WaitUntilBoundAsync(int port)
+    {
+        for (int i = 0; i < 500; i++)
+        {
+            using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            try
+            {
+                probe.Bind(new IPEndPoint(IPAddress.Any, port));
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
+            {
+                return;
+            }
+
+            probe.Dispose();
+            await Task.Delay(10);
+        }
+
+        throw new TimeoutException($"no server bound UDP port {port}");
+    }
+}
