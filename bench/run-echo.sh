@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# Echo-server benchmark, one command: builds the C reference servers, the C load generator and the rebound CLI, then
+# measures every implementation INTERLEAVED (A B C … A B C …) so drift and noise hit all alike, and prints a markdown
+# table of medians: server CPU µs (user+sys from /proc/PID/stat) per echoed datagram, with ratios against the C
+# recvmsg/sendmsg+IP_PKTINFO server and the .NET naive sync server measured in the same run.
+#
+# Usage: bench/run-echo.sh [ROUNDS=5] [SECONDS=2]
+# Environment: SERVER_CPU=0 LOAD_CPU=1 PORT=47190 WARMUP=1 SIZE=64
+#              IMPLS="c-recvfrom c-recvmsg …" to choose (names: c-MODE for bench/c/echo_server, else `rebound bench serve --impl`)
+#              EXTRA_IMPLS="…" to append to the default list.  OUT=dir keeps the raw JSON lines (default: a temp dir).
+# Needs: gcc, dotnet, taskset, ss, python3. Bounded: ~ROUNDS × implementations × (SECONDS + WARMUP + 1) seconds.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+rounds=${1:-5}
+seconds=${2:-2}
+server_cpu=${SERVER_CPU:-0}
+load_cpu=${LOAD_CPU:-1}
+port=${PORT:-47190}
+warmup=${WARMUP:-1}
+size=${SIZE:-64}
+impls=(${IMPLS:-c-recvfrom c-recvmsg c-recvmmsg naive-sync naive-async rebound-sync rebound-async} ${EXTRA_IMPLS:-})
+out=${OUT:-$(mktemp -d /tmp/rebound-bench.XXXXXX)}
+mkdir -p "$out" bench/c/build
+results="$out/echo.jsonl"
+: >"$results"
+
+echo "building…" >&2
+gcc -O2 -Wall -Wextra -o bench/c/build/echo_server bench/c/echo_server.c
+gcc -O2 -Wall -Wextra -o bench/c/build/loadgen bench/c/loadgen.c
+./rebound --version >/dev/null   # builds artifacts/cli when the sources changed
+cli=artifacts/cli/Rebound.Cli
+
+server_pid=
+stop_server() {
+  if [[ -n "$server_pid" ]]; then
+    kill "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+    server_pid=
+  fi
+}
+trap stop_server EXIT
+
+start_server() { # impl
+  if [[ $1 == c-* ]]; then
+    taskset -c "$server_cpu" bench/c/build/echo_server "${1#c-}" "$port" 2>/dev/null &
+  else
+    taskset -c "$server_cpu" "$cli" bench serve --impl "$1" --listen "0.0.0.0:$port" 2>/dev/null &
+  fi
+  server_pid=$!
+  for _ in $(seq 100); do
+    ss -Hlun "sport = :$port" | grep -q . && return 0
+    kill -0 "$server_pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  echo "run-echo.sh: $1 did not start listening on port $port" >&2
+  exit 3
+}
+
+measure() { # impl round generator
+  start_server "$1"
+  local line
+  if [[ $3 == rebound ]]; then
+    line=$("$cli" bench "127.0.0.1:$port" --cpu "$load_cpu" --server-pid "$server_pid" -d "$seconds" --warmup "$warmup" --size "$size" --json) || true
+  else
+    sleep "$warmup"
+    line=$(taskset -c "$load_cpu" bench/c/build/loadgen 127.0.0.1 "$port" "$seconds" 4 64 "$size" "$server_pid") || true
+  fi
+  stop_server
+  if [[ -z "$line" ]]; then
+    echo "run-echo.sh: no result for $1 (round $2, $3)" >&2
+    return
+  fi
+  python3 -c 'import json,sys; d=json.loads(sys.argv[1]); d.update(impl=sys.argv[2], round=int(sys.argv[3]), generator=sys.argv[4]); print(json.dumps(d))' \
+    "$line" "$1" "$2" "$3" >>"$results"
+}
+
+echo "machine: $(nproc) CPUs, kernel $(uname -r); server on cpu$server_cpu, load on cpu$load_cpu; $rounds rounds × ${seconds}s (+${warmup}s warm-up)" >&2
+for ((r = 1; r <= rounds; r++)); do
+  for impl in "${impls[@]}"; do
+    echo "round $r/$rounds: $impl" >&2
+    measure "$impl" "$r" rebound
+  done
+done
+
+# Cross-check: the same C server driven by the C load generator and by rebound bench, alternating.
+for ((r = 1; r <= 3; r++)); do
+  echo "cross-check $r/3" >&2
+  measure c-recvmsg "$r" c-loadgen
+  measure c-recvmsg "$r" rebound-crosscheck
+done
+sed -i 's/"generator": "rebound-crosscheck"/"generator": "rebound", "crosscheck": true/' "$results"
+
+python3 - "$results" "$(nproc)" "$(uname -r)" "$rounds" "$seconds" "${impls[*]}" <<'PY'
+import json, statistics, sys
+path, cpus, kernel, rounds, seconds, order = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6].split()
+rows = [json.loads(l) for l in open(path) if l.strip()]
+main = [r for r in rows if r["generator"] == "rebound" and not r.get("crosscheck")]
+cost = {}  # impl -> round -> µs
+for r in main:
+    us = r.get("server_cpu_us_per_reply")
+    if us:
+        cost.setdefault(r["impl"], {})[r["round"]] = us
+
+def med(xs): return statistics.median(xs) if xs else float("nan")
+def ratio(impl, base):
+    per_round = [cost[impl][k] / cost[base][k] for k in cost.get(impl, {}) if k in cost.get(base, {})]
+    return f"{med(per_round):.2f}×" if per_round else "–"
+
+correct = {"c-recvfrom": "no", "naive-sync": "no", "naive-async": "no"}
+print(f"Machine: {cpus} CPUs, Linux {kernel}. Server pinned to one CPU, load generator (`rebound bench`, 4 sockets × 64 in flight, "
+      f"64-byte datagrams) on the other; {rounds} interleaved rounds of {seconds} s; medians.\n")
+print("| implementation | server CPU µs/reply (median) | min–max | vs C recvmsg+pktinfo | vs .NET naive sync | replies/s (median) | loss | correct source? |")
+print("|---|---|---|---|---|---|---|---|")
+for impl in order:
+    runs = [r for r in main if r["impl"] == impl]
+    if not runs: continue
+    us = list(cost.get(impl, {}).values())
+    rate = med([r["replies_per_second"] for r in runs])
+    lost = sum(r["lost"] for r in runs); sent = sum(r["sent"] for r in runs)
+    print(f"| {impl} | {med(us):.2f} | {min(us):.2f}–{max(us):.2f} | {ratio(impl, 'c-recvmsg')} | {ratio(impl, 'naive-sync')} | "
+          f"{rate:,.0f} | {100 * lost / max(sent, 1):.3f} % | {correct.get(impl, 'yes')} |")
+
+cc = [r for r in rows if r["impl"] == "c-recvmsg" and (r["generator"] == "c-loadgen" or r.get("crosscheck"))]
+if cc:
+    print("\nCross-check, C recvmsg+pktinfo server (medians of 3 alternating runs):\n")
+    print("| load generator | replies/s | server CPU µs/reply |")
+    print("|---|---|---|")
+    for gen, label in (("c-loadgen", "bench/c/loadgen (C, 4 × 64, recvmmsg/sendmmsg)"), ("rebound", "rebound bench (4 × 64)")):
+        rs = [r for r in cc if r["generator"] == gen]
+        print(f"| {label} | {med([r['replies_per_second'] for r in rs]):,.0f} | {med([r['server_cpu_us_per_reply'] for r in rs if r.get('server_cpu_us_per_reply')]):.2f} |")
+print(f"\nRaw results: {path}")
+PY
