@@ -73,7 +73,10 @@ internal static unsafe class LoadGenerator
         }
 
         // During the warm-up nothing is counted and the budget is unlimited; the window has the --count budget.
-        long budget = long.MaxValue;
+        bool warming = settings.Warmup > TimeSpan.Zero;
+        long windowBudget = settings.Count > 0 ? settings.Count : long.MaxValue;
+        long budget = warming ? long.MaxValue : windowBudget;
+        TimeSpan? cpuStart = warming ? null : ReadServerCpu(settings);
         foreach (ClientSocket client in clients)
         {
             client.Fill(tally, budget);
@@ -84,8 +87,6 @@ internal static unsafe class LoadGenerator
         long windowEnd = windowStart + ToTicks(settings.Duration);
         long scanEvery = ToTicks(settings.LossTimeout / 4);
         long lastScan = start;
-        bool warming = settings.Warmup > TimeSpan.Zero;
-        TimeSpan? cpuStart = warming ? null : ReadServerCpu(settings);
         long now = start;
         while (!cancellation.IsCancellationRequested)
         {
@@ -95,7 +96,7 @@ internal static unsafe class LoadGenerator
                 warming = false;
                 tally.Clear();
                 tally.Sent = Outstanding(clients); // sent during the warm-up, answered (or lost) in the window
-                budget = settings.Count > 0 ? settings.Count : long.MaxValue;
+                budget = windowBudget;
                 cpuStart = ReadServerCpu(settings);
                 windowStart = now;
                 windowEnd = now + ToTicks(settings.Duration);

@@ -47,12 +47,15 @@ public class LoadGeneratorTests
         Assert.Equal(0, result.Tally.Lost);
     }
 
-    [Fact]
-    public async Task A_count_bounds_the_run_and_the_server_cpu_is_charged_per_reply()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(100)]
+    public async Task A_count_bounds_the_run_and_the_server_cpu_is_charged_per_reply(int warmupMilliseconds)
     {
         // The server runs in this process, so its pid is ours: the CPU charged is the test process's, which is > 0.
         LoadResult result = await RunAgainstEchoAsync(
-            naive: false, IPAddress.Loopback, source: null, Generous, count: 2000, serverPid: Environment.ProcessId);
+            naive: false, IPAddress.Loopback, source: null, Generous, count: 2000, serverPid: Environment.ProcessId,
+            warmup: TimeSpan.FromMilliseconds(warmupMilliseconds));
 
         Assert.Equal(2000, result.Tally.Sent);
         Assert.Equal(2000, result.Tally.Replies);
@@ -61,7 +64,7 @@ public class LoadGeneratorTests
     }
 
     private static async Task<LoadResult> RunAgainstEchoAsync(
-        bool naive, IPAddress target, IPAddress? source, TimeSpan lossTimeout, long count = 0, int? serverPid = null)
+        bool naive, IPAddress target, IPAddress? source, TimeSpan lossTimeout, long count = 0, int? serverPid = null, TimeSpan? warmup = null)
     {
         int port = FreeUdpPort();
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
@@ -73,7 +76,7 @@ public class LoadGeneratorTests
             var load = new LoadSettings(
                 new IPEndPoint(target, port), source, Sockets: 2, InFlight: 8, PayloadSize: 64,
                 Duration: count > 0 ? TimeSpan.FromSeconds(30) : TimeSpan.FromMilliseconds(700), count,
-                Warmup: TimeSpan.FromMilliseconds(100), lossTimeout, Cpu: null, serverPid);
+                Warmup: warmup ?? TimeSpan.FromMilliseconds(100), lossTimeout, Cpu: null, serverPid);
             return await LoadGenerator.RunAsync(load, CancellationToken.None);
         }
         finally
