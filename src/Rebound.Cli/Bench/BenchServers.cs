@@ -12,25 +12,29 @@ internal static class BenchServers
 {
     public const string ReboundSync = "rebound-sync";
     public const string ReboundAsync = "rebound-async";
+
+    /// <summary>Rebound sync with <see cref="ReboundSocketOptions.ReportKernelDrops"/> off: what the SO_RXQ_OVFL control message costs.</summary>
+    public const string ReboundSyncNoDropReports = "rebound-sync-nodrops";
     public const string NaiveSync = "naive-sync";
     public const string NaiveAsync = "naive-async";
 
-    public static readonly string[] Names = [ReboundSync, ReboundAsync, NaiveSync, NaiveAsync];
+    public static readonly string[] Names = [ReboundSync, ReboundAsync, ReboundSyncNoDropReports, NaiveSync, NaiveAsync];
 
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
 
     public static Task RunAsync(string implementation, IPEndPoint listen, CancellationToken cancellation) => implementation switch
     {
-        ReboundSync => RunOnThread(() => ReboundSyncLoop(listen, cancellation)),
+        ReboundSync => RunOnThread(() => ReboundSyncLoop(listen, reportDrops: true, cancellation)),
+        ReboundSyncNoDropReports => RunOnThread(() => ReboundSyncLoop(listen, reportDrops: false, cancellation)),
         ReboundAsync => ReboundAsyncLoop(listen, cancellation),
         NaiveSync => RunOnThread(() => NaiveSyncLoop(listen, cancellation)),
         NaiveAsync => NaiveAsyncLoop(listen, cancellation),
         _ => throw new ArgumentException($"unknown implementation '{implementation}'", nameof(implementation)),
     };
 
-    private static void ReboundSyncLoop(IPEndPoint listen, CancellationToken cancellation)
+    private static void ReboundSyncLoop(IPEndPoint listen, bool reportDrops, CancellationToken cancellation)
     {
-        using ReboundSocket socket = Bind(listen);
+        using ReboundSocket socket = Bind(listen, reportDrops);
         socket.Socket.ReceiveTimeout = (int)PollInterval.TotalMilliseconds;
         byte[] buffer = new byte[65536];
         while (!cancellation.IsCancellationRequested)
@@ -118,7 +122,8 @@ internal static class BenchServers
         }
     }
 
-    private static ReboundSocket Bind(IPEndPoint listen) => ReboundSocket.Bind(listen);
+    private static ReboundSocket Bind(IPEndPoint listen, bool reportDrops = true) =>
+        ReboundSocket.Bind(listen, new ReboundSocketOptions { ReportKernelDrops = reportDrops });
 
     private static Socket BindNaive(IPEndPoint listen)
     {
