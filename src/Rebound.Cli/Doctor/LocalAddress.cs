@@ -31,12 +31,16 @@ internal sealed record LocalAddress(IPAddress Address, string Interface)
     /// <summary>
     /// The addresses worth probing: every non-loopback address. A naive server answering a request sent there from
     /// 127.0.0.1 (or ::1) replies from the loopback address instead. A host with no other IPv4 address gets 127.0.0.2,
-    /// which is local too (all of 127.0.0.0/8 is) and shows the same failure.
+    /// which is local too (all of 127.0.0.0/8 is) and shows the same failure. IPv6 link-local addresses are left out:
+    /// their clients are on the link, and a reply to them already leaves from a link-local address of that link.
     /// </summary>
     public static List<LocalAddress> ProbeTargets(IReadOnlyList<LocalAddress> all)
     {
         ArgumentNullException.ThrowIfNull(all);
-        var targets = all.Where(a => !IPAddress.IsLoopback(a.Address) && !a.Address.IsIPv4MappedToIPv6).DistinctBy(a => a.Address).ToList();
+        var targets = all
+            .Where(a => !IPAddress.IsLoopback(a.Address) && !a.Address.IsIPv4MappedToIPv6 && !a.Address.IsIPv6LinkLocal)
+            .DistinctBy(a => a.Address)
+            .ToList();
         if (!targets.Any(t => t.Address.AddressFamily == AddressFamily.InterNetwork))
         {
             targets.Insert(0, new LocalAddress(SecondLoopback, "lo"));
