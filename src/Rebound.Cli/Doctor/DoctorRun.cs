@@ -121,7 +121,7 @@ internal static class DoctorRun
                             return new Plan(inventory, targets, [.. families.Keys], probes, notes);
                         }
 
-                        probes.Add(new PlannedProbe(port, UdpProbe.Open(target, port)));
+                        probes.Add(new PlannedProbe(port, UdpProbe.Open(target, port, LocalAddress.ProbeSource(target.Address, all))));
                     }
                 }
             }

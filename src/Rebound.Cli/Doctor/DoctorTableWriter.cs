@@ -30,8 +30,8 @@ internal static class DoctorTableWriter
         console.Write(sockets);
         if (report.Listeners.Count > 0)
         {
-            var probes = new Table().Title("Probes (request sent from loopback to each local address)")
-                .AddColumns("Port", "Probe", "Address", "Verdict", "Detail");
+            var probes = new Table().Title("Probes (a request to each local address, sent from another local address)")
+                .AddColumns("Port", "Probe", "Address asked", "Sent from", "Verdict", "Detail");
             foreach (ListenerReport listener in report.Listeners)
             {
                 foreach (ProbeResult probe in listener.Probes)
@@ -40,6 +40,7 @@ internal static class DoctorTableWriter
                         listener.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
                         listener.Protocol,
                         Markup.Escape($"{probe.Target.Address} ({probe.Target.Interface})"),
+                        Markup.Escape(probe.Source.ToString()),
                         Colored(probe.Verdict),
                         Markup.Escape(probe.Detail));
                 }

@@ -49,6 +49,27 @@ internal sealed record LocalAddress(IPAddress Address, string Interface)
         return targets;
     }
 
+    /// <summary>
+    /// The address a probe of <paramref name="target"/> is sent from. IPv4: 127.0.0.1. IPv6: another global (or ULA)
+    /// address of the namespace when there is one, else ::1. Servers that copy the request's interface index into their
+    /// reply (dnsmasq) cannot answer ::1 from a global address — the reply is pinned to eth0, where ::1 has no route —
+    /// so ::1 would make them look silent; two addresses of the same interface do not have that problem.
+    /// </summary>
+    public static IPAddress ProbeSource(IPAddress target, IReadOnlyList<LocalAddress> all)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(all);
+        if (target.AddressFamily == AddressFamily.InterNetwork)
+        {
+            return IPAddress.Loopback;
+        }
+
+        LocalAddress? other = all.FirstOrDefault(a =>
+            a.Address.AddressFamily == AddressFamily.InterNetworkV6 && !IPAddress.IsLoopback(a.Address) &&
+            !a.Address.IsIPv6LinkLocal && !a.Address.IsIPv4MappedToIPv6 && !SameAddressIgnoringScope(a.Address, target));
+        return other?.Address ?? IPAddress.IPv6Loopback;
+    }
+
     /// <summary>127.0.0.2: local on every Linux host without configuration.</summary>
     public static readonly IPAddress SecondLoopback = IPAddress.Parse("127.0.0.2");
 

@@ -5,10 +5,11 @@ namespace Rebound.Cli.Doctor;
 
 /// <summary>
 /// Asks one listener one question the way a connected client would, but listens like an unconnected one: the socket is
-/// bound to loopback (127.0.0.1 or ::1), sends to another local address, and receives whatever comes back — so it sees
-/// the reply's real source, which a connected client would have dropped. A naive wildcard server answers from the
-/// loopback address (the kernel picks the source from the route back to the client); a pktinfo server answers from the
-/// address asked. IP_RECVERR makes the ICMP port unreachable for an unanswered port show up as "refused".
+/// bound to one local address (127.0.0.1; for IPv6 another global address of the host, or ::1), sends to another local
+/// address, and receives whatever comes back — so it sees the reply's real source, which a connected client would have
+/// dropped. A naive wildcard server answers from the probe's own address (the kernel picks the source from the route
+/// back to the client); a pktinfo server answers from the address asked. IP_RECVERR makes the ICMP port unreachable
+/// for an unanswered port show up as "refused".
 /// </summary>
 internal sealed class UdpProbe : IDisposable
 {
@@ -29,14 +30,14 @@ internal sealed class UdpProbe : IDisposable
 
     public LocalAddress Target { get; }
 
-    /// <summary>The loopback address the probe is sent from.</summary>
+    /// <summary>The local address the probe is sent from.</summary>
     public IPAddress Source => ((IPEndPoint)_socket.LocalEndPoint!).Address;
 
     /// <summary>
     /// Opens the probe socket in the calling thread's network namespace (call it inside the namespace; the socket stays
     /// there when used from other threads).
     /// </summary>
-    public static UdpProbe Open(LocalAddress target, int port)
+    public static UdpProbe Open(LocalAddress target, int port, IPAddress source)
     {
         ArgumentNullException.ThrowIfNull(target);
         bool v4 = target.Address.AddressFamily == AddressFamily.InterNetwork;
@@ -44,7 +45,7 @@ internal sealed class UdpProbe : IDisposable
         try
         {
             socket.SetRawSocketOption(v4 ? SolIp : SolIpv6, v4 ? IpRecvErr : Ipv6RecvErr, BitConverter.GetBytes(1));
-            socket.Bind(new IPEndPoint(v4 ? IPAddress.Loopback : IPAddress.IPv6Loopback, 0));
+            socket.Bind(new IPEndPoint(source, 0));
             return new UdpProbe(socket, new IPEndPoint(target.Address, port), target);
         }
         catch
