@@ -28,8 +28,9 @@ internal static class DoctorCommand
         {
             ports, addresses, netns, pid, payload, payloadFile, timeout, json, noProbe,
         }.WithEpilogue(
-            "Every wildcard listener (0.0.0.0 / ::) is asked a question from 127.0.0.1 (or ::1) at each other local address;\n" +
-            "a reply from another address than the one asked is what connected clients drop.\n" +
+            "Every wildcard listener (0.0.0.0 / ::) is asked a question at each local address, from another local address\n" +
+            "(127.0.0.1; for IPv6 another address of the host, or ::1). A reply from any other address than the one asked\n" +
+            "is what connected clients drop.\n" +
             "Built-in requests: DNS (53), mDNS (5353), NTP (123), SNMP public (161), STUN (3478); a text line elsewhere.\n\n" +
             "Examples:\n  rebound doctor\n  rebound doctor --port 53 --json\n  sudo rebound doctor --pid $(docker inspect -f '{{.State.Pid}}' web)\n" +
             "  rebound doctor -p 9999 --payload 68656c6c6f\n\n" + ExitCodes.Help +

@@ -21,6 +21,11 @@ internal static class DoctorRun
             using var slots = new SemaphoreSlim(DoctorOptions.Parallelism);
             ProbeResult[] results = await Task.WhenAll(plan.Probes.Select(async probe =>
             {
+                if (probe.Probe is null)
+                {
+                    return probe.Failure!;
+                }
+
                 await slots.WaitAsync(cancellation).ConfigureAwait(false);
                 try
                 {
@@ -46,7 +51,7 @@ internal static class DoctorRun
         {
             foreach (PlannedProbe probe in plan.Probes)
             {
-                probe.Probe.Dispose();
+                probe.Probe?.Dispose();
             }
         }
     }
@@ -121,13 +126,13 @@ internal static class DoctorRun
                             return new Plan(inventory, targets, [.. families.Keys], probes, notes);
                         }
 
-                        probes.Add(new PlannedProbe(port, UdpProbe.Open(target, port, LocalAddress.ProbeSource(target.Address, all))));
+                        probes.Add(Open(options, target, port, LocalAddress.ProbeSource(target.Address, all)));
                     }
                 }
             }
             catch
             {
-                probes.ForEach(p => p.Probe.Dispose());
+                probes.ForEach(p => p.Probe?.Dispose());
                 throw;
             }
         }
@@ -174,7 +179,22 @@ internal static class DoctorRun
         return chosen;
     }
 
-    private sealed record PlannedProbe(int Port, UdpProbe Probe);
+    private static PlannedProbe Open(DoctorOptions options, LocalAddress target, int port, IPAddress source)
+    {
+        try
+        {
+            return new PlannedProbe(port, UdpProbe.Open(target, port, source), null);
+        }
+        catch (SocketException e)
+        {
+            // E.g. a tentative IPv6 source address: report it, keep probing the rest.
+            return new PlannedProbe(port, null, new ProbeResult(
+                port, Payload(options, port).Protocol, target, source, ProbeVerdict.Error, null, $"cannot send from {source}: {e.Message}"));
+        }
+    }
+
+    /// <summary>A probe ready to run, or the reason it could not even be opened.</summary>
+    private sealed record PlannedProbe(int Port, UdpProbe? Probe, ProbeResult? Failure);
 
     private sealed record Plan(List<InventoryEntry> Inventory, List<LocalAddress> Targets, List<int> Ports, List<PlannedProbe> Probes, List<string> Notes);
 }

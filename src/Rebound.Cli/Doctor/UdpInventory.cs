@@ -21,8 +21,8 @@ internal sealed record InventoryEntry(UdpSocketEntry Socket, IReadOnlyList<Socke
         : Socket.IsWildcardListener ? SocketExposure.Wildcard
         : SocketExposure.SpecificAddress;
 
-    /// <summary>"pid/command" of every owner, or "?" when no visible process holds the socket.</summary>
-    public string OwnerText => Owners.Count == 0 ? "?" : string.Join(", ", Owners.Select(o => $"{o.Pid}/{o.Command}"));
+    /// <summary>"pid/program args" of every owner (shortened for a table column), or "?" when no visible process holds it.</summary>
+    public string OwnerText => Owners.Count == 0 ? "?" : string.Join(", ", Owners.Select(o => o.ShortText));
 }
 
 /// <summary>

@@ -74,7 +74,7 @@ internal sealed class UdpProbe : IDisposable
             var from = (IPEndPoint)reply.RemoteEndPoint;
             bool sameAddress = LocalAddress.SameAddressIgnoringScope(from.Address, _destination.Address);
             return sameAddress && from.Port == port
-                ? Result(ProbeVerdict.Ok, from, $"{reply.ReceivedBytes}-byte reply from the address asked")
+                ? Result(ProbeVerdict.Ok, from, $"{reply.ReceivedBytes}-byte reply")
                 : Result(ProbeVerdict.WrongSource, from, sameAddress
                     ? $"replied from port {from.Port} instead of {port}"
                     : $"replied from {from.Address} instead of {_destination.Address}");
