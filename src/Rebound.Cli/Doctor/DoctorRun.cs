@@ -72,7 +72,8 @@ internal static class DoctorRun
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
         {
-            throw new DoctorUsageException($"cannot enter the network namespace of {options.NamespaceLabel}: {e.Message}", e);
+            string hint = Infrastructure.Privileges.IsRoot ? "" : " (entering another network namespace needs root)";
+            throw new DoctorUsageException($"cannot enter {options.NamespaceLabel}: {e.Message.TrimEnd('.')}{hint}", e);
         }
     }
 
@@ -164,7 +165,7 @@ internal static class DoctorRun
         {
             if (address.Equals(IPAddress.Loopback) || address.Equals(IPAddress.IPv6Loopback))
             {
-                throw new DoctorUsageException($"--address {address}: probes are sent from {address} itself; pick another local address (127.0.0.2 works)");
+                throw new DoctorUsageException($"--address {address}: loopback is where probes are sent from; pick another local address (127.0.0.2 works)");
             }
 
             if (!LocalAddress.IsLocal(address, all))

@@ -104,6 +104,7 @@ public sealed class DoctorLoopbackTests
     [Theory]
     [InlineData("--address", "203.0.113.77", "not an address of")]
     [InlineData("--address", "127.0.0.1", "pick another local address")]
+    [InlineData("--address", "::1", "pick another local address")]
     [InlineData("--payload", "zz", "not hex")]
     [InlineData("--netns", "rb-no-such-namespace", "no network namespace named")]
     [InlineData("--pid", "999999999", "no process")]
