@@ -101,6 +101,33 @@ public sealed class DoctorNamespaceTests
         Assert.DoesNotContain(ProcNetUdpParser.Parse(self), e => e.Local.Equals(local) && e.Inode == threadSelf.First(t => t.Socket.Local.Equals(local)).Socket.Inode);
     }
 
+    [NamespaceFact]
+    public async Task Tentative_ipv6_addresses_give_inconclusive_rows_not_a_crash_or_a_verdict()
+    {
+        using NetworkNamespace ns = NetworkNamespace.Create("doc");
+        ns.Ip("link", "add", "eth0", "type", "veth", "peer", "name", "eth1");
+        // Duplicate address detection on, slow: both IPv6 addresses stay tentative (unusable as a source) for ~20 s.
+        ns.WriteSysctl("net/ipv6/conf/eth0/accept_dad", "1");
+        ns.WriteSysctl("net/ipv6/conf/eth0/dad_transmits", "20");
+        ns.Ip("link", "set", "eth0", "up");
+        ns.Ip("link", "set", "eth1", "up");
+        ns.Ip("addr", "add", "192.0.2.10/24", "dev", "eth0");
+        ns.Ip("addr", "add", "2001:db8::10/64", "dev", "eth0");
+        ns.Ip("addr", "add", "2001:db8:1::10/64", "dev", "eth0");
+        Assert.Contains("tentative", ns.Ip("-6", "addr", "show", "dev", "eth0"), StringComparison.Ordinal);
+        using EchoServer rebound = ns.Run(() => EchoServer.Rebound(new IPEndPoint(IPAddress.IPv6Any, 0)));
+
+        var options = new DoctorOptions($"/run/netns/{ns.Name}", ns.Name, [rebound.LocalEndPoint.Port], [], null, TimeSpan.FromMilliseconds(500));
+        DoctorReport report = await DoctorRun.RunAsync(options, CancellationToken.None);
+
+        ListenerReport listener = Assert.Single(report.Listeners);
+        Assert.Equal(ProbeVerdict.Ok, listener.Probes.Single(p => p.Target.Address.Equals(IPAddress.Parse("192.0.2.10"))).Verdict);
+        List<ProbeResult> v6 = listener.Probes.Where(p => p.Target.Address.AddressFamily == AddressFamily.InterNetworkV6).ToList();
+        Assert.Equal(2, v6.Count);
+        Assert.All(v6, p => Assert.Contains(p.Verdict, new[] { ProbeVerdict.Error, ProbeVerdict.NoReply }));
+        Assert.Equal(ListenerVerdict.Inconclusive, listener.Verdict);
+    }
+
     [NamespaceFact("dnsmasq", "dig")]
     public void Dnsmasq_is_ok_by_pid_and_real_dig_agrees_with_both_verdicts()
     {
