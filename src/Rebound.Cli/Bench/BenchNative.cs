@@ -3,26 +3,15 @@ using System.Runtime.InteropServices;
 namespace Rebound.Cli.Bench;
 
 /// <summary>
-/// The libc calls the load generator needs beyond the library's recvmmsg/sendmmsg: waiting on several sockets at once,
+/// The libc calls the load generator needs beyond the library's recvmmsg/sendmmsg and the capture code's poll():
 /// pinning the load thread to a CPU, and the kernel's clock-tick rate for /proc CPU times.
 /// </summary>
 internal static unsafe partial class BenchNative
 {
-    public const short POLLIN = 0x1;
+    /// <summary>poll() event: an error is pending (ICMP unreachable on a connected socket). POLLIN and the descriptor
+    /// layout come from <see cref="Capture.CaptureInterop"/>.</summary>
     public const short POLLERR = 0x8;
     private const int ScClockTicks = 2;
-
-    /// <summary><c>struct pollfd</c>.</summary>
-    [StructLayout(LayoutKind.Sequential)]
-    public struct PollDescriptor
-    {
-        public int Descriptor;
-        public short Events;
-        public short ReturnedEvents;
-    }
-
-    [LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
-    public static partial int Poll(PollDescriptor* descriptors, nuint count, int timeoutMilliseconds);
 
     [LibraryImport("libc", EntryPoint = "sched_setaffinity", SetLastError = true)]
     private static partial int SetAffinity(int threadId, nuint maskSize, ulong* mask);

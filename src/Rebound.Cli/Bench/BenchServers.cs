@@ -145,26 +145,9 @@ internal static class BenchServers
         }
     }
 
-    private static Task RunOnThread(Action loop)
+    private static Task<bool> RunOnThread(Action loop) => DedicatedThread.Run("rebound bench serve", () =>
     {
-        var completion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                loop();
-                completion.SetResult();
-            }
-            catch (Exception e)
-            {
-                completion.SetException(e);
-            }
-        })
-        {
-            IsBackground = true,
-            Name = "rebound bench serve",
-        };
-        thread.Start();
-        return completion.Task;
-    }
+        loop();
+        return true;
+    });
 }

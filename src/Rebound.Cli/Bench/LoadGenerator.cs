@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using Rebound.Cli.Capture;
 using Rebound.Interop;
 
 namespace Rebound.Cli.Bench;
@@ -15,27 +16,8 @@ internal static unsafe class LoadGenerator
 
     /// <summary>Runs the load on a dedicated thread (pinned when asked) and returns what it measured.</summary>
     /// <exception cref="System.Net.Sockets.SocketException">A client socket could not be bound, connected or used.</exception>
-    public static Task<LoadResult> RunAsync(LoadSettings settings, CancellationToken cancellation)
-    {
-        var completion = new TaskCompletionSource<LoadResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                completion.SetResult(Run(settings, cancellation));
-            }
-            catch (Exception e)
-            {
-                completion.SetException(e);
-            }
-        })
-        {
-            IsBackground = true,
-            Name = "rebound bench load",
-        };
-        thread.Start();
-        return completion.Task;
-    }
+    public static Task<LoadResult> RunAsync(LoadSettings settings, CancellationToken cancellation) =>
+        DedicatedThread.Run("rebound bench load", () => Run(settings, cancellation));
 
     private static LoadResult Run(LoadSettings settings, CancellationToken cancellation)
     {
@@ -66,10 +48,10 @@ internal static unsafe class LoadGenerator
     private static LoadResult Drive(LoadSettings settings, List<ClientSocket> clients, CancellationToken cancellation)
     {
         var tally = new LoadTally();
-        BenchNative.PollDescriptor* polls = stackalloc BenchNative.PollDescriptor[clients.Count];
+        CaptureInterop.PollDescriptor* polls = stackalloc CaptureInterop.PollDescriptor[clients.Count];
         for (int i = 0; i < clients.Count; i++)
         {
-            polls[i] = new BenchNative.PollDescriptor { Descriptor = clients[i].Descriptor, Events = BenchNative.POLLIN };
+            polls[i] = new CaptureInterop.PollDescriptor { Descriptor = clients[i].Descriptor, Events = CaptureInterop.POLLIN };
         }
 
         // During the warm-up nothing is counted and the budget is unlimited; the window has the --count budget.
@@ -136,9 +118,9 @@ internal static unsafe class LoadGenerator
     }
 
     private static void Step(
-        List<ClientSocket> clients, BenchNative.PollDescriptor* polls, LoadTally tally, long budget, TimeSpan lossTimeout, ref long lastScan, long scanEvery)
+        List<ClientSocket> clients, CaptureInterop.PollDescriptor* polls, LoadTally tally, long budget, TimeSpan lossTimeout, ref long lastScan, long scanEvery)
     {
-        int ready = BenchNative.Poll(polls, (nuint)clients.Count, PollMilliseconds);
+        int ready = CaptureInterop.Poll(polls, (nuint)clients.Count, PollMilliseconds);
         if (ready < 0 && Marshal.GetLastPInvokeError() != Errno.EINTR)
         {
             throw Errno.ToException(Marshal.GetLastPInvokeError(), "poll");
@@ -146,7 +128,7 @@ internal static unsafe class LoadGenerator
 
         for (int i = 0; i < clients.Count; i++)
         {
-            if (ready > 0 && (polls[i].ReturnedEvents & (BenchNative.POLLIN | BenchNative.POLLERR)) != 0)
+            if (ready > 0 && (polls[i].ReturnedEvents & (CaptureInterop.POLLIN | BenchNative.POLLERR)) != 0)
             {
                 clients[i].Pump(tally, budget);
             }
