@@ -8,7 +8,8 @@
 # Environment: SERVER_CPU=0 LOAD_CPU=1 PORT=47190 WARMUP=1 SIZE=64
 #              IMPLS="c-recvfrom c-recvmsg …" to choose (names: c-MODE for bench/c/echo_server, else `rebound bench serve --impl`)
 #              EXTRA_IMPLS="…" to append to the default list.  OUT=dir keeps the raw JSON lines (default: a temp dir).
-# Needs: gcc, dotnet, taskset, ss, python3. Bounded: ~ROUNDS × implementations × (SECONDS + WARMUP + 1) seconds.
+#              SCALING=no skips the 1-vs-2-socket run (done when `rebound echo` has --sockets/--batch).
+# Needs: gcc, dotnet, taskset, ss, python3. Bounded: ~(ROUNDS × implementations + 6 (+ 6)) × (SECONDS + WARMUP + 1) seconds.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -20,6 +21,7 @@ port=${PORT:-47190}
 warmup=${WARMUP:-1}
 size=${SIZE:-64}
 impls=(${IMPLS:-c-recvfrom c-recvmsg c-recvmmsg naive-sync naive-async rebound-sync rebound-async} ${EXTRA_IMPLS:-})
+scaling=${SCALING:-auto}   # auto: measure 1 vs 2 SO_REUSEPORT sockets when `rebound echo` has --sockets (branch speed)
 out=${OUT:-$(mktemp -d /tmp/rebound-bench.XXXXXX)}
 mkdir -p "$out" bench/c/build
 results="$out/echo.jsonl"
@@ -30,6 +32,11 @@ gcc -O2 -Wall -Wextra -o bench/c/build/echo_server bench/c/echo_server.c
 gcc -O2 -Wall -Wextra -o bench/c/build/loadgen bench/c/loadgen.c
 ./rebound --version >/dev/null   # builds artifacts/cli when the sources changed
 cli=artifacts/cli/Rebound.Cli
+if "$cli" echo --help | grep -q -- --batch; then
+  [[ -n ${IMPLS:-} ]] || impls+=(rebound-batched)
+else
+  scaling=no
+fi
 
 server_pid=
 stop_server() {
@@ -41,12 +48,15 @@ stop_server() {
 }
 trap stop_server EXIT
 
-start_server() { # impl
-  if [[ $1 == c-* ]]; then
-    taskset -c "$server_cpu" bench/c/build/echo_server "${1#c-}" "$port" 2>/dev/null &
-  else
-    taskset -c "$server_cpu" "$cli" bench serve --impl "$1" --listen "0.0.0.0:$port" 2>/dev/null &
-  fi
+start_server() { # impl [cpus]
+  local cpus=${2:-$server_cpu}
+  case $1 in
+    c-*) taskset -c "$cpus" bench/c/build/echo_server "${1#c-}" "$port" 2>/dev/null & ;;
+    # The batched multi-core ReboundServer, through `rebound echo` (branch speed): one socket, or one per CPU.
+    rebound-batched) taskset -c "$cpus" "$cli" echo -l "0.0.0.0:$port" --sockets 1 --batch 32 >/dev/null 2>&1 & ;;
+    rebound-server-2) taskset -c "$cpus" "$cli" echo -l "0.0.0.0:$port" --sockets 2 --batch 32 >/dev/null 2>&1 & ;;
+    *) taskset -c "$cpus" "$cli" bench serve --impl "$1" --listen "0.0.0.0:$port" 2>/dev/null & ;;
+  esac
   server_pid=$!
   for _ in $(seq 100); do
     ss -Hlun "sport = :$port" | grep -q . && return 0
@@ -57,8 +67,8 @@ start_server() { # impl
   exit 3
 }
 
-measure() { # impl round generator
-  start_server "$1"
+measure() { # impl round generator [server cpus]
+  start_server "$1" "${4:-}"
   local line
   if [[ $3 == rebound ]]; then
     line=$("$cli" bench "127.0.0.1:$port" --cpu "$load_cpu" --server-pid "$server_pid" -d "$seconds" --warmup "$warmup" --size "$size" --json) || true
@@ -90,6 +100,15 @@ for ((r = 1; r <= 3; r++)); do
   measure c-recvmsg "$r" rebound-crosscheck
 done
 sed -i 's/"generator": "rebound-crosscheck"/"generator": "rebound", "crosscheck": true/' "$results"
+
+# Scaling: the batched server with 1 SO_REUSEPORT socket on cpu0 vs 2 sockets on cpu0+cpu1, load on cpu1 in both.
+if [[ $scaling != no ]]; then
+  for ((r = 1; r <= 3; r++)); do
+    echo "scaling $r/3" >&2
+    measure rebound-batched "$r" scaling "$server_cpu"
+    measure rebound-server-2 "$r" scaling "$server_cpu,$load_cpu"
+  done
+fi
 
 python3 - "$results" "$(nproc)" "$(uname -r)" "$rounds" "$seconds" "${impls[*]}" <<'PY'
 import json, statistics, sys
@@ -129,5 +148,17 @@ if cc:
     for gen, label in (("c-loadgen", "bench/c/loadgen (C, 4 × 64, recvmmsg/sendmmsg)"), ("rebound", "rebound bench (4 × 64)")):
         rs = [r for r in cc if r["generator"] == gen]
         print(f"| {label} | {med([r['replies_per_second'] for r in rs]):,.0f} | {med([r['server_cpu_us_per_reply'] for r in rs if r.get('server_cpu_us_per_reply')]):.2f} |")
+sc = [r for r in rows if r["generator"] == "scaling"]
+if sc:
+    print("\nScaling, batched ReboundServer (`rebound echo --batch 32`), load on cpu1 in both (medians of 3 alternating runs):\n")
+    print("| server | CPUs allowed | replies/s | server CPU µs/reply |")
+    print("|---|---|---|---|")
+    rates = {}
+    for impl, cpus in (("rebound-batched", "cpu0"), ("rebound-server-2", "cpu0 + cpu1 (shared with the load)")):
+        rs = [r for r in sc if r["impl"] == impl]
+        rates[impl] = med([r["replies_per_second"] for r in rs])
+        print(f"| {impl} ({'1 socket' if impl == 'rebound-batched' else '2 SO_REUSEPORT sockets'}) | {cpus} | {rates[impl]:,.0f} | "
+              f"{med([r['server_cpu_us_per_reply'] for r in rs if r.get('server_cpu_us_per_reply')]):.2f} |")
+    print(f"\n2 sockets ÷ 1 socket throughput: {rates['rebound-server-2'] / rates['rebound-batched']:.2f}×")
 print(f"\nRaw results: {path}")
 PY
