@@ -143,8 +143,10 @@ public sealed class ReboundServer : IDisposable, IAsyncDisposable
         {
             // Stopped without waiting (StopAsync cancelled): the socket was closed under the loop.
         }
-        catch (Exception e) when (e is SocketException or OutOfMemoryException)
+        catch (Exception e)
         {
+            // Only errors about the socket itself reach here (per-datagram ones are counted and skipped): this
+            // thread cannot go on, and says why unless the server is stopping anyway.
             if (!_stopping)
             {
                 Report(e);
@@ -173,8 +175,10 @@ public sealed class ReboundServer : IDisposable, IAsyncDisposable
         }
         catch (SocketException e) when (!_stopping)
         {
-            // Receive errors are about one moment (ENOMEM, a pending ICMP error), not the socket: report and go on.
+            // Receive errors are about one moment (ENOMEM, a pending ICMP error), not the socket: report and go on,
+            // pausing so that a persistent one cannot spin the thread.
             Report(e);
+            Thread.Sleep(1);
         }
 
         return false;

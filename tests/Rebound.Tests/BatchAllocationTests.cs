@@ -89,11 +89,7 @@ public sealed class BatchAllocationTests
         while (received < PerBatch)
         {
             received += server.ReceiveBatch(batch);
-            for (int i = 0; i < batch.Count; i++)
-            {
-                batch.SetReply(i, batch.Payload(i));
-            }
-
+            Loopback.EchoAll(batch);
             server.ReplyBatch(batch);
         }
 
