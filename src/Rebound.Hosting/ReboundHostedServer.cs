@@ -23,13 +23,19 @@ public sealed partial class ReboundHostedServer : IHostedService, IDisposable
     {
         _endPoint = endPoint;
         _handler = handler;
-        _options = options;
         _logger = logger;
         Action<Exception>? userCallback = options.OnHandlerError;
-        _options.OnHandlerError = e =>
+        _options = new ReboundServerOptions
         {
-            LogRequestFailed(e);
-            userCallback?.Invoke(e);
+            SocketCount = options.SocketCount,
+            BatchSize = options.BatchSize,
+            BufferSize = options.BufferSize,
+            Socket = options.Socket,
+            OnHandlerError = e =>
+            {
+                LogRequestFailed(e);
+                userCallback?.Invoke(e);
+            },
         };
     }
 

@@ -166,12 +166,16 @@ public sealed class ReboundServer : IDisposable, IAsyncDisposable
     {
         try
         {
-            if (socket.TryReceiveBatch(batch) > 0)
+            if (socket.ReceiveBatchBlocking(batch) > 0)
             {
-                return true;
+                // After Shutdown the kernel can report an empty "datagram": do not answer anything once stopping.
+                return !_stopping;
             }
 
-            socket.WaitForDatagram();
+            if (!_stopping)
+            {
+                socket.WaitForDatagram();
+            }
         }
         catch (SocketException e) when (!_stopping)
         {

@@ -6,12 +6,16 @@ namespace Rebound.Interop;
 /// <summary>
 /// recvmmsg and sendmmsg over a <see cref="DatagramBatch"/>'s preallocated structures. Each datagram is decoded and
 /// encoded with the same codec as the single-datagram path (<see cref="DatagramDecoder"/>, <see cref="ControlMessages"/>,
-/// <see cref="SocketAddressCodec"/>). Calls never block (MSG_DONTWAIT); the caller waits.
+/// <see cref="SocketAddressCodec"/>). Sends never block (MSG_DONTWAIT); a receive blocks only when asked to.
 /// </summary>
 internal static unsafe class LinuxBatchIO
 {
-    /// <summary>Receives up to <see cref="DatagramBatch.Capacity"/> queued datagrams. Returns how many, or -errno.</summary>
-    public static int TryReceive(SafeSocketHandle socket, DatagramBatch batch, ushort localPort, int controlSize, SocketCounters counters)
+    /// <summary>
+    /// Receives up to <see cref="DatagramBatch.Capacity"/> queued datagrams. Returns how many, or -errno. With
+    /// <paramref name="block"/> a blocking socket waits for the first datagram inside recvmmsg (MSG_WAITFORONE), saving
+    /// the separate wait call; a non-blocking socket answers EAGAIN as usual.
+    /// </summary>
+    public static int TryReceive(SafeSocketHandle socket, DatagramBatch batch, ushort localPort, int controlSize, SocketCounters counters, bool block = false)
     {
         batch.ThrowIfDisposed();
         controlSize = Math.Min(controlSize, ControlMessages.ReceiveBufferSize);
@@ -27,7 +31,7 @@ internal static unsafe class LinuxBatchIO
         int received;
         do
         {
-            received = Libc.ReceiveMessages(socket, headers, (uint)batch.Capacity, LinuxConstants.MSG_DONTWAIT, null);
+            received = Libc.ReceiveMessages(socket, headers, (uint)batch.Capacity, block ? LinuxConstants.MSG_WAITFORONE : LinuxConstants.MSG_DONTWAIT, null);
         }
         while (received < 0 && Marshal.GetLastPInvokeError() == Errno.EINTR);
 
@@ -35,6 +39,17 @@ internal static unsafe class LinuxBatchIO
         {
             batch.SetReceived(0);
             return -Marshal.GetLastPInvokeError();
+        }
+
+        // A socket shut down for reading (how ReboundServer wakes its threads) reports an empty message with no sender
+        // address instead of blocking; it is not a datagram, so it ends the batch.
+        for (int i = 0; i < received; i++)
+        {
+            if (headers[i].Header.NameLength == 0)
+            {
+                received = i;
+                break;
+            }
         }
 
         batch.SetReceived(received);
