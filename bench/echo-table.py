@@ -32,7 +32,7 @@ for impl in order:
 
 cc = [r for r in rows if r["impl"] == "c-recvmsg" and (r["generator"] == "c-loadgen" or r.get("crosscheck"))]
 if cc:
-    print("\nCross-check, C recvmsg+pktinfo server (medians of 3 alternating runs):\n")
+    print("\nCross-check, C recvmsg+pktinfo server (medians of alternating runs):\n")
     print("| load generator | replies/s | server CPU µs/reply |")
     print("|---|---|---|")
     for gen, label in (("c-loadgen", "bench/c/loadgen (C, 4 × 64, recvmmsg/sendmmsg)"), ("rebound", "rebound bench (4 × 64)")):
@@ -40,7 +40,7 @@ if cc:
         print(f"| {label} | {med([r['replies_per_second'] for r in rs]):,.0f} | {med([r['server_cpu_us_per_reply'] for r in rs if r.get('server_cpu_us_per_reply')]):.2f} |")
 sc = [r for r in rows if r["generator"] == "scaling"]
 if sc:
-    print("\nScaling, batched ReboundServer (`rebound echo --batch 32`), load on cpu1 in both (medians of 3 alternating runs):\n")
+    print("\nScaling, batched ReboundServer (`rebound echo --batch 32`), load on cpu1 in both (medians of alternating runs):\n")
     print("| server | CPUs allowed | replies/s | server CPU µs/reply |")
     print("|---|---|---|---|")
     rates = {}

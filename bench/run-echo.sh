@@ -5,7 +5,7 @@
 # recvmsg/sendmsg+IP_PKTINFO server and the .NET naive sync server measured in the same run.
 #
 # Usage: bench/run-echo.sh [ROUNDS=5] [SECONDS=2]
-# Environment: SERVER_CPU=0 LOAD_CPU=1 PORT=47190 WARMUP=1 SIZE=64
+# Environment: SERVER_CPU=0 LOAD_CPU=1 PORT=47190 WARMUP=0.8 SIZE=64 AUX_ROUNDS=2 (cross-check and scaling)
 #              IMPLS="c-recvfrom c-recvmsg …" to choose (names: c-MODE for bench/c/echo_server, else `rebound bench serve --impl`)
 #              EXTRA_IMPLS="…" to append to the default list.  OUT=dir keeps the raw JSON lines (default: a temp dir).
 #              SCALING=no skips the 1-vs-2-socket run (done when `rebound echo` has --sockets/--batch).
@@ -18,8 +18,9 @@ seconds=${2:-2}
 server_cpu=${SERVER_CPU:-0}
 load_cpu=${LOAD_CPU:-1}
 port=${PORT:-47190}
-warmup=${WARMUP:-1}
+warmup=${WARMUP:-0.8}
 size=${SIZE:-64}
+aux_rounds=${AUX_ROUNDS:-2}
 impls=(${IMPLS:-c-recvfrom c-recvmsg c-recvmmsg naive-sync naive-async rebound-sync rebound-async} ${EXTRA_IMPLS:-})
 scaling=${SCALING:-auto}   # auto: measure 1 vs 2 SO_REUSEPORT sockets when `rebound echo` has --sockets (branch speed)
 out=${OUT:-$(mktemp -d /tmp/rebound-bench.XXXXXX)}
@@ -94,8 +95,8 @@ for ((r = 1; r <= rounds; r++)); do
 done
 
 # Cross-check: the same C server driven by the C load generator and by rebound bench, alternating.
-for ((r = 1; r <= 3; r++)); do
-  echo "cross-check $r/3" >&2
+for ((r = 1; r <= aux_rounds; r++)); do
+  echo "cross-check $r/$aux_rounds" >&2
   measure c-recvmsg "$r" c-loadgen
   measure c-recvmsg "$r" rebound-crosscheck
 done
@@ -103,8 +104,8 @@ sed -i 's/"generator": "rebound-crosscheck"/"generator": "rebound", "crosscheck"
 
 # Scaling: the batched server with 1 SO_REUSEPORT socket on cpu0 vs 2 sockets on cpu0+cpu1, load on cpu1 in both.
 if [[ $scaling != no ]]; then
-  for ((r = 1; r <= 3; r++)); do
-    echo "scaling $r/3" >&2
+  for ((r = 1; r <= aux_rounds; r++)); do
+    echo "scaling $r/$aux_rounds" >&2
     measure rebound-batched "$r" scaling "$server_cpu"
     measure rebound-server-2 "$r" scaling "$server_cpu,$load_cpu"
   done
