@@ -15,6 +15,9 @@ namespace Rebound.Cli.Commands;
 /// </summary>
 internal static class BenchCommand
 {
+    /// <summary>Send plus receive buffers the clients may allocate (every slot holds one datagram each way).</summary>
+    private const long MaxBufferBytes = 256L << 20;
+
     public static Command Create()
     {
         var target = new Argument<string>("TARGET") { Description = "The echo server, ADDR:PORT (e.g. 127.0.0.1:56789 or [::1]:56789)." };
@@ -56,7 +59,9 @@ internal static class BenchCommand
             }
             catch (SocketException e)
             {
-                return SocketErrors.Report(e, "load", settings!.Target);
+                return settings!.Source is not null && e.SocketErrorCode == SocketError.AddressNotAvailable
+                    ? SocketErrors.Report(e, "bind the client sockets to", new IPEndPoint(settings.Source, 0))
+                    : SocketErrors.Report(e, "send to", settings.Target);
             }
             catch (ArgumentException e)
             {
@@ -112,6 +117,8 @@ internal static class BenchCommand
             socketCount is < 1 or > 64 ? "--sockets must be 1-64." :
             inFlight is < 1 or > 1024 ? "--in-flight must be 1-1024." :
             size is < 16 or > 65507 ? "--size must be 16-65507 bytes (the first 16 carry the slot and sequence number)." :
+            (long)socketCount * inFlight * size > MaxBufferBytes / 2 ?
+                $"--sockets × --in-flight × --size needs {2L * socketCount * inFlight * size / (1 << 20)} MiB of buffers; keep it under {MaxBufferBytes / (1 << 20)} MiB." :
             !(duration > 0 && duration <= 3600) ? "--duration must be more than 0 and at most 3600 seconds." :
             parse.GetValue(o.Count) < 0 ? "--count must be 0 or more." :
             !(warmup >= 0 && warmup <= 600) ? "--warmup must be 0-600 seconds." :

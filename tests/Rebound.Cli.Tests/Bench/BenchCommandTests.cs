@@ -49,11 +49,21 @@ public class BenchCommandTests
         Assert.Contains("lost", output, StringComparison.Ordinal); // the table is still printed
     }
 
+    [Fact]
+    public void A_source_address_this_host_does_not_have_exits_3()
+    {
+        (int exit, _, string error) = CliProcess.Run("", "bench", "127.0.0.1:9", "--source", "192.0.2.77", "-d", "0.2", "--warmup", "0");
+
+        Assert.Equal(3, exit);
+        Assert.Contains("cannot bind the client sockets to 192.0.2.77:0: that address is not configured", error, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("127.0.0.1:0")]
     [InlineData("127.0.0.1")]
     [InlineData("127.0.0.1:5 --sockets 0")]
     [InlineData("127.0.0.1:5 --size 8")]
+    [InlineData("127.0.0.1:5 --size 65000 --sockets 64 --in-flight 1024")]
     [InlineData("127.0.0.1:5 --duration 0")]
     [InlineData("127.0.0.1:5 --source ::1")]
     [InlineData("127.0.0.1:5 --source nonsense")]
