@@ -14,6 +14,8 @@ var root = new Command(
     EchoCommand.Create(),
     ListenCommand.Create(),
     ConnectCommand.Create(),
+    AnalyzeCommand.Create(),
+    TraceCommand.Create(),
 };
 
 HelpEpilogue.Install(root);

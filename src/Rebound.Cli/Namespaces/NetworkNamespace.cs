@@ -72,9 +72,25 @@ internal sealed class NetworkNamespace : IDisposable
     {
         ArgumentNullException.ThrowIfNull(action);
         ObjectDisposedException.ThrowIf(_deleted, this);
+        return RunIn(Name, action);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="action"/> on the current thread inside the named namespace under /run/netns (also one this
+    /// process did not create, e.g. <c>ip netns add</c> by hand or Docker's bind-mounted one), then moves the thread back.
+    /// </summary>
+    /// <exception cref="ArgumentException">No namespace of that name.</exception>
+    public static T RunIn<T>(string name, Func<T> action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        if (string.IsNullOrEmpty(name) || name.Contains('/', StringComparison.Ordinal) || name is "." or ".." || !File.Exists($"/run/netns/{name}"))
+        {
+            throw new ArgumentException($"there is no network namespace named '{name}' (see `ip netns list`).", nameof(name));
+        }
+
         using SafeFileHandle original = File.OpenHandle("/proc/thread-self/ns/net");
-        using SafeFileHandle target = File.OpenHandle($"/run/netns/{Name}");
-        Enter(target, Name);
+        using SafeFileHandle target = File.OpenHandle($"/run/netns/{name}");
+        Enter(target, name);
         try
         {
             return action();
