@@ -111,6 +111,8 @@ public sealed class TcpdumpCaptureTests
         Assert.Equal("unexpected-port", finding.GetProperty("kind").GetString());
         Assert.StartsWith("198.51.100.13:", finding.GetProperty("replySource").GetString(), StringComparison.Ordinal);
         Assert.NotEqual($"198.51.100.13:{port}", finding.GetProperty("replySource").GetString());
+        // The ICMP quotes the pre-NAT tuple (bridge address, server port); it is still matched to the flow by the client.
+        Assert.True(finding.GetProperty("rejectedByClient").GetBoolean());
     }
 
     /// <summary>Serves in the host, captures with tcpdump, sends two messages from the container; returns replies, port, capture.</summary>
