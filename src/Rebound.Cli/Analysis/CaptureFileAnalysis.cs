@@ -37,7 +37,7 @@ internal static class CaptureFileAnalysis
         catch (CaptureFormatException e)
         {
             return Fail(settings, output, error, $"{settings.Path}: {e.Message}" +
-                (analyzer.Summary.Packets > 0 ? $"; {analyzer.Summary.Packets} packets before it were read" : ""));
+                (analyzer.Summary.Packets > 0 ? $"; {analyzer.Summary.Packets} packet(s) before it were read" : ""));
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
