@@ -35,7 +35,12 @@ internal static class LiveTrace
             error.WriteLine($"rebound trace: {e.Message}");
             return ExitCodes.Permission;
         }
-        catch (Exception e) when (e is ArgumentException or IOException or InvalidOperationException)
+        catch (ArgumentException e)
+        {
+            error.WriteLine($"rebound trace: {e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal)}");
+            return ExitCodes.Usage;
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException)
         {
             error.WriteLine($"rebound trace: {e.Message}");
             return ExitCodes.Usage;

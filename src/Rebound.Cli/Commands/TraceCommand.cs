@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using Rebound.Cli.Analysis;
 using Rebound.Cli.Infrastructure;
 
@@ -37,9 +38,27 @@ internal static class TraceCommand
 
             var settings = new TraceSettings(parse.GetValue(iface), parse.GetValue(netns),
                 seconds is double d ? TimeSpan.FromSeconds(d) : null, span, parse.GetValue(json));
-            // The capture loop blocks (poll); run it off the caller's thread so Ctrl-C cancellation is seen promptly.
-            return Task.Run(() => LiveTrace.Run(settings, Console.Out, Console.Error, cancellation), CancellationToken.None);
+            return RunUntilSignalAsync(settings, cancellation);
         });
         return command;
+    }
+
+    /// <summary>
+    /// Runs the trace until its duration ends or SIGINT/SIGTERM arrives; a signal stops the capture (rather than killing
+    /// the process) so the summary is still printed.
+    /// </summary>
+    private static async Task<int> RunUntilSignalAsync(TraceSettings settings, CancellationToken cancellation)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        void Stop(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        }
+
+        using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using PosixSignalRegistration terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        // The capture loop blocks in poll(); it checks the token every 200 ms.
+        return await Task.Run(() => LiveTrace.Run(settings, Console.Out, Console.Error, stop.Token), CancellationToken.None).ConfigureAwait(false);
     }
 }
