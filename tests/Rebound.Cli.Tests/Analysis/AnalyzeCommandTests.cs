@@ -85,6 +85,9 @@ public sealed class AnalyzeCommandTests
         Assert.Equal(ExitCodes.Usage, Rebound("analyze").ExitCode);
     }
 
-    private static ProcessResult Rebound(params string[] arguments) =>
-        ProcessRunner.Run("dotnet", [Path.Combine(AppContext.BaseDirectory, "Rebound.Cli.dll"), .. arguments], TimeSpan.FromSeconds(60));
+    private static ProcessResult Rebound(params string[] arguments)
+    {
+        (int exit, string output, string error) = CliProcess.Run("", arguments);
+        return new ProcessResult(exit, output, error);
+    }
 }

@@ -24,28 +24,17 @@ internal sealed class PcapFileBuilder(LinkType linkType, bool bigEndian = false,
 
     public byte[] ToArray() => _bytes.ToArray();
 
-    private void Write(Span<byte> span, uint value)
-    {
-        if (bigEndian)
-        {
-            BinaryPrimitives.WriteUInt32BigEndian(span, value);
-        }
-        else
-        {
-            BinaryPrimitives.WriteUInt32LittleEndian(span, value);
-        }
-    }
+    private void Write(Span<byte> span, uint value) => ByteOrder.Put32(span, value, bigEndian);
 
     private static MemoryStream Header(LinkType linkType, bool bigEndian, bool nanoseconds, uint snapLength)
     {
         var stream = new MemoryStream();
-        var builder = new PcapNgFileBuilder(bigEndian);
         Span<byte> header = stackalloc byte[24];
-        builder.Put32(header, nanoseconds ? 0xA1B23C4D : 0xA1B2C3D4);
-        builder.Put16(header[4..], 2);
-        builder.Put16(header[6..], 4);
-        builder.Put32(header[16..], snapLength);
-        builder.Put32(header[20..], (uint)linkType);
+        ByteOrder.Put32(header, nanoseconds ? 0xA1B23C4D : 0xA1B2C3D4, bigEndian);
+        ByteOrder.Put16(header[4..], 2, bigEndian);
+        ByteOrder.Put16(header[6..], 4, bigEndian);
+        ByteOrder.Put32(header[16..], snapLength, bigEndian);
+        ByteOrder.Put32(header[20..], (uint)linkType, bigEndian);
         stream.Write(header);
         return stream;
     }
@@ -85,14 +74,8 @@ internal sealed class PcapNgFileBuilder(bool bigEndian = false)
         if (tsoffsetSeconds is long o)
         {
             byte[] value = new byte[8];
-            if (bigEndian)
-            {
-                BinaryPrimitives.WriteInt64BigEndian(value, o);
-            }
-            else
-            {
-                BinaryPrimitives.WriteInt64LittleEndian(value, o);
-            }
+            ByteOrder.Put32(value, (uint)(bigEndian ? o >> 32 : o), bigEndian);
+            ByteOrder.Put32(value.AsSpan(4), (uint)(bigEndian ? o : o >> 32), bigEndian);
 
             AddOption(body, 14, value);
         }
@@ -138,29 +121,9 @@ internal sealed class PcapNgFileBuilder(bool bigEndian = false)
 
     public byte[] ToArray() => _bytes.ToArray();
 
-    public void Put16(Span<byte> span, ushort value)
-    {
-        if (bigEndian)
-        {
-            BinaryPrimitives.WriteUInt16BigEndian(span, value);
-        }
-        else
-        {
-            BinaryPrimitives.WriteUInt16LittleEndian(span, value);
-        }
-    }
+    public void Put16(Span<byte> span, ushort value) => ByteOrder.Put16(span, value, bigEndian);
 
-    public void Put32(Span<byte> span, uint value)
-    {
-        if (bigEndian)
-        {
-            BinaryPrimitives.WriteUInt32BigEndian(span, value);
-        }
-        else
-        {
-            BinaryPrimitives.WriteUInt32LittleEndian(span, value);
-        }
-    }
+    public void Put32(Span<byte> span, uint value) => ByteOrder.Put32(span, value, bigEndian);
 
     private PcapNgFileBuilder Block(uint type, byte[] body)
     {
@@ -184,4 +147,32 @@ internal sealed class PcapNgFileBuilder(bool bigEndian = false)
     }
 
     private static int Pad(int length) => (length + 3) & ~3;
+}
+
+/// <summary>Writes integers in a chosen byte order (capture files may be either).</summary>
+internal static class ByteOrder
+{
+    public static void Put16(Span<byte> span, ushort value, bool bigEndian)
+    {
+        if (bigEndian)
+        {
+            BinaryPrimitives.WriteUInt16BigEndian(span, value);
+        }
+        else
+        {
+            BinaryPrimitives.WriteUInt16LittleEndian(span, value);
+        }
+    }
+
+    public static void Put32(Span<byte> span, uint value, bool bigEndian)
+    {
+        if (bigEndian)
+        {
+            BinaryPrimitives.WriteUInt32BigEndian(span, value);
+        }
+        else
+        {
+            BinaryPrimitives.WriteUInt32LittleEndian(span, value);
+        }
+    }
 }

@@ -53,10 +53,10 @@ internal sealed class PcapNgReader : CaptureReader
                     _interfaces.Add(ParseInterface(body, start));
                     break;
                 case EnhancedPacketType:
-                    ReadEnhancedPacket(body, start);
+                    ReadPacket(body, start, obsolete: false);
                     return true;
                 case ObsoletePacketType:
-                    ReadObsoletePacket(body, start);
+                    ReadPacket(body, start, obsolete: true);
                     return true;
                 case SimplePacketType:
                     ReadSimplePacket(body, start);
@@ -191,37 +191,21 @@ internal sealed class PcapNgReader : CaptureReader
         return result;
     }
 
-    private void ReadEnhancedPacket(ReadOnlySpan<byte> body, long start)
+    /// <summary>Enhanced (type 6) and obsolete (type 2) packet blocks share a layout but for the interface id's width.</summary>
+    private void ReadPacket(ReadOnlySpan<byte> body, long start, bool obsolete)
     {
+        string what = obsolete ? "packet block" : "enhanced packet block";
         if (body.Length < 20)
         {
-            throw new CaptureFormatException("corrupt enhanced packet block: shorter than 20 bytes", start);
+            throw new CaptureFormatException($"corrupt {what}: shorter than 20 bytes", start);
         }
 
-        Interface ifc = InterfaceFor(ReadUInt32(body), start);
+        Interface ifc = InterfaceFor(obsolete ? ReadUInt16(body) : ReadUInt32(body), start);
         ulong units = ((ulong)ReadUInt32(body[4..]) << 32) | ReadUInt32(body[8..]);
         uint captured = ReadUInt32(body[12..]);
         if (captured > body.Length - 20)
         {
-            throw new CaptureFormatException($"corrupt enhanced packet block: captured length {captured} exceeds the block", start);
-        }
-
-        SetPacket(ifc, units, body.Slice(20, (int)captured), ReadUInt32(body[16..]), start);
-    }
-
-    private void ReadObsoletePacket(ReadOnlySpan<byte> body, long start)
-    {
-        if (body.Length < 20)
-        {
-            throw new CaptureFormatException("corrupt packet block: shorter than 20 bytes", start);
-        }
-
-        Interface ifc = InterfaceFor(ReadUInt16(body), start);
-        ulong units = ((ulong)ReadUInt32(body[4..]) << 32) | ReadUInt32(body[8..]);
-        uint captured = ReadUInt32(body[12..]);
-        if (captured > body.Length - 20)
-        {
-            throw new CaptureFormatException($"corrupt packet block: captured length {captured} exceeds the block", start);
+            throw new CaptureFormatException($"corrupt {what}: captured length {captured} exceeds the block", start);
         }
 
         SetPacket(ifc, units, body.Slice(20, (int)captured), ReadUInt32(body[16..]), start);
