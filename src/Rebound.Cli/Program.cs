@@ -14,8 +14,12 @@ var root = new Command(
     EchoCommand.Create(),
     ListenCommand.Create(),
     ConnectCommand.Create(),
+<<<<<<< HEAD
     AnalyzeCommand.Create(),
     TraceCommand.Create(),
+=======
+    DoctorCommand.Create(),
+>>>>>>> main
 };
 
 HelpEpilogue.Install(root);

@@ -70,8 +70,8 @@ internal sealed class NetworkNamespace : IDisposable
     /// </summary>
     public T Run<T>(Func<T> action)
     {
-        ArgumentNullException.ThrowIfNull(action);
         ObjectDisposedException.ThrowIf(_deleted, this);
+<<<<<<< HEAD
         return RunIn(Name, action);
     }
 
@@ -91,6 +91,21 @@ internal sealed class NetworkNamespace : IDisposable
         using SafeFileHandle original = File.OpenHandle("/proc/thread-self/ns/net");
         using SafeFileHandle target = File.OpenHandle($"/run/netns/{name}");
         Enter(target, name);
+=======
+        return RunInside($"/run/netns/{Name}", Name, action);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="action"/> on the current thread inside the network namespace at <paramref name="namespacePath"/>
+    /// (<c>/run/netns/NAME</c>, <c>/proc/PID/ns/net</c>), one this process did not necessarily create, then moves back.
+    /// </summary>
+    public static T RunInside<T>(string namespacePath, string label, Func<T> action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        using SafeFileHandle original = File.OpenHandle("/proc/thread-self/ns/net");
+        using SafeFileHandle target = File.OpenHandle(namespacePath);
+        Enter(target, label);
+>>>>>>> main
         try
         {
             return action();
