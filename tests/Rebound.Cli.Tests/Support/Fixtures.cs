@@ -2,7 +2,7 @@ namespace Rebound.Cli.Tests.Support;
 
 /// <summary>
 /// Small real captures made by tcpdump in the field-report topology (by TcpdumpCaptureTests with
-/// REBOUND_SAVE_CAPTURES=DIR), committed under Data/ so the reader and analyzer tests run without root. They are also
+/// REBOUND_SAVE_CAPTURES=DIR), committed under Data/captures/ so the reader and analyzer tests run without root. They are also
 /// the seed corpus of the fuzz tests.
 /// </summary>
 internal static class Fixtures
@@ -27,7 +27,7 @@ internal static class Fixtures
 
     public static readonly string[] All = [NaiveDocker0, ReboundDocker0, NaiveAnySll, NaiveAnySll2, NaiveV6Nano, Snat];
 
-    public static string PathOf(string name) => Path.Combine(AppContext.BaseDirectory, "Data", name);
+    public static string PathOf(string name) => Path.Combine(AppContext.BaseDirectory, "Data", "captures", name);
 
     public static byte[] Bytes(string name) => File.ReadAllBytes(PathOf(name));
 }
