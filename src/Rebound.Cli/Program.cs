@@ -14,12 +14,9 @@ var root = new Command(
     EchoCommand.Create(),
     ListenCommand.Create(),
     ConnectCommand.Create(),
-<<<<<<< HEAD
+    DoctorCommand.Create(),
     AnalyzeCommand.Create(),
     TraceCommand.Create(),
-=======
-    DoctorCommand.Create(),
->>>>>>> main
 };
 
 HelpEpilogue.Install(root);

@@ -71,27 +71,6 @@ internal sealed class NetworkNamespace : IDisposable
     public T Run<T>(Func<T> action)
     {
         ObjectDisposedException.ThrowIf(_deleted, this);
-<<<<<<< HEAD
-        return RunIn(Name, action);
-    }
-
-    /// <summary>
-    /// Runs <paramref name="action"/> on the current thread inside the named namespace under /run/netns (also one this
-    /// process did not create, e.g. <c>ip netns add</c> by hand or Docker's bind-mounted one), then moves the thread back.
-    /// </summary>
-    /// <exception cref="ArgumentException">No namespace of that name.</exception>
-    public static T RunIn<T>(string name, Func<T> action)
-    {
-        ArgumentNullException.ThrowIfNull(action);
-        if (string.IsNullOrEmpty(name) || name.Contains('/', StringComparison.Ordinal) || name is "." or ".." || !File.Exists($"/run/netns/{name}"))
-        {
-            throw new ArgumentException($"there is no network namespace named '{name}' (see `ip netns list`).", nameof(name));
-        }
-
-        using SafeFileHandle original = File.OpenHandle("/proc/thread-self/ns/net");
-        using SafeFileHandle target = File.OpenHandle($"/run/netns/{name}");
-        Enter(target, name);
-=======
         return RunInside($"/run/netns/{Name}", Name, action);
     }
 
@@ -105,7 +84,6 @@ internal sealed class NetworkNamespace : IDisposable
         using SafeFileHandle original = File.OpenHandle("/proc/thread-self/ns/net");
         using SafeFileHandle target = File.OpenHandle(namespacePath);
         Enter(target, label);
->>>>>>> main
         try
         {
             return action();
@@ -114,6 +92,21 @@ internal sealed class NetworkNamespace : IDisposable
         {
             Enter(original, "the original namespace");
         }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="action"/> inside the named namespace under /run/netns (also one this process did not create,
+    /// e.g. made with <c>ip netns add</c>), after checking the name, then moves the thread back.
+    /// </summary>
+    /// <exception cref="ArgumentException">No namespace of that name.</exception>
+    public static T RunIn<T>(string name, Func<T> action)
+    {
+        if (string.IsNullOrEmpty(name) || name.Contains('/', StringComparison.Ordinal) || name is "." or ".." || !File.Exists($"/run/netns/{name}"))
+        {
+            throw new ArgumentException($"there is no network namespace named '{name}' (see `ip netns list`).", nameof(name));
+        }
+
+        return RunInside($"/run/netns/{name}", name, action);
     }
 
     /// <summary>The interface index of <paramref name="interfaceName"/> in this namespace.</summary>
