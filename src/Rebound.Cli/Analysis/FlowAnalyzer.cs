@@ -29,6 +29,9 @@ internal sealed class FlowAnalyzer
     private const int RecentPackets = 8;
     private const int MaxRequestsPerClient = 8;
 
+    /// <summary>TFTP servers answer from a fresh port by design (RFC 1350 transfer identifiers): not an SNAT remap.</summary>
+    private const ushort TftpPort = 69;
+
     private readonly long _windowNanoseconds;
     private readonly int _maxClients;
     private readonly int _maxFindings;
@@ -121,7 +124,8 @@ internal sealed class FlowAnalyzer
                 mismatched = request;
                 kind = FindingKind.UnexpectedSource;
             }
-            else if (mismatched is null && request.Server.Address.Equals(source.Address) && request.Server.Port != source.Port)
+            else if (mismatched is null && request.Server.Address.Equals(source.Address) && request.Server.Port != source.Port &&
+                     request.Server.Port != TftpPort)
             {
                 mismatched = request;
                 kind = FindingKind.UnexpectedPort;

@@ -50,6 +50,15 @@ public sealed class FlowAnalyzerTests
     }
 
     [Fact]
+    public void Tftp_answering_from_a_new_port_is_by_design()
+    {
+        var tftp = new IPEndPoint(Server.Address, 69);
+        Feed(0, PacketBytes.Udp(Client, tftp));
+        Feed(1 * Ms, PacketBytes.Udp(new IPEndPoint(Server.Address, 50123), Client));
+        Assert.Empty(_analyzer.Findings);
+    }
+
+    [Fact]
     public void Datagram_after_the_window_is_not_a_reply()
     {
         Feed(0, PacketBytes.Udp(Client, Server));
