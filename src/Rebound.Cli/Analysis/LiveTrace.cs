@@ -49,10 +49,14 @@ internal static class LiveTrace
         using (capture)
         {
             IAnsiConsole console = HumanReport.ConsoleFor(output);
-            if (!settings.Json)
+            string banner = $"Tracing UDP and ICMP on {where}" + (settings.Duration is TimeSpan d ? $" for {d.TotalSeconds:0.###} s" : "") + "; Ctrl-C stops.";
+            if (settings.Json)
             {
-                console.MarkupLine(Markup.Escape($"Tracing UDP and ICMP on {where}" +
-                    (settings.Duration is TimeSpan d ? $" for {d.TotalSeconds:0.###} s" : "") + "; Ctrl-C stops."));
+                error.WriteLine(banner); // stdout stays pure JSON lines
+            }
+            else
+            {
+                console.MarkupLine(Markup.Escape(banner));
             }
 
             var analyzer = new FlowAnalyzer(settings.Window);

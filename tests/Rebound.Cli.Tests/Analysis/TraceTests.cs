@@ -68,6 +68,21 @@ public sealed class TraceTests
         Assert.Contains("no interface named 'eth9'", error.ToString(), StringComparison.Ordinal);
     }
 
+    [NamespaceFact]
+    public void Ctrl_c_stops_the_trace_cleanly_with_a_summary()
+    {
+        using var ns = Namespaces.NetworkNamespace.Create("trace");
+        using System.Diagnostics.Process trace = CliProcess.Start("trace", "--netns", ns.Name, "--json");
+        Task<string> output = trace.StandardOutput.ReadToEndAsync();
+        CliProcess.WaitForStderr(trace, "Tracing UDP and ICMP on all interfaces in network namespace");
+        ProcessRunner.Run("kill", ["-INT", trace.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        Assert.True(trace.WaitForExit(TimeSpan.FromSeconds(10)), "trace ignored SIGINT");
+
+        Assert.Equal(ExitCodes.Success, trace.ExitCode);
+        using var summary = JsonDocument.Parse(output.Result.Trim().Split('\n')[^1]);
+        Assert.Equal("summary", summary.RootElement.GetProperty("event").GetString());
+    }
+
     private static (int Exit, string Output, string[] Replies, int Port) TraceExchange(FieldReportTopology topology, bool naive, bool json, string? iface = "docker0")
     {
         var any = new IPEndPoint(IPAddress.Any, 0);

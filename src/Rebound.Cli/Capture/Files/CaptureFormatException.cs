@@ -23,12 +23,8 @@ internal sealed class CaptureFormatException : Exception
     public CaptureFormatException(string problem, long offset)
         : base($"{problem} (at byte offset {offset})")
     {
-        Problem = problem;
         Offset = offset;
     }
-
-    /// <summary>What is wrong, without the offset.</summary>
-    public string Problem { get; } = "";
 
     /// <summary>Byte offset in the file where the problem was found.</summary>
     public long Offset { get; }
