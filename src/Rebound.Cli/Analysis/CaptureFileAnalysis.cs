@@ -22,7 +22,9 @@ internal static class CaptureFileAnalysis
         string format = "?";
         try
         {
-            using FileStream file = new(settings.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 1 << 20, FileOptions.SequentialScan);
+            using Stream file = settings.Path == "-"
+                ? new BufferedStream(Console.OpenStandardInput(), 1 << 20)
+                : new FileStream(settings.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 1 << 20, FileOptions.SequentialScan);
             CaptureReader reader = CaptureReader.Open(file);
             format = reader.Format;
             while (reader.MoveNext())

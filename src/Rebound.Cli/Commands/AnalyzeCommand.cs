@@ -9,7 +9,7 @@ internal static class AnalyzeCommand
 {
     public static Command Create()
     {
-        var file = new Argument<string>("FILE") { Description = "A pcap or pcapng file (tcpdump -w, Wireshark, dumpcap)." };
+        var file = new Argument<string>("FILE") { Description = "A pcap or pcapng file (tcpdump -w, Wireshark, dumpcap); - reads standard input." };
         var json = new Option<bool>("--json") { Description = "Print one JSON document instead of tables." };
         Option<double> window = WindowOption();
 
@@ -20,7 +20,8 @@ internal static class AnalyzeCommand
             "Findings: 'reply from unexpected source' (request C:c→S:s answered by X:s), 'reply from unexpected port' (answered by\n" +
             "S:s', SNAT), and 'rejected by the client' (an ICMP port unreachable quoting that reply). Frame numbers are Wireshark's.\n\n" +
             "Examples:\n  tcpdump -i docker0 -w dns.pcap udp or icmp or icmp6\n  rebound analyze dns.pcap\n" +
-            "  rebound analyze --json dns.pcapng | jq '.findings[].description'\n\n" +
+            "  rebound analyze --json dns.pcapng | jq '.findings[].description'\n" +
+            "  tcpdump -i any -w - -c 1000 udp or icmp or icmp6 | rebound analyze -\n\n" +
             "Exit codes: 0 no findings, 1 findings, 2 unreadable or corrupt file (the message gives the byte offset) or usage error.");
         command.SetAction((parse, cancellation) =>
         {

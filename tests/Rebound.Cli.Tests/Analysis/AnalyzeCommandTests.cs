@@ -28,6 +28,18 @@ public sealed class AnalyzeCommandTests
     }
 
     [Fact]
+    public async Task Capture_piped_on_standard_input_is_read_as_a_stream()
+    {
+        using System.Diagnostics.Process process = CliProcess.Start("analyze", "-");
+        Task<string> output = process.StandardOutput.ReadToEndAsync();
+        await process.StandardInput.BaseStream.WriteAsync(Fixtures.Bytes(Fixtures.NaiveAnySll));
+        process.StandardInput.Close();
+        Assert.True(process.WaitForExit(TimeSpan.FromSeconds(30)));
+        Assert.Equal(ExitCodes.Finding, process.ExitCode);
+        Assert.Contains("reply from unexpected source 192.0.2.1", await output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Json_output_is_one_document()
     {
         ProcessResult result = Rebound("analyze", "--json", Fixtures.PathOf(Fixtures.NaiveAnySll2));
