@@ -84,29 +84,10 @@ internal sealed class PcapNgFileBuilder(bool bigEndian = false)
         return Block(1, [.. body]);
     }
 
-    public PcapNgFileBuilder Enhanced(uint interfaceId, ulong units, byte[] frame)
-    {
-        byte[] body = new byte[20 + Pad(frame.Length)];
-        Put32(body, interfaceId);
-        Put32(body.AsSpan(4), (uint)(units >> 32));
-        Put32(body.AsSpan(8), (uint)units);
-        Put32(body.AsSpan(12), (uint)frame.Length);
-        Put32(body.AsSpan(16), (uint)frame.Length);
-        frame.CopyTo(body.AsSpan(20));
-        return Block(6, body);
-    }
+    public PcapNgFileBuilder Enhanced(uint interfaceId, ulong units, byte[] frame) => PacketBlock(6, interfaceId, units, frame);
 
-    public PcapNgFileBuilder Obsolete(ushort interfaceId, ulong units, byte[] frame)
-    {
-        byte[] body = new byte[20 + Pad(frame.Length)];
-        Put16(body, interfaceId);
-        Put32(body.AsSpan(4), (uint)(units >> 32));
-        Put32(body.AsSpan(8), (uint)units);
-        Put32(body.AsSpan(12), (uint)frame.Length);
-        Put32(body.AsSpan(16), (uint)frame.Length);
-        frame.CopyTo(body.AsSpan(20));
-        return Block(2, body);
-    }
+    /// <summary>The obsolete packet block (type 2): as the enhanced one, but a 16-bit interface id and a drop count.</summary>
+    public PcapNgFileBuilder Obsolete(ushort interfaceId, ulong units, byte[] frame) => PacketBlock(2, interfaceId, units, frame);
 
     public PcapNgFileBuilder Simple(byte[] frame)
     {
@@ -124,6 +105,26 @@ internal sealed class PcapNgFileBuilder(bool bigEndian = false)
     public void Put16(Span<byte> span, ushort value) => ByteOrder.Put16(span, value, bigEndian);
 
     public void Put32(Span<byte> span, uint value) => ByteOrder.Put32(span, value, bigEndian);
+
+    private PcapNgFileBuilder PacketBlock(uint type, uint interfaceId, ulong units, byte[] frame)
+    {
+        byte[] body = new byte[20 + Pad(frame.Length)];
+        if (type == 2)
+        {
+            Put16(body, (ushort)interfaceId);
+        }
+        else
+        {
+            Put32(body, interfaceId);
+        }
+
+        Put32(body.AsSpan(4), (uint)(units >> 32));
+        Put32(body.AsSpan(8), (uint)units);
+        Put32(body.AsSpan(12), (uint)frame.Length);
+        Put32(body.AsSpan(16), (uint)frame.Length);
+        frame.CopyTo(body.AsSpan(20));
+        return Block(type, body);
+    }
 
     private PcapNgFileBuilder Block(uint type, byte[] body)
     {
