@@ -68,6 +68,15 @@ public sealed class TraceTests
         Assert.Contains("no interface named 'eth9'", error.ToString(), StringComparison.Ordinal);
     }
 
+    [RootFact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public void Trace_without_root_is_exit_code_4()
+    {
+        ProcessResult result = UnprivilegedCli.Run("trace", "-i", "lo", "--duration", "1");
+        Assert.True(result.ExitCode == ExitCodes.Permission, result.StandardOutput + result.StandardError);
+        Assert.Contains("capturing needs root or CAP_NET_RAW", result.StandardError, StringComparison.Ordinal);
+    }
+
     [NamespaceFact]
     public void Ctrl_c_stops_the_trace_cleanly_with_a_summary()
     {
