@@ -62,7 +62,7 @@ internal static class LabCommand
         IAnsiConsole console = AnsiConsole.Console;
         try
         {
-            LabRunResult run = settings.Json
+            LabRunResult run = settings.Json || !console.Profile.Capabilities.Interactive
                 ? LabRunner.Run(scenarios, null, cancellation)
                 : console.Status().Start("Building the topology…", context =>
                     LabRunner.Run(scenarios, s => context.Status(Markup.Escape($"Row {s.Id}: {s.Title}…")), cancellation));

@@ -25,7 +25,7 @@ internal sealed record UdpRow(ServerKind Server, IPEndPoint BindTo, IPAddress Ta
 
 /// <summary>
 /// The lab's workbench: one field-report topology reused by every row. A row starts a server in the host namespace,
-/// opens a capture, lets a connected client send "hello" then "hi", and returns what was received and captured.
+/// opens a capture on the container's bridge port, lets a connected client send "hello" then "hi", and returns what was received and captured.
 /// Each row uses fresh ports, and netfilter state is reset after rows that change it.
 /// </summary>
 internal sealed class LabBench : IDisposable
@@ -36,12 +36,35 @@ internal sealed class LabBench : IDisposable
     private static readonly TimeSpan ReplyTimeout = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan CaptureQuiet = TimeSpan.FromMilliseconds(60);
 
-    private LabBench(FieldReportTopology topology) => Topology = topology;
+    private LabBench(FieldReportTopology topology)
+    {
+        Topology = topology;
+        ContainerPortIndex = topology.Host.InterfaceIndex("vethc");
+    }
 
     public FieldReportTopology Topology { get; }
 
-    /// <summary>Builds the topology (root and iproute2 needed).</summary>
-    public static LabBench Create() => new(FieldReportTopology.Create());
+    /// <summary>
+    /// The bridge port facing the container (vethc), where rows capture: it shows packets as the container sends and
+    /// receives them. docker0 sees the same packets, but incoming ones after bridge netfilter (br_netfilter) may have
+    /// undone NAT in them already.
+    /// </summary>
+    public int ContainerPortIndex { get; }
+
+    /// <summary>Builds the topology (root and iproute2 needed); deletes it again if the bench cannot be set up.</summary>
+    public static LabBench Create()
+    {
+        FieldReportTopology topology = FieldReportTopology.Create();
+        try
+        {
+            return new LabBench(topology);
+        }
+        catch
+        {
+            topology.Dispose();
+            throw;
+        }
+    }
 
     /// <summary>Runs one UDP row.</summary>
     public LabObservation RunUdp(UdpRow row)
@@ -66,7 +89,7 @@ internal sealed class LabBench : IDisposable
             var target = new IPEndPoint(row.Target, port);
             NetworkNamespace clientSide = row.ViaSecondUplink ? Topology.Lan : Topology.Container;
             IPEndPoint? bindClient = row.ViaSecondUplink ? new IPEndPoint(FieldReportTopology.RemoteClientV4, 0) : null;
-            int captureOn = row.ViaSecondUplink ? 0 : Topology.BridgeIndex;
+            int captureOn = row.ViaSecondUplink ? 0 : ContainerPortIndex;
 
             using PacketCaptureSocket capture = host.Run(() => PacketCaptureSocket.Open(captureOn));
             using Socket client = clientSide.Run(() => Connect(SocketType.Dgram, ProtocolType.Udp, target, bindClient));
@@ -93,7 +116,7 @@ internal sealed class LabBench : IDisposable
     {
         using LabServer server = Topology.Host.Run(() => LabServer.Start(ServerKind.Tcp, bindTo));
         var targetEndPoint = new IPEndPoint(target, server.LocalEndPoint.Port);
-        using PacketCaptureSocket capture = Topology.Host.Run(() => PacketCaptureSocket.Open(Topology.BridgeIndex));
+        using PacketCaptureSocket capture = Topology.Host.Run(() => PacketCaptureSocket.Open(ContainerPortIndex));
         IPEndPoint clientEndPoint;
         List<ClientMessage> messages;
         using (Socket client = Topology.Container.Run(() => Connect(SocketType.Stream, ProtocolType.Tcp, targetEndPoint, null)))

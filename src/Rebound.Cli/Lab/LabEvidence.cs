@@ -43,13 +43,13 @@ internal static class LabEvidence
     private static string Explain(Verdict verdict, LabObservation o, bool udp, IPEndPoint? source, string device, bool icmp, int? remapped)
     {
         string via = device.Length > 0 ? $" (left via {device})" : "";
-        string rejected = icmp ? "; the client answered ICMP port unreachable" : "; the client never accepted it";
+        string rejected = icmp ? ", so the client rejected it (ICMP)" : "";
         string shown = udp ? Show(source) : source?.Address.ToString() ?? "";
         if (verdict == Verdict.Works)
         {
             return udp
-                ? $"reply came from {shown}, the address the client asked{via}"
-                : $"one connection, one address pair: every segment came from {shown}";
+                ? $"reply from {shown}, the address asked{via}"
+                : $"one connection, one address pair: all from {shown}";
         }
 
         if (verdict == Verdict.Unproven)
@@ -66,11 +66,11 @@ internal static class LabEvidence
 
         if (!source.Address.Equals(o.Target.Address))
         {
-            return $"reply left from {source.Address}{via}, not {o.Target.Address}{rejected}";
+            return $"reply from {source.Address}{via}, not {o.Target.Address}{rejected}";
         }
 
         return remapped is int port
-            ? $"address rewritten to {o.Target.Address}, but port {o.Target.Port} became {port}{rejected}"
+            ? $"address rewritten, but port {o.Target.Port} became {port}{rejected}"
             : $"a reply from {shown} was captured, yet the client got nothing";
     }
 
@@ -81,6 +81,7 @@ internal static class LabEvidence
     private static bool IsFrom(DecodedPacket packet, IPEndPoint target, bool udp) =>
         target.Address.Equals(packet.Source) && (!udp || packet.SourcePort == target.Port);
 
-    /// <summary>tcpdump's address.port form.</summary>
-    public static string Show(IPEndPoint? endPoint) => endPoint is null ? "" : $"{endPoint.Address}.{endPoint.Port}";
+    /// <summary>tcpdump's address.port form (the address alone when the port is unknown, 0).</summary>
+    public static string Show(IPEndPoint? endPoint) =>
+        endPoint is null ? "" : endPoint.Port == 0 ? endPoint.Address.ToString() : $"{endPoint.Address}.{endPoint.Port}";
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace Rebound.Cli.Lab;
@@ -6,10 +7,13 @@ namespace Rebound.Cli.Lab;
 /// <summary>Writes lab results as JSON (<c>rebound lab --json</c>), for scripts and CI. No reflection: AOT-safe.</summary>
 internal static class LabJson
 {
+    // Relaxed escaping keeps '>' and '+' readable in packet lines; the output is never embedded in HTML.
+    private static readonly JsonWriterOptions Options = new() { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static void Write(Stream output, LabRunResult run)
     {
         ArgumentNullException.ThrowIfNull(run);
-        using var json = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = true });
+        using var json = new Utf8JsonWriter(output, Options);
         json.WriteStartObject();
         json.WriteBoolean("allMatch", run.AllMatch);
         json.WriteNumber("seconds", Math.Round(run.Elapsed.TotalSeconds, 2));
@@ -28,7 +32,7 @@ internal static class LabJson
     public static void WriteLoopback(Stream output, IReadOnlyList<LoopbackResult> results)
     {
         ArgumentNullException.ThrowIfNull(results);
-        using var json = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = true });
+        using var json = new Utf8JsonWriter(output, Options);
         json.WriteStartObject();
         json.WriteString("mode", "loopback");
         json.WriteBoolean("allMatch", results.All(r => r.MatchesExpectation));
@@ -101,7 +105,7 @@ internal static class LabJson
         }
         else
         {
-            json.WriteString(name, endPoint.ToString());
+            json.WriteString(name, endPoint.Port == 0 ? endPoint.Address.ToString() : endPoint.ToString());
         }
     }
 

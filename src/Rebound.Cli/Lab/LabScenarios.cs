@@ -74,8 +74,7 @@ internal static class LabScenarios
         }
         else if (reply.TranslatedSource.Port != port && request is not null)
         {
-            observation.Finding = $"conntrack: {LabEvidence.Show(reply.TranslatedSource)} is what NAT gave the reply, because " +
-                $"{LabEvidence.Show(request.ReplySource)} already belongs to the request's flow";
+            observation.Finding = $"conntrack: {LabEvidence.Show(request.ReplySource)} is taken by the request's flow";
         }
         else
         {
@@ -88,7 +87,7 @@ internal static class LabScenarios
     {
         IReadOnlyList<ConntrackEntry> flows = Relevant(bench, observation, port);
         observation.Finding = flows.Count == 0
-            ? "conntrack -L: no flow (NOTRACK), so no NAT can touch the source"
+            ? "no conntrack flow, so no NAT"
             : $"conntrack -L still shows {flows.Count} flow(s) for port {port}";
     }
 
