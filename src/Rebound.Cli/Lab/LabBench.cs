@@ -33,6 +33,7 @@ internal sealed class LabBench : IDisposable
     /// <summary>What the client sends, in order, expecting each echoed back.</summary>
     public static readonly IReadOnlyList<string> Messages = ["hello", "hi"];
 
+    private const byte TcpProtocol = 6;
     private static readonly TimeSpan ReplyTimeout = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan CaptureQuiet = TimeSpan.FromMilliseconds(60);
 
@@ -126,7 +127,7 @@ internal sealed class LabBench : IDisposable
             client.Shutdown(SocketShutdown.Both);
         }
 
-        List<CapturedPacket> packets = Drain(capture, p => p.Kind == PacketKind.Other &&
+        List<CapturedPacket> packets = Drain(capture, p => p.Kind == PacketKind.Other && p.Protocol == TcpProtocol &&
             (Equals(p.Source, clientEndPoint.Address) || Equals(p.Destination, clientEndPoint.Address)));
         return new LabObservation("TCP", targetEndPoint, clientEndPoint, messages, packets);
     }

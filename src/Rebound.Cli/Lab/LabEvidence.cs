@@ -76,7 +76,7 @@ internal static class LabEvidence
 
     private static bool IsTowardClient(DecodedPacket packet, IPEndPoint client, bool udp) => udp
         ? packet.Kind == PacketKind.Udp && client.Address.Equals(packet.Destination) && packet.DestinationPort == client.Port
-        : packet.Kind == PacketKind.Other && client.Address.Equals(packet.Destination);
+        : packet.Kind == PacketKind.Other && packet.Protocol == 6 && client.Address.Equals(packet.Destination);
 
     private static bool IsFrom(DecodedPacket packet, IPEndPoint target, bool udp) =>
         target.Address.Equals(packet.Source) && (!udp || packet.SourcePort == target.Port);

@@ -64,6 +64,7 @@ public sealed class LabScenarioTests(LabBenchFixture fixture) : IClassFixture<La
         List<DecodedPacket> toClient = [.. o.Packets.Select(p => p.Packet).Where(p => o.Client.Address.Equals(p.Destination))];
         Assert.NotEmpty(toClient);
         Assert.All(toClient, p => Assert.Equal(HostEth0V4, p.Source));
+        Assert.All(toClient, p => Assert.Equal(6, p.Protocol));
     }
 
     [NamespaceFact("iptables", "conntrack")]
