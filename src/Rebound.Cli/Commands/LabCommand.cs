@@ -15,6 +15,8 @@ internal static class LabCommand
     /// <summary>Exit code after Ctrl-C (128 + SIGINT), as shells report it.</summary>
     public const int Interrupted = 130;
 
+    private const int RedirectedWidth = 150;
+
     public static Command Create()
     {
         var verbose = new Option<bool>("--verbose", "-v") { Description = "After the table, print each row's client messages, commands and captured packets." };
@@ -60,6 +62,12 @@ internal static class LabCommand
         }
 
         IAnsiConsole console = AnsiConsole.Console;
+        if (Console.IsOutputRedirected)
+        {
+            // Piped into a file or a log: Spectre would assume 80 columns and wrap every packet line.
+            console.Profile.Width = RedirectedWidth;
+        }
+
         try
         {
             LabRunResult run = settings.Json || !console.Profile.Capabilities.Interactive

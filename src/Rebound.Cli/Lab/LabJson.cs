@@ -91,7 +91,11 @@ internal static class LabJson
 
             json.WriteEndArray();
             WriteStrings(json, "packets", o.Packets.Select(p => p.Line));
-            WriteStrings(json, "notes", o.Notes);
+            WriteStrings(json, "commands", o.Notes);
+            if (o.Flows is not null)
+            {
+                WriteStrings(json, "conntrack", o.Flows.Select(f => f.Line));
+            }
         }
 
         json.WriteEndObject();

@@ -27,11 +27,11 @@ internal sealed record LabObservation(
     IReadOnlyList<ClientMessage> Messages,
     IReadOnlyList<CapturedPacket> Packets)
 {
-    /// <summary>Commands the row ran (iptables rules) and what tools printed (conntrack), for the trace.</summary>
+    /// <summary>Commands the row ran before the exchange (iptables rules), for the trace.</summary>
     public List<string> Notes { get; } = [];
 
-    /// <summary>Conntrack's flows for the row after the exchange (empty when not looked at, or none).</summary>
-    public IReadOnlyList<ConntrackEntry> Flows { get; set; } = [];
+    /// <summary>Conntrack's flows for the row after the exchange; null when the row did not look.</summary>
+    public IReadOnlyList<ConntrackEntry>? Flows { get; set; }
 
     /// <summary>One clause the row's own evidence adds to the "why" (e.g. what conntrack shows), or null.</summary>
     public string? Finding { get; set; }

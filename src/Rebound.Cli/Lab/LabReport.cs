@@ -79,6 +79,15 @@ internal static class LabReport
             console.WriteLine("  " + packet.Line);
         }
 
+        if (o.Flows is not null)
+        {
+            console.WriteLine(o.Flows.Count == 0 ? "conntrack -L -p udp: no flow for this port" : "conntrack -L -p udp:");
+            foreach (ConntrackEntry flow in o.Flows)
+            {
+                console.WriteLine("  " + flow.Line);
+            }
+        }
+
         console.MarkupLine($"{VerdictMarkup(row)}: {Markup.Escape(row.Why)}");
     }
 

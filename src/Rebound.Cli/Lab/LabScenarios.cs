@@ -95,8 +95,6 @@ internal static class LabScenarios
     {
         IReadOnlyList<ConntrackEntry> flows = [.. bench.HostFlows().Where(f => f.OriginalSource.Port == port || f.OriginalDestination.Port == port)];
         observation.Flows = flows;
-        observation.Notes.Add(flows.Count == 0 ? "conntrack -L -p udp: no flow for this port" : "conntrack -L -p udp:");
-        observation.Notes.AddRange(flows.Select(f => "  " + f.Line));
         return flows;
     }
 }

@@ -85,8 +85,8 @@ public sealed class LabScenarioTests(LabBenchFixture fixture) : IClassFixture<La
         Assert.Contains(o.Packets, p => p.Packet.Kind == PacketKind.PortUnreachable && p.Packet.QuotedSourcePort == reply.SourcePort);
 
         // conntrack: the request's flow owns eth0:PORT, so the reply's flow was translated to another port.
-        Assert.Contains(o.Flows, f => f.OriginalSource.Equals(o.Client) && f.ReplySource.Equals(o.Target));
-        ConntrackEntry replyFlow = Assert.Single(o.Flows, f => f.OriginalSource.Equals(new IPEndPoint(BridgeV4, o.Target.Port)));
+        Assert.Contains(o.Flows!, f => f.OriginalSource.Equals(o.Client) && f.ReplySource.Equals(o.Target));
+        ConntrackEntry replyFlow = Assert.Single(o.Flows!, f => f.OriginalSource.Equals(new IPEndPoint(BridgeV4, o.Target.Port)));
         Assert.Equal(new IPEndPoint(HostEth0V4, reply.SourcePort), replyFlow.TranslatedSource);
     }
 
@@ -98,7 +98,7 @@ public sealed class LabScenarioTests(LabBenchFixture fixture) : IClassFixture<La
             RowResult row = Run(id);
 
             AssertRejectedFrom(row, BridgeV4);
-            Assert.Empty(row.Observation!.Flows);
+            Assert.Empty(row.Observation!.Flows!);
             Assert.Contains(row.Observation.Notes, n => n.Contains("NOTRACK", StringComparison.Ordinal));
         }
     }
