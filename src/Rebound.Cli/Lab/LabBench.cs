@@ -79,12 +79,12 @@ internal sealed class LabBench : IDisposable
         NetworkNamespace host = Topology.Host;
         using LabServer server = host.Run(() => LabServer.Start(row.Server, row.BindTo, row.DualStack));
         int port = server.LocalEndPoint.Port;
-        var notes = new List<string>();
+        var commands = new List<string>();
         try
         {
             foreach (string[] rule in row.Rules?.Invoke(port) ?? [])
             {
-                notes.Add(Netfilter.Apply(host, rule));
+                commands.Add(Netfilter.Apply(host, rule));
             }
 
             var target = new IPEndPoint(row.Target, port);
@@ -98,8 +98,8 @@ internal sealed class LabBench : IDisposable
             List<ClientMessage> messages = [.. Messages.Select(text => ExchangeDatagram(client, text))];
             List<CapturedPacket> packets = Drain(capture, p => InvolvesUdpPort(p, clientEndPoint.Port));
 
-            var observation = new LabObservation("UDP", target, clientEndPoint, messages, packets) { ServerRefusals = [.. server.Refusals] };
-            observation.Notes.AddRange(notes);
+            var observation = new LabObservation("UDP", target, clientEndPoint, messages, packets) { ServerRefusals = server.Refusals };
+            observation.Commands.AddRange(commands);
             row.Inspect?.Invoke(this, observation, port);
             return observation;
         }

@@ -91,7 +91,7 @@ internal static class LabJson
 
             json.WriteEndArray();
             WriteStrings(json, "packets", o.Packets.Select(p => p.Line));
-            WriteStrings(json, "commands", o.Notes);
+            WriteStrings(json, "commands", o.Commands);
             if (o.Flows is not null)
             {
                 WriteStrings(json, "conntrack", o.Flows.Select(f => f.Line));

@@ -28,7 +28,7 @@ internal sealed record LabObservation(
     IReadOnlyList<CapturedPacket> Packets)
 {
     /// <summary>Commands the row ran before the exchange (iptables rules), for the trace.</summary>
-    public List<string> Notes { get; } = [];
+    public List<string> Commands { get; } = [];
 
     /// <summary>Conntrack's flows for the row after the exchange; null when the row did not look.</summary>
     public IReadOnlyList<ConntrackEntry>? Flows { get; set; }

@@ -62,9 +62,9 @@ internal static class LabReport
             return;
         }
 
-        foreach (string note in o.Notes)
+        foreach (string command in o.Commands)
         {
-            console.WriteLine(note);
+            console.WriteLine(command);
         }
 
         foreach (ClientMessage m in o.Messages)

@@ -38,8 +38,19 @@ internal sealed class LabServer : IDisposable
 
     public IPEndPoint LocalEndPoint { get; }
 
+    private readonly List<string> _refusals = [];
+
     /// <summary>Replies the Rebound server refused to send, with the reason (never silently dropped).</summary>
-    public List<string> Refusals { get; } = [];
+    public IReadOnlyList<string> Refusals
+    {
+        get
+        {
+            lock (_refusals)
+            {
+                return [.. _refusals];
+            }
+        }
+    }
 
     /// <summary>Binds <paramref name="bindTo"/> (port 0 picks a free one) and starts serving.</summary>
     public static LabServer Start(ServerKind kind, IPEndPoint bindTo, bool dualStack = true) => kind switch
@@ -139,9 +150,9 @@ internal sealed class LabServer : IDisposable
 
     private void Refuse(string reason)
     {
-        lock (Refusals)
+        lock (_refusals)
         {
-            Refusals.Add(reason);
+            _refusals.Add(reason);
         }
     }
 

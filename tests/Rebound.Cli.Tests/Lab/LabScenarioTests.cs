@@ -99,7 +99,7 @@ public sealed class LabScenarioTests(LabBenchFixture fixture) : IClassFixture<La
 
             AssertRejectedFrom(row, BridgeV4);
             Assert.Empty(row.Observation!.Flows!);
-            Assert.Contains(row.Observation.Notes, n => n.Contains("NOTRACK", StringComparison.Ordinal));
+            Assert.Contains(row.Observation.Commands, n => n.Contains("NOTRACK", StringComparison.Ordinal));
         }
     }
 
