@@ -15,6 +15,7 @@ var root = new Command(
     ListenCommand.Create(),
     ConnectCommand.Create(),
     LabCommand.Create(),
+    DoctorCommand.Create(),
 };
 
 HelpEpilogue.Install(root);
