@@ -14,7 +14,10 @@ var root = new Command(
     EchoCommand.Create(),
     ListenCommand.Create(),
     ConnectCommand.Create(),
+    LabCommand.Create(),
     DoctorCommand.Create(),
+    AnalyzeCommand.Create(),
+    TraceCommand.Create(),
     BenchCommand.Create(),
 };
 
