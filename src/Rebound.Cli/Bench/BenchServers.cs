@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Rebound.Cli.Commands;
 
 namespace Rebound.Cli.Bench;
 
@@ -26,7 +27,8 @@ internal static class BenchServers
     {
         ReboundSync => RunOnThread(() => ReboundSyncLoop(listen, reportDrops: true, cancellation)),
         ReboundSyncNoDropReports => RunOnThread(() => ReboundSyncLoop(listen, reportDrops: false, cancellation)),
-        ReboundAsync => ReboundAsyncLoop(listen, cancellation),
+        // The async Rebound server is `rebound echo` itself: ReceiveAsync, check CanReply, ReplyAsync.
+        ReboundAsync => ReboundEchoServer.RunAsync(new EchoSettings(listen, DualStack: true, Verbose: false, Count: 0), cancellation),
         NaiveSync => RunOnThread(() => NaiveSyncLoop(listen, cancellation)),
         NaiveAsync => NaiveAsyncLoop(listen, cancellation),
         _ => throw new ArgumentException($"unknown implementation '{implementation}'", nameof(implementation)),
@@ -52,29 +54,6 @@ internal static class BenchServers
             if (request.CanReply)
             {
                 socket.Reply(request, buffer.AsSpan(0, request.Length));
-            }
-        }
-    }
-
-    private static async Task ReboundAsyncLoop(IPEndPoint listen, CancellationToken cancellation)
-    {
-        await using ReboundSocket socket = Bind(listen);
-        byte[] buffer = new byte[65536];
-        while (!cancellation.IsCancellationRequested)
-        {
-            ReceivedDatagram request;
-            try
-            {
-                request = await socket.ReceiveAsync(buffer, cancellation).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                break;
-            }
-
-            if (request.CanReply)
-            {
-                await socket.ReplyAsync(request, buffer.AsMemory(0, request.Length), cancellation).ConfigureAwait(false);
             }
         }
     }
