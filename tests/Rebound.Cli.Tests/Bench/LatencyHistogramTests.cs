@@ -3,6 +3,7 @@ using Rebound.Cli.Bench;
 
 namespace Rebound.Cli.Tests.Bench;
 
+/// <summary>The latency histogram: bucket layout, exact small values, and percentiles against a sorted list.</summary>
 public class LatencyHistogramTests
 {
     [Fact]

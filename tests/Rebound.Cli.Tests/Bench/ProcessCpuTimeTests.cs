@@ -4,6 +4,7 @@ using Rebound.Cli.Bench;
 
 namespace Rebound.Cli.Tests.Bench;
 
+/// <summary>/proc/PID/stat parsing on real-shaped lines (odd command names included) and on this live process.</summary>
 public class ProcessCpuTimeTests
 {
     // A real line from /proc/PID/stat (kernel 6.x), utime 4312 and stime 977.
