@@ -3,6 +3,7 @@
  *   recvfrom  recvfrom/sendto: the naive server (the kernel picks the reply source)
  *   recvmsg   recvmsg/sendmsg with IP_PKTINFO: the reply leaves from the request's destination (as dnsmasq does)
  *   recvmmsg  recvmmsg/sendmmsg with IP_PKTINFO, up to 64 datagrams per system call
+ *   recvmsg-drops  recvmsg as above plus SO_RXQ_OVFL (a drop counter on every datagram, as Rebound's ReportKernelDrops)
  * Usage: echo_server MODE PORT   (binds 0.0.0.0:PORT; runs until SIGTERM/SIGINT)
  */
 #define _GNU_SOURCE
@@ -10,6 +11,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +21,7 @@
 #define BATCH 64
 #define BUFSIZE 2048
 #define CONTROL_SIZE CMSG_SPACE(sizeof(struct in_pktinfo))
+#define RECEIVE_CONTROL_SIZE (CONTROL_SIZE + CMSG_SPACE(sizeof(uint32_t))) /* room for SO_RXQ_OVFL too */
 
 static volatile sig_atomic_t stopping;
 static void on_signal(int sig) { (void)sig; stopping = 1; }
@@ -59,7 +62,7 @@ static void serve_recvfrom(int fd)
 
 static void serve_recvmsg(int fd)
 {
-    char buf[BUFSIZE], control[CONTROL_SIZE], reply_control[CONTROL_SIZE];
+    char buf[BUFSIZE], control[RECEIVE_CONTROL_SIZE], reply_control[CONTROL_SIZE];
     while (!stopping) {
         struct sockaddr_in peer;
         struct iovec iov = { buf, sizeof buf };
@@ -106,13 +109,14 @@ static void serve_recvmmsg(int fd)
 int main(int argc, char **argv)
 {
     if (argc != 3) {
-        fprintf(stderr, "usage: %s recvfrom|recvmsg|recvmmsg PORT\n", argv[0]);
+        fprintf(stderr, "usage: %s recvfrom|recvmsg|recvmmsg|recvmsg-drops PORT\n", argv[0]);
         return 2;
     }
     void (*serve)(int);
     if (strcmp(argv[1], "recvfrom") == 0) serve = serve_recvfrom;
     else if (strcmp(argv[1], "recvmsg") == 0) serve = serve_recvmsg;
     else if (strcmp(argv[1], "recvmmsg") == 0) serve = serve_recvmmsg;
+    else if (strcmp(argv[1], "recvmsg-drops") == 0) serve = serve_recvmsg;
     else { fprintf(stderr, "unknown mode %s\n", argv[1]); return 2; }
 
     struct sigaction sa = { .sa_handler = on_signal }; /* no SA_RESTART: a blocked receive returns EINTR */
@@ -124,6 +128,7 @@ int main(int argc, char **argv)
     if (fd < 0) { perror("socket"); return 3; }
     /* Only the pktinfo modes ask for the destination: the naive server pays nothing for it. */
     if (serve != serve_recvfrom && setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof one) < 0) { perror("IP_PKTINFO"); return 3; }
+    if (strcmp(argv[1], "recvmsg-drops") == 0 && setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof one) < 0) { perror("SO_RXQ_OVFL"); return 3; }
     struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons((unsigned short)atoi(argv[2])) };
     if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0) { perror("bind"); return 3; }
     fprintf(stderr, "echo_server %s: listening on 0.0.0.0:%s\n", argv[1], argv[2]);
