@@ -1,0 +1,303 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Rebound.Cli.Proxy;
+
+/// <summary>The event loop: the only code that touches flows and sockets once the proxy runs.</summary>
+internal sealed partial class UdpProxy
+{
+    // Datagrams read from one socket per readiness event, so one busy client cannot starve the others.
+    private const int BatchPerSocket = 32;
+    private const int QuietMilliseconds = 100;
+
+    private readonly FlowTable<ProxyFlow> _table;
+    private readonly ProxyFlow?[] _slots;
+    private readonly Stack<int> _freeSlots;
+    private readonly List<ProxyFlow> _expired = [];
+    private readonly byte[] _buffer = new byte[65536];
+    private RateLimitedLog? _refusedLog;
+    private RateLimitedLog? _droppedLog;
+    private long _now;
+
+    private void RunLoop()
+    {
+        _refusedLog = new RateLimitedLog((n, why) => ProxyLog.Refused(_logger, n, why));
+        _droppedLog = new RateLimitedLog((n, why) => ProxyLog.Dropped(_logger, n, why));
+        Epoll epoll = _epoll!;
+        long sweepEvery = SweepInterval(_options.Limits);
+        _now = Environment.TickCount64;
+        long nextSweep = _now + sweepEvery;
+        bool draining = false;
+        long drainDeadline = 0;
+        long lastReply = 0;
+        try
+        {
+            while (true)
+            {
+                int timeout = (int)Math.Clamp(nextSweep - _now, 0, int.MaxValue);
+                if (draining)
+                {
+                    timeout = Math.Min(timeout, QuietMilliseconds);
+                }
+
+                int events = epoll.Wait(timeout);
+                _now = Environment.TickCount64;
+                for (int i = 0; i < events; i++)
+                {
+                    ulong token = epoll.TokenAt(i);
+                    if (token == Epoll.WakeToken)
+                    {
+                        epoll.ClearWake();
+                    }
+                    else if ((token & (1UL << 62)) != 0)
+                    {
+                        if (!draining)
+                        {
+                            ReadFront((int)(uint)token);
+                        }
+                    }
+                    else if (ReadUpstream((int)token))
+                    {
+                        lastReply = _now;
+                    }
+                }
+
+                if (_now >= nextSweep)
+                {
+                    ExpireIdleFlows();
+                    _refusedLog.Flush(_now);
+                    _droppedLog.Flush(_now);
+                    nextSweep = _now + sweepEvery;
+                }
+
+                if (_stopRequested && !draining)
+                {
+                    draining = true;
+                    foreach (ReboundSocket front in _fronts)
+                    {
+                        epoll.Remove((int)front.Socket.SafeHandle.DangerousGetHandle());
+                    }
+
+                    drainDeadline = _now + (long)_options.DrainTimeout.TotalMilliseconds;
+                    lastReply = _now;
+                    ProxyLog.Stopping(_logger, (long)_options.DrainTimeout.TotalMilliseconds);
+                }
+
+                if (draining && (_table.Count == 0 || _now >= drainDeadline || _now - lastReply >= QuietMilliseconds))
+                {
+                    break;
+                }
+            }
+
+            Shutdown();
+            _completion.TrySetResult();
+        }
+        catch (Exception e) when (e is InvalidOperationException or SocketException or ObjectDisposedException)
+        {
+            Shutdown();
+            _completion.TrySetException(new InvalidOperationException($"The proxy's event loop failed: {e.Message}", e));
+        }
+    }
+
+    /// <summary>Reads what one front socket has queued and forwards each datagram on its flow.</summary>
+    private void ReadFront(int index)
+    {
+        ReboundSocket front = _fronts[index];
+        for (int n = 0; n < BatchPerSocket; n++)
+        {
+            ReceivedDatagram datagram;
+            try
+            {
+                if (!front.TryReceive(_buffer, out datagram))
+                {
+                    return;
+                }
+            }
+            catch (SocketException e)
+            {
+                Drop(DropReason.ReceiveFailed, $"receiving on {front.LocalEndPoint} failed: {e.Message}");
+                return;
+            }
+
+            if (!datagram.CanReply)
+            {
+                Drop(DropReason.UnknownDestination, "no destination address (pktinfo) on the datagram, so no reply could leave from it");
+                continue;
+            }
+
+            var key = new FlowKey(datagram.RemoteEndpoint, datagram.LocalEndpoint);
+            if (!_table.TryGet(key, out ProxyFlow flow) && !TryOpenFlow(key, datagram, index, out flow))
+            {
+                continue;
+            }
+
+            flow.LastActivity = _now;
+            Forward(flow, datagram.Length);
+        }
+    }
+
+    private bool TryOpenFlow(in FlowKey key, in ReceivedDatagram datagram, int front, out ProxyFlow flow)
+    {
+        flow = null!;
+        FlowAdmission admission = _table.CheckAdmission(key);
+        if (admission != FlowAdmission.Admitted)
+        {
+            _counters.Refused(admission);
+            _refusedLog!.Report(_now, admission == FlowAdmission.TableFull
+                ? $"the proxy holds its maximum of {_options.Limits.MaxFlows} flows"
+                : $"a client address reached its maximum of {_options.Limits.MaxFlowsPerClient} flows (latest: {key.Client})");
+            return false;
+        }
+
+        IPEndPoint backend = _options.Backends[BackendSelector.Pick(key.Client, _options.Backends.Count)];
+        Socket? upstream = null;
+        try
+        {
+            upstream = new Socket(backend.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+            upstream.Connect(backend);
+            upstream.Blocking = false;
+            int slot = _freeSlots.Pop();
+            flow = new ProxyFlow(key, datagram, front, upstream, slot);
+            _epoll!.Add(flow.UpstreamFd, (ulong)slot);
+            _slots[slot] = flow;
+            _table.Add(flow, _now);
+        }
+        catch (Exception e) when (e is SocketException or InvalidOperationException)
+        {
+            if (flow is not null)
+            {
+                _freeSlots.Push(flow.Slot);
+            }
+
+            upstream?.Dispose();
+            Drop(DropReason.UpstreamOpenFailed, $"cannot open a socket to backend {backend}: {e.Message}");
+            return false;
+        }
+
+        _counters.FlowOpened();
+        ProxyLog.FlowOpened(_logger, key.Client, key.Local, backend.ToString());
+        return true;
+    }
+
+    private void Forward(ProxyFlow flow, int length)
+    {
+        flow.Upstream.Send(_buffer.AsSpan(0, length), SocketFlags.None, out SocketError error);
+        switch (error)
+        {
+            case SocketError.Success:
+                _counters.ToBackend(length);
+                break;
+            case SocketError.ConnectionRefused:
+                // An earlier datagram drew ICMP port unreachable: the backend is down. A later datagram opens a new flow.
+                Drop(DropReason.BackendRefused, "the backend refused (ICMP port unreachable)");
+                Close(flow, FlowCloseReason.BackendRefused);
+                break;
+            default:
+                Drop(DropReason.SendFailed, $"sending to the backend failed: {error}");
+                break;
+        }
+    }
+
+    /// <summary>Reads the backend's replies on one flow and sends each to the client from the address it targeted. True if any was sent.</summary>
+    private bool ReadUpstream(int slot)
+    {
+        ProxyFlow? flow = _slots[slot];
+        if (flow is null)
+        {
+            return false;
+        }
+
+        bool replied = false;
+        ReboundSocket front = _fronts[flow.Front];
+        for (int n = 0; n < BatchPerSocket; n++)
+        {
+            int length = flow.Upstream.Receive(_buffer, SocketFlags.None, out SocketError error);
+            if (error == SocketError.WouldBlock)
+            {
+                break;
+            }
+
+            if (error != SocketError.Success)
+            {
+                Close(flow, error == SocketError.ConnectionRefused ? FlowCloseReason.BackendRefused : FlowCloseReason.Error);
+                break;
+            }
+
+            flow.LastActivity = _now;
+            flow.Answered = true;
+            try
+            {
+                front.Reply(flow.Request, _buffer.AsSpan(0, length));
+                _counters.ToClient(length);
+                replied = true;
+            }
+            catch (SourceAddressUnavailableException e)
+            {
+                Drop(DropReason.SourceUnavailable, e.Message);
+                Close(flow, FlowCloseReason.SourceUnavailable);
+                break;
+            }
+            catch (SocketException e)
+            {
+                Drop(DropReason.SendFailed, $"replying to {flow.Key.Client} failed: {e.Message}");
+            }
+        }
+
+        return replied;
+    }
+
+    private void ExpireIdleFlows()
+    {
+        _expired.Clear();
+        _table.RemoveExpired(_now, _expired);
+        foreach (ProxyFlow flow in _expired)
+        {
+            Release(flow, FlowCloseReason.Idle);
+        }
+
+        _expired.Clear();
+    }
+
+    private void Close(ProxyFlow flow, FlowCloseReason reason)
+    {
+        if (_table.Remove(flow))
+        {
+            Release(flow, reason);
+        }
+    }
+
+    /// <summary>Frees a flow already removed from the table: its epoll entry, its socket and its slot.</summary>
+    private void Release(ProxyFlow flow, FlowCloseReason reason)
+    {
+        _epoll!.Remove(flow.UpstreamFd);
+        flow.Upstream.Dispose();
+        _slots[flow.Slot] = null;
+        _freeSlots.Push(flow.Slot);
+        _counters.FlowClosed(reason);
+    }
+
+    private void Drop(DropReason reason, string why)
+    {
+        _counters.Dropped(reason);
+        _droppedLog!.Report(_now, why);
+    }
+
+    private void Shutdown()
+    {
+        foreach (ProxyFlow flow in _table.All.ToList())
+        {
+            Close(flow, FlowCloseReason.Shutdown);
+        }
+
+        CloseFronts();
+        _epoll?.Dispose();
+        ProxyLog.Stopped(_logger, _counters.Snapshot());
+    }
+
+    /// <summary>How often idle flows are looked for: a quarter of the shorter timeout, between 10 ms and 1 s.</summary>
+    private static long SweepInterval(FlowLimits limits)
+    {
+        double shorter = Math.Min(limits.IdleTimeout.TotalMilliseconds, limits.OneWayIdleTimeout.TotalMilliseconds);
+        return (long)Math.Clamp(shorter / 4, 10, 1000);
+    }
+}
