@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Rebound.Cli.Infrastructure;
 using Rebound.Cli.Proxy;
@@ -61,6 +62,17 @@ internal static class ProxyCommand
                 o.TimestampFormat = "HH:mm:ss ";
             }));
         ILogger logger = logging.CreateLogger("rebound.proxy");
+
+        // Stop gracefully on SIGTERM (systemd, docker stop) as on Ctrl-C: drain, close, exit 0.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        using PosixSignalRegistration onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Graceful);
+        using PosixSignalRegistration onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Graceful);
+        void Graceful(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        }
+
         await using var proxy = new UdpProxy(options, logger);
         try
         {
@@ -75,7 +87,7 @@ internal static class ProxyCommand
         Task statsLoop = statsTimer is null ? Task.CompletedTask : PrintStatsAsync(proxy, statsTimer);
         try
         {
-            await Task.WhenAny(proxy.Completion, Task.Delay(Timeout.Infinite, cancellation)).ConfigureAwait(false);
+            await Task.WhenAny(proxy.Completion, Task.Delay(Timeout.Infinite, stop.Token)).ConfigureAwait(false);
             await proxy.StopAsync().ConfigureAwait(false);
         }
         catch (InvalidOperationException e)

@@ -8,7 +8,7 @@ internal sealed partial class UdpProxy
 {
     // Datagrams read from one socket per readiness event, so one busy client cannot starve the others.
     private const int BatchPerSocket = 32;
-    private const int QuietMilliseconds = 100;
+    private const int DrainPollMilliseconds = 50;
 
     private readonly FlowTable<ProxyFlow> _table;
     private readonly ProxyFlow?[] _slots;
@@ -18,6 +18,7 @@ internal sealed partial class UdpProxy
     private RateLimitedLog? _refusedLog;
     private RateLimitedLog? _droppedLog;
     private long _now;
+    private int _awaitingReplies;
 
     private void RunLoop()
     {
@@ -29,7 +30,6 @@ internal sealed partial class UdpProxy
         long nextSweep = _now + sweepEvery;
         bool draining = false;
         long drainDeadline = 0;
-        long lastReply = 0;
         try
         {
             while (true)
@@ -37,7 +37,7 @@ internal sealed partial class UdpProxy
                 int timeout = (int)Math.Clamp(nextSweep - _now, 0, int.MaxValue);
                 if (draining)
                 {
-                    timeout = Math.Min(timeout, QuietMilliseconds);
+                    timeout = Math.Min(timeout, DrainPollMilliseconds);
                 }
 
                 int events = epoll.Wait(timeout);
@@ -51,14 +51,15 @@ internal sealed partial class UdpProxy
                     }
                     else if ((token & (1UL << 62)) != 0)
                     {
-                        if (!draining)
+                        // Checked per event: once a stop is asked for, no further client datagram is read.
+                        if (!_stopRequested)
                         {
                             ReadFront((int)(uint)token);
                         }
                     }
-                    else if (ReadUpstream((int)token))
+                    else
                     {
-                        lastReply = _now;
+                        ReadUpstream((int)token);
                     }
                 }
 
@@ -79,11 +80,11 @@ internal sealed partial class UdpProxy
                     }
 
                     drainDeadline = _now + (long)_options.DrainTimeout.TotalMilliseconds;
-                    lastReply = _now;
                     ProxyLog.Stopping(_logger, (long)_options.DrainTimeout.TotalMilliseconds);
                 }
 
-                if (draining && (_table.Count == 0 || _now >= drainDeadline || _now - lastReply >= QuietMilliseconds))
+                // Drained when every forwarded datagram has had its reply (or the deadline passed: one-way flows never answer).
+                if (draining && (_awaitingReplies == 0 || _now >= drainDeadline))
                 {
                     break;
                 }
@@ -186,6 +187,7 @@ internal sealed partial class UdpProxy
         {
             case SocketError.Success:
                 _counters.ToBackend(length);
+                SetAwaiting(flow, true);
                 break;
             case SocketError.ConnectionRefused:
                 // An earlier datagram drew ICMP port unreachable: the backend is down. A later datagram opens a new flow.
@@ -198,16 +200,15 @@ internal sealed partial class UdpProxy
         }
     }
 
-    /// <summary>Reads the backend's replies on one flow and sends each to the client from the address it targeted. True if any was sent.</summary>
-    private bool ReadUpstream(int slot)
+    /// <summary>Reads the backend's replies on one flow and sends each to the client from the address it targeted.</summary>
+    private void ReadUpstream(int slot)
     {
         ProxyFlow? flow = _slots[slot];
         if (flow is null)
         {
-            return false;
+            return;
         }
 
-        bool replied = false;
         ReboundSocket front = _fronts[flow.Front];
         for (int n = 0; n < BatchPerSocket; n++)
         {
@@ -225,11 +226,11 @@ internal sealed partial class UdpProxy
 
             flow.LastActivity = _now;
             flow.Answered = true;
+            SetAwaiting(flow, false);
             try
             {
                 front.Reply(flow.Request, _buffer.AsSpan(0, length));
                 _counters.ToClient(length);
-                replied = true;
             }
             catch (SourceAddressUnavailableException e)
             {
@@ -242,8 +243,15 @@ internal sealed partial class UdpProxy
                 Drop(DropReason.SendFailed, $"replying to {flow.Key.Client} failed: {e.Message}");
             }
         }
+    }
 
-        return replied;
+    private void SetAwaiting(ProxyFlow flow, bool awaiting)
+    {
+        if (flow.AwaitingReply != awaiting)
+        {
+            flow.AwaitingReply = awaiting;
+            _awaitingReplies += awaiting ? 1 : -1;
+        }
     }
 
     private void ExpireIdleFlows()
@@ -269,6 +277,7 @@ internal sealed partial class UdpProxy
     /// <summary>Frees a flow already removed from the table: its epoll entry, its socket and its slot.</summary>
     private void Release(ProxyFlow flow, FlowCloseReason reason)
     {
+        SetAwaiting(flow, false);
         _epoll!.Remove(flow.UpstreamFd);
         flow.Upstream.Dispose();
         _slots[flow.Slot] = null;

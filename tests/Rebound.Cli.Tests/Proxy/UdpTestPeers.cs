@@ -1,0 +1,130 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Rebound.Cli.Tests.Proxy;
+
+/// <summary>
+/// The backend most services are: recvfrom, then a plain sendto, letting the kernel pick the source address. Runs on
+/// its own thread until disposed. Create it inside <c>NetworkNamespace.Run</c> to put it in a namespace.
+/// </summary>
+internal sealed class NaiveUdpEcho : IDisposable
+{
+    private readonly Socket _socket;
+    private readonly Thread _thread;
+
+    private readonly byte[] _tag;
+    private readonly TimeSpan _delay;
+
+    /// <param name="bind">Where to listen (0.0.0.0:0 for the usual wildcard server).</param>
+    /// <param name="tag">Prepended to every reply, to tell backends apart.</param>
+    /// <param name="delay">Waited before each reply, to keep a reply in flight.</param>
+    public NaiveUdpEcho(IPEndPoint bind, string tag = "", TimeSpan delay = default)
+    {
+        _tag = System.Text.Encoding.ASCII.GetBytes(tag);
+        _delay = delay;
+        _socket = new Socket(bind.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        _socket.Bind(bind);
+        EndPoint = (IPEndPoint)_socket.LocalEndPoint!;
+        _thread = new Thread(Run) { IsBackground = true, Name = "naive-echo" };
+        _thread.Start();
+    }
+
+    public IPEndPoint EndPoint { get; }
+
+    public int Port => EndPoint.Port;
+
+    /// <summary>A wildcard IPv4 echo server on a free port, as most UDP services bind.</summary>
+    public static NaiveUdpEcho OnAnyAddress(string tag = "", TimeSpan delay = default) => new(new IPEndPoint(IPAddress.Any, 0), tag, delay);
+
+    /// <summary>Where the proxy reaches this server: loopback, on its port.</summary>
+    public IPEndPoint Loopback => new(IPAddress.Loopback, Port);
+
+    private void Run()
+    {
+        byte[] buffer = new byte[65536];
+        EndPoint any = new IPEndPoint(EndPoint.AddressFamily == AddressFamily.InterNetwork ? IPAddress.Any : IPAddress.IPv6Any, 0);
+        try
+        {
+            while (true)
+            {
+                EndPoint from = any;
+                _tag.CopyTo(buffer, 0);
+                int n = _socket.ReceiveFrom(buffer.AsSpan(_tag.Length), SocketFlags.None, ref from);
+                if (_delay > TimeSpan.Zero)
+                {
+                    Thread.Sleep(_delay);
+                }
+
+                _socket.SendTo(buffer.AsSpan(0, _tag.Length + n), SocketFlags.None, from);
+            }
+        }
+        catch (SocketException)
+        {
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    public void Dispose()
+    {
+        _socket.Dispose();
+        _thread.Join(TimeSpan.FromSeconds(2));
+    }
+}
+
+/// <summary>Client-side helpers: connected sockets (which, like dig or nc, drop replies from the wrong source) and exchanges with a timeout.</summary>
+internal static class UdpClients
+{
+    public static readonly TimeSpan NoReplyWait = TimeSpan.FromMilliseconds(700);
+
+    /// <summary>A UDP socket bound to <paramref name="local"/> (port 0 for any) and connected to <paramref name="remote"/>.</summary>
+    public static Socket Connected(IPEndPoint remote, IPAddress? local = null)
+    {
+        var socket = new Socket(remote.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        if (local is not null)
+        {
+            socket.Bind(new IPEndPoint(local, 0));
+        }
+
+        socket.Connect(remote);
+        return socket;
+    }
+
+    /// <summary>Sends <paramref name="text"/> and returns the reply, or null when none came within <paramref name="wait"/> (or an ICMP error came back).</summary>
+    public static string? Exchange(Socket socket, string text, TimeSpan? wait = null)
+    {
+        socket.ReceiveTimeout = (int)(wait ?? TimeSpan.FromSeconds(2)).TotalMilliseconds;
+        socket.Send(System.Text.Encoding.ASCII.GetBytes(text));
+        byte[] buffer = new byte[2048];
+        try
+        {
+            int n = socket.Receive(buffer);
+            return System.Text.Encoding.ASCII.GetString(buffer, 0, n);
+        }
+        catch (SocketException e) when (e.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock or SocketError.ConnectionRefused)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Polls <paramref name="condition"/> every 20 ms for up to <paramref name="limit"/>; returns whether it became true.</summary>
+    public static bool WaitUntil(Func<bool> condition, TimeSpan limit)
+    {
+        DateTime end = DateTime.UtcNow + limit;
+        while (DateTime.UtcNow < end)
+        {
+            if (condition())
+            {
+                return true;
+            }
+
+            Thread.Sleep(20);
+        }
+
+        return condition();
+    }
+
+    /// <summary>Open file descriptors of this process.</summary>
+    public static int OpenDescriptors() => Directory.GetFiles("/proc/self/fd").Length;
+}
