@@ -86,8 +86,11 @@ internal sealed class NetworkNamespace : IDisposable
     }
 
     /// <summary>The interface index of <paramref name="interfaceName"/> in this namespace.</summary>
-    public int InterfaceIndex(string interfaceName) =>
-        Run(() => int.Parse(File.ReadAllText($"/sys/class/net/{interfaceName}/ifindex").Trim(), System.Globalization.CultureInfo.InvariantCulture));
+    public int InterfaceIndex(string interfaceName)
+    {
+        int index = Run(() => InterfaceNames.IndexOf(interfaceName));
+        return index > 0 ? index : throw new InvalidOperationException($"There is no interface '{interfaceName}' in {Name}.");
+    }
 
     private static void Enter(SafeFileHandle handle, string what)
     {
