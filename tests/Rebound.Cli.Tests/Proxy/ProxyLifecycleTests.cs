@@ -2,7 +2,9 @@ using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Sockets;
 using Rebound.Cli.Proxy;
-using static Rebound.Cli.Tests.Proxy.UdpClients;
+using Rebound.Cli.Tests.Support;
+using static Rebound.Cli.Tests.Proxy.ProxyTestHelpers;
+using static Rebound.Cli.Tests.Support.UdpClients;
 
 namespace Rebound.Cli.Tests.Proxy;
 
@@ -28,17 +30,17 @@ public sealed class ProxyLifecycleTests
         var backend = NaiveUdpEcho.OnAnyAddress();
         int port = backend.Port;
         UdpProxy proxy = ProxyLoopbackTests.StartProxy([backend.Loopback]);
-        var clients = Enumerable.Range(0, 8).Select(_ => Connected(Front(proxy), IPAddress.Loopback)).ToList();
+        var clients = Enumerable.Range(0, 8).Select(_ => Connect(Front(proxy), new IPEndPoint(IPAddress.Loopback, 0))).ToList();
         foreach (Socket client in clients)
         {
-            Assert.Equal("up", Exchange(client, "up"));
+            Assert.Equal("up", Exchange(client, "up", Answer));
         }
 
         // Backend gone: the next datagrams draw ICMP port unreachable, and every flow closes with its socket.
         backend.Dispose();
         foreach (Socket client in clients)
         {
-            Assert.Null(Exchange(client, "down", TimeSpan.FromMilliseconds(100)));
+            Assert.Null(Exchange(client, "down", 100));
         }
 
         Assert.True(WaitUntil(() => proxy.Statistics.ActiveFlows == 0, TimeSpan.FromSeconds(3)), proxy.Statistics.ToString());
@@ -48,7 +50,7 @@ public sealed class ProxyLifecycleTests
         using var restarted = new NaiveUdpEcho(new IPEndPoint(IPAddress.Any, port));
         foreach (Socket client in clients)
         {
-            Assert.Equal("back", Exchange(client, "back"));
+            Assert.Equal("back", Exchange(client, "back", Answer));
             client.Dispose();
         }
 
@@ -66,12 +68,12 @@ public sealed class ProxyLifecycleTests
         {
             UdpProxy proxy = ProxyLoopbackTests.StartProxy([slow.Loopback]);
             IPEndPoint front = Front(proxy);
-            using Socket client = Connected(front, IPAddress.Loopback);
+            using Socket client = Connect(front, new IPEndPoint(IPAddress.Loopback, 0));
             client.Send("in flight"u8);
             Assert.True(WaitUntil(() => proxy.Statistics.DatagramsToBackend == 1, TimeSpan.FromSeconds(2)));
 
             Task stopping = proxy.StopAsync();
-            Assert.Equal("in flight", Exchange(client, "after stop", TimeSpan.FromSeconds(2)) ?? "(no reply)");
+            Assert.Equal("in flight", Exchange(client, "after stop", Answer) ?? "(no reply)");
             await stopping.WaitAsync(TimeSpan.FromSeconds(5));
             Assert.Equal(1, proxy.Statistics.DatagramsToBackend);
             await proxy.DisposeAsync();
@@ -89,10 +91,10 @@ public sealed class ProxyLifecycleTests
     {
         using NaiveUdpEcho backend = NaiveUdpEcho.OnAnyAddress();
         await using UdpProxy proxy = ProxyLoopbackTests.StartProxy([backend.Loopback], new FlowLimits { MaxFlows = 1 });
-        using Socket client = Connected(Front(proxy), IPAddress.Loopback);
-        Assert.Equal("12345678", Exchange(client, "12345678"));
-        using Socket refused = Connected(Front(proxy), IPAddress.Loopback);
-        Assert.Null(Exchange(refused, "no", TimeSpan.FromMilliseconds(200)));
+        using Socket client = Connect(Front(proxy), new IPEndPoint(IPAddress.Loopback, 0));
+        Assert.Equal("12345678", Exchange(client, "12345678", Answer));
+        using Socket refused = Connect(Front(proxy), new IPEndPoint(IPAddress.Loopback, 0));
+        Assert.Null(Exchange(refused, "no", 200));
 
         var seen = new Dictionary<string, long>();
         using var listener = new MeterListener();

@@ -1,7 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
 using Rebound.Cli.Proxy;
-using static Rebound.Cli.Tests.Proxy.UdpClients;
+using Rebound.Cli.Tests.Support;
+using static Rebound.Cli.Tests.Proxy.ProxyTestHelpers;
+using static Rebound.Cli.Tests.Support.UdpClients;
 
 namespace Rebound.Cli.Tests.Proxy;
 
@@ -20,21 +22,21 @@ public sealed class ProxyLimitTests
         await using UdpProxy proxy = ProxyLoopbackTests.StartProxy([backend.Loopback], limits);
 
         // Three flows from one client address (distinct ports) fill its share; a fourth is refused.
-        var sameClient = Enumerable.Range(0, 3).Select(_ => Connected(Front(proxy), IPAddress.Loopback)).ToList();
+        var sameClient = Enumerable.Range(0, 3).Select(_ => Connect(Front(proxy), new IPEndPoint(IPAddress.Loopback, 0))).ToList();
         foreach (Socket client in sameClient)
         {
-            Assert.Equal("in", Exchange(client, "in"));
+            Assert.Equal("in", Exchange(client, "in", Answer));
         }
 
-        using Socket overClientLimit = Connected(Front(proxy), IPAddress.Loopback);
-        Assert.Null(Exchange(overClientLimit, "refused", NoReplyWait));
+        using Socket overClientLimit = Connect(Front(proxy), new IPEndPoint(IPAddress.Loopback, 0));
+        Assert.Null(Exchange(overClientLimit, "refused"));
         Assert.Equal(1, proxy.Statistics.RefusedClientLimit);
 
         // Another client address may take the last slot; after that the table itself is full.
-        using Socket other = Connected(Front(proxy), IPAddress.Parse("127.0.0.5"));
-        Assert.Equal("last", Exchange(other, "last"));
-        using Socket overTable = Connected(Front(proxy), IPAddress.Parse("127.0.0.6"));
-        Assert.Null(Exchange(overTable, "refused", NoReplyWait));
+        using Socket other = Connect(Front(proxy), new IPEndPoint(IPAddress.Parse("127.0.0.5"), 0));
+        Assert.Equal("last", Exchange(other, "last", Answer));
+        using Socket overTable = Connect(Front(proxy), new IPEndPoint(IPAddress.Parse("127.0.0.6"), 0));
+        Assert.Null(Exchange(overTable, "refused"));
 
         ProxyStatistics stats = proxy.Statistics;
         Assert.Equal(1, stats.RefusedTableFull);
@@ -44,11 +46,11 @@ public sealed class ProxyLimitTests
         // The flows that were admitted still work.
         foreach (Socket client in sameClient)
         {
-            Assert.Equal("still", Exchange(client, "still"));
+            Assert.Equal("still", Exchange(client, "still", Answer));
             client.Dispose();
         }
 
-        Assert.Equal("still", Exchange(other, "still"));
+        Assert.Equal("still", Exchange(other, "still", Answer));
     }
 
     [Fact]
@@ -64,10 +66,10 @@ public sealed class ProxyLimitTests
 
         IPAddress toAnswering = ClientFor(0, backends.Length);
         IPAddress toSilent = ClientFor(1, backends.Length);
-        using Socket answered = Connected(Front(proxy), toAnswering);
-        using Socket oneWay = Connected(Front(proxy), toSilent);
-        Assert.Equal("ping", Exchange(answered, "ping"));
-        Assert.Null(Exchange(oneWay, "log line", TimeSpan.FromMilliseconds(50)));
+        using Socket answered = Connect(Front(proxy), new IPEndPoint(toAnswering, 0));
+        using Socket oneWay = Connect(Front(proxy), new IPEndPoint(toSilent, 0));
+        Assert.Equal("ping", Exchange(answered, "ping", Answer));
+        Assert.Null(Exchange(oneWay, "log line", 50));
         Assert.Equal(2, proxy.Statistics.ActiveFlows);
 
         // The answered flow goes after ~300 ms; the one-way flow is still there.
@@ -75,8 +77,8 @@ public sealed class ProxyLimitTests
         Assert.Equal(1, proxy.Statistics.ActiveFlows);
 
         // The table had been full (2 of 2); the freed slot takes a new flow.
-        using Socket late = Connected(Front(proxy), toAnswering);
-        Assert.Equal("late", Exchange(late, "late"));
+        using Socket late = Connect(Front(proxy), new IPEndPoint(toAnswering, 0));
+        Assert.Equal("late", Exchange(late, "late", Answer));
 
         Assert.True(WaitUntil(() => proxy.Statistics.ActiveFlows == 0, TimeSpan.FromSeconds(4)));
         Assert.Equal(3, proxy.Statistics.FlowsExpired);

@@ -1,7 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
 using Rebound.Cli.Proxy;
-using static Rebound.Cli.Tests.Proxy.UdpClients;
+using Rebound.Cli.Tests.Support;
+using static Rebound.Cli.Tests.Proxy.ProxyTestHelpers;
+using static Rebound.Cli.Tests.Support.UdpClients;
 
 namespace Rebound.Cli.Tests.Proxy;
 
@@ -35,12 +37,12 @@ public sealed class ProxyLoopbackTests
         using NaiveUdpEcho backend = NaiveUdpEcho.OnAnyAddress();
         await using UdpProxy proxy = StartProxy([backend.Loopback]);
 
-        using Socket direct = Connected(new IPEndPoint(Second, backend.Port), Client);
-        Assert.Null(Exchange(direct, "direct", NoReplyWait));
+        using Socket direct = Connect(new IPEndPoint(Second, backend.Port), new IPEndPoint(Client, 0));
+        Assert.Null(Exchange(direct, "direct"));
 
-        using Socket proxied = Connected(Front(proxy, Second), Client);
-        Assert.Equal("hello", Exchange(proxied, "hello"));
-        Assert.Equal("again", Exchange(proxied, "again"));
+        using Socket proxied = Connect(Front(proxy, Second), new IPEndPoint(Client, 0));
+        Assert.Equal("hello", Exchange(proxied, "hello", Answer));
+        Assert.Equal("again", Exchange(proxied, "again", Answer));
 
         ProxyStatistics stats = proxy.Statistics;
         Assert.Equal(1, stats.FlowsCreated);
@@ -55,10 +57,10 @@ public sealed class ProxyLoopbackTests
         using NaiveUdpEcho backend = NaiveUdpEcho.OnAnyAddress();
         await using UdpProxy proxy = StartProxy([backend.Loopback]);
 
-        using Socket v4 = Connected(Front(proxy, Second), Client);
-        using Socket v6 = Connected(Front(proxy, IPAddress.IPv6Loopback));
-        Assert.Equal("four", Exchange(v4, "four"));
-        Assert.Equal("six", Exchange(v6, "six"));
+        using Socket v4 = Connect(Front(proxy, Second), new IPEndPoint(Client, 0));
+        using Socket v6 = Connect(Front(proxy, IPAddress.IPv6Loopback));
+        Assert.Equal("four", Exchange(v4, "four", Answer));
+        Assert.Equal("six", Exchange(v6, "six", Answer));
         Assert.Equal(2, proxy.Statistics.ActiveFlows);
     }
 
@@ -94,8 +96,8 @@ public sealed class ProxyLoopbackTests
         using NaiveUdpEcho backend = NaiveUdpEcho.OnAnyAddress();
         await using UdpProxy proxy = StartProxy([backend.Loopback]);
 
-        using Socket first = Connected(Front(proxy, Second), Client);
-        using Socket second = Connected(Front(proxy, Second), Client);
+        using Socket first = Connect(Front(proxy, Second), new IPEndPoint(Client, 0));
+        using Socket second = Connect(Front(proxy, Second), new IPEndPoint(Client, 0));
         first.Send("one"u8);
         second.Send("two"u8);
         Assert.Equal("two", ReceiveText(second));
@@ -125,8 +127,8 @@ public sealed class ProxyLoopbackTests
             var tags = new HashSet<string>();
             for (int port = 0; port < 3; port++)
             {
-                using Socket client = Connected(Front(proxy, Second), address);
-                string? reply = Exchange(client, "x");
+                using Socket client = Connect(Front(proxy, Second), new IPEndPoint(address, 0));
+                string? reply = Exchange(client, "x", Answer);
                 Assert.NotNull(reply);
                 tags.Add(reply[..2]);
             }

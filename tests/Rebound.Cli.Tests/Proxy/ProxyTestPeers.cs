@@ -73,40 +73,11 @@ internal sealed class NaiveUdpEcho : IDisposable
     }
 }
 
-/// <summary>Client-side helpers: connected sockets (which, like dig or nc, drop replies from the wrong source) and exchanges with a timeout.</summary>
-internal static class UdpClients
+/// <summary>Waiting and descriptor counting for the proxy tests.</summary>
+internal static class ProxyTestHelpers
 {
-    public static readonly TimeSpan NoReplyWait = TimeSpan.FromMilliseconds(700);
-
-    /// <summary>A UDP socket bound to <paramref name="local"/> (port 0 for any) and connected to <paramref name="remote"/>.</summary>
-    public static Socket Connected(IPEndPoint remote, IPAddress? local = null)
-    {
-        var socket = new Socket(remote.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-        if (local is not null)
-        {
-            socket.Bind(new IPEndPoint(local, 0));
-        }
-
-        socket.Connect(remote);
-        return socket;
-    }
-
-    /// <summary>Sends <paramref name="text"/> and returns the reply, or null when none came within <paramref name="wait"/> (or an ICMP error came back).</summary>
-    public static string? Exchange(Socket socket, string text, TimeSpan? wait = null)
-    {
-        socket.ReceiveTimeout = (int)(wait ?? TimeSpan.FromSeconds(2)).TotalMilliseconds;
-        socket.Send(System.Text.Encoding.ASCII.GetBytes(text));
-        byte[] buffer = new byte[2048];
-        try
-        {
-            int n = socket.Receive(buffer);
-            return System.Text.Encoding.ASCII.GetString(buffer, 0, n);
-        }
-        catch (SocketException e) when (e.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock or SocketError.ConnectionRefused)
-        {
-            return null;
-        }
-    }
+    /// <summary>How long a test waits for a reply that must come.</summary>
+    public const int Answer = 2000;
 
     /// <summary>Polls <paramref name="condition"/> every 20 ms for up to <paramref name="limit"/>; returns whether it became true.</summary>
     public static bool WaitUntil(Func<bool> condition, TimeSpan limit)
@@ -125,6 +96,12 @@ internal static class UdpClients
         return condition();
     }
 
-    /// <summary>Open file descriptors of this process.</summary>
-    public static int OpenDescriptors() => Directory.GetFiles("/proc/self/fd").Length;
+    /// <summary>Open file descriptors of this process, after finalizers have closed what earlier tests dropped.</summary>
+    public static int OpenDescriptors()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        return Directory.GetFiles("/proc/self/fd").Length;
+    }
 }
