@@ -60,7 +60,8 @@ internal static class ProxyCommand
             {
                 o.SingleLine = true;
                 o.TimestampFormat = "HH:mm:ss ";
-            }));
+            })
+            .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
         ILogger logger = logging.CreateLogger("rebound.proxy");
 
         // Stop gracefully on SIGTERM (systemd, docker stop) as on Ctrl-C: drain, close, exit 0.

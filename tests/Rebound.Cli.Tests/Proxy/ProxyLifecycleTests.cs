@@ -95,6 +95,7 @@ public sealed class ProxyLifecycleTests
         Assert.Equal("12345678", Exchange(client, "12345678", Answer));
         using Socket refused = Connect(Front(proxy), new IPEndPoint(IPAddress.Loopback, 0));
         Assert.Null(Exchange(refused, "no", 200));
+        Assert.True(WaitUntil(() => proxy.Statistics.DatagramsToClient == 1, TimeSpan.FromSeconds(2)));
 
         var seen = new Dictionary<string, long>();
         using var listener = new MeterListener();
