@@ -1,20 +1,22 @@
 using System.Net;
 using System.Net.Sockets;
+using Rebound.Interop;
 
 namespace Rebound.Cli.Proxy;
 
 /// <summary>The event loop: the only code that touches flows and sockets once the proxy runs.</summary>
 internal sealed partial class UdpProxy
 {
-    // Datagrams read from one socket per readiness event, so one busy client cannot starve the others.
-    private const int BatchPerSocket = 32;
     private const int DrainPollMilliseconds = 50;
 
     private readonly FlowTable<ProxyFlow> _table;
     private readonly ProxyFlow?[] _slots;
     private readonly Stack<int> _freeSlots;
     private readonly List<ProxyFlow> _expired = [];
-    private readonly byte[] _buffer = new byte[65536];
+    private readonly DatagramBatch _frontBatch = new();
+    private readonly DatagramBatch _upstreamBatch = new();
+    private readonly ProxyFlow?[] _batchFlows = new ProxyFlow?[DatagramBatch.Capacity];
+    private int[] _frontFamilies = [];
     private RateLimitedLog? _refusedLog;
     private RateLimitedLog? _droppedLog;
     private long _now;
@@ -24,6 +26,7 @@ internal sealed partial class UdpProxy
     {
         _refusedLog = new RateLimitedLog((n, why) => ProxyLog.Refused(_logger, n, why));
         _droppedLog = new RateLimitedLog((n, why) => ProxyLog.Dropped(_logger, n, why));
+        _frontFamilies = [.. _fronts.Select(f => f.LocalEndPoint.AddressFamily == AddressFamily.InterNetwork ? LinuxConstants.AF_INET : LinuxConstants.AF_INET6)];
         Epoll epoll = _epoll!;
         long sweepEvery = SweepInterval(_options.Limits);
         _now = Environment.TickCount64;
@@ -100,26 +103,27 @@ internal sealed partial class UdpProxy
         }
     }
 
-    /// <summary>Reads what one front socket has queued and forwards each datagram on its flow.</summary>
+    /// <summary>Reads a batch of what one front socket has queued and forwards each datagram on its flow.</summary>
     private void ReadFront(int index)
     {
         ReboundSocket front = _fronts[index];
-        for (int n = 0; n < BatchPerSocket; n++)
+        int count = _frontBatch.Receive(front.Socket.SafeHandle, withAddresses: true, out int errno);
+        if (count < 0)
         {
-            ReceivedDatagram datagram;
-            try
+            if (errno != Errno.EAGAIN)
             {
-                if (!front.TryReceive(_buffer, out datagram))
-                {
-                    return;
-                }
-            }
-            catch (SocketException e)
-            {
-                Drop(DropReason.ReceiveFailed, $"receiving on {front.LocalEndPoint} failed: {e.Message}");
-                return;
+                Drop(DropReason.ReceiveFailed, $"receiving on {front.LocalEndPoint} failed: {Errno.Describe(errno)}");
             }
 
+            return;
+        }
+
+        // First find (or open) every datagram's flow, then send each run of datagrams for one flow with one sendmmsg.
+        ushort port = (ushort)front.LocalEndPoint.Port;
+        for (int i = 0; i < count; i++)
+        {
+            _batchFlows[i] = null;
+            ReceivedDatagram datagram = _frontBatch.Decode(i, port);
             if (!datagram.CanReply)
             {
                 Drop(DropReason.UnknownDestination, "no destination address (pktinfo) on the datagram, so no reply could leave from it");
@@ -127,14 +131,39 @@ internal sealed partial class UdpProxy
             }
 
             var key = new FlowKey(datagram.RemoteEndpoint, datagram.LocalEndpoint);
-            if (!_table.TryGet(key, out ProxyFlow flow) && !TryOpenFlow(key, datagram, index, out flow))
+            if (_table.TryGet(key, out ProxyFlow flow) || TryOpenFlow(key, datagram, index, out flow))
             {
-                continue;
+                flow.LastActivity = _now;
+                _batchFlows[i] = flow;
+            }
+        }
+
+        for (int i = 0; i < count;)
+        {
+            ProxyFlow? flow = _batchFlows[i];
+            int end = i + 1;
+            while (end < count && ReferenceEquals(_batchFlows[end], flow))
+            {
+                end++;
             }
 
-            flow.LastActivity = _now;
-            Forward(flow, datagram.Length);
+            if (flow is not null && !flow.Closed)
+            {
+                Forward(flow, i, end - i);
+            }
+            else if (flow is not null)
+            {
+                // An earlier run of this batch found the backend down and closed the flow.
+                for (int lost = i; lost < end; lost++)
+                {
+                    Drop(DropReason.BackendRefused, "the backend refused (ICMP port unreachable)");
+                }
+            }
+
+            i = end;
         }
+
+        Array.Clear(_batchFlows);
     }
 
     private bool TryOpenFlow(in FlowKey key, in ReceivedDatagram datagram, int front, out ProxyFlow flow)
@@ -180,27 +209,32 @@ internal sealed partial class UdpProxy
         return true;
     }
 
-    private void Forward(ProxyFlow flow, int length)
+    private void Forward(ProxyFlow flow, int start, int count)
     {
-        flow.Upstream.Send(_buffer.AsSpan(0, length), SocketFlags.None, out SocketError error);
-        switch (error)
+        int sent = _frontBatch.SendConnected(flow.Upstream.SafeHandle, start, count, out int errno);
+        for (int i = start; i < start + sent; i++)
         {
-            case SocketError.Success:
-                _counters.ToBackend(length);
-                SetAwaiting(flow, true);
-                break;
-            case SocketError.ConnectionRefused:
-                // An earlier datagram drew ICMP port unreachable: the backend is down. A later datagram opens a new flow.
-                Drop(DropReason.BackendRefused, "the backend refused (ICMP port unreachable)");
-                Close(flow, FlowCloseReason.BackendRefused);
-                break;
-            default:
-                Drop(DropReason.SendFailed, $"sending to the backend failed: {error}");
-                break;
+            _counters.ToBackend(_frontBatch.LengthOf(i));
+        }
+
+        if (sent > 0)
+        {
+            SetAwaiting(flow, true);
+        }
+
+        for (int lost = sent; lost < count; lost++)
+        {
+            // ECONNREFUSED: an earlier datagram drew ICMP port unreachable, the backend is down. A later datagram opens a new flow.
+            Drop(errno == Errno.ECONNREFUSED ? DropReason.BackendRefused : DropReason.SendFailed, $"sending to the backend failed: {Errno.Describe(errno)}");
+        }
+
+        if (errno == Errno.ECONNREFUSED)
+        {
+            Close(flow, FlowCloseReason.BackendRefused);
         }
     }
 
-    /// <summary>Reads the backend's replies on one flow and sends each to the client from the address it targeted.</summary>
+    /// <summary>Reads a batch of the backend's replies on one flow and sends them to the client from the address it targeted.</summary>
     private void ReadUpstream(int slot)
     {
         ProxyFlow? flow = _slots[slot];
@@ -209,39 +243,54 @@ internal sealed partial class UdpProxy
             return;
         }
 
-        ReboundSocket front = _fronts[flow.Front];
-        for (int n = 0; n < BatchPerSocket; n++)
+        int count = _upstreamBatch.Receive(flow.Upstream.SafeHandle, withAddresses: false, out int errno);
+        if (count < 0)
         {
-            int length = flow.Upstream.Receive(_buffer, SocketFlags.None, out SocketError error);
-            if (error == SocketError.WouldBlock)
+            if (errno != Errno.EAGAIN)
             {
-                break;
+                Close(flow, errno == Errno.ECONNREFUSED ? FlowCloseReason.BackendRefused : FlowCloseReason.Error);
             }
 
-            if (error != SocketError.Success)
+            return;
+        }
+
+        flow.LastActivity = _now;
+        flow.Answered = true;
+        SetAwaiting(flow, false);
+        ReboundSocket front = _fronts[flow.Front];
+        int sent = _upstreamBatch.Reply(front.Socket.SafeHandle, _frontFamilies[flow.Front], flow.Request, count, out _);
+        for (int i = 0; i < count; i++)
+        {
+            if (i >= sent && !ReplySlowly(front, flow, i))
             {
-                Close(flow, error == SocketError.ConnectionRefused ? FlowCloseReason.BackendRefused : FlowCloseReason.Error);
-                break;
+                return;
             }
 
-            flow.LastActivity = _now;
-            flow.Answered = true;
-            SetAwaiting(flow, false);
-            try
-            {
-                front.Reply(flow.Request, _buffer.AsSpan(0, length));
-                _counters.ToClient(length);
-            }
-            catch (SourceAddressUnavailableException e)
-            {
-                Drop(DropReason.SourceUnavailable, e.Message);
-                Close(flow, FlowCloseReason.SourceUnavailable);
-                break;
-            }
-            catch (SocketException e)
-            {
-                Drop(DropReason.SendFailed, $"replying to {flow.Key.Client} failed: {e.Message}");
-            }
+            _counters.ToClient(_upstreamBatch.LengthOf(i));
+        }
+    }
+
+    /// <summary>
+    /// The rare path, for a reply the batch could not send (send buffer full, address gone): the library's own Reply,
+    /// which waits for room and reports a vanished source address. False when the flow had to close.
+    /// </summary>
+    private bool ReplySlowly(ReboundSocket front, ProxyFlow flow, int index)
+    {
+        try
+        {
+            front.Reply(flow.Request, _upstreamBatch.Payload(index));
+            return true;
+        }
+        catch (SourceAddressUnavailableException e)
+        {
+            Drop(DropReason.SourceUnavailable, e.Message);
+            Close(flow, FlowCloseReason.SourceUnavailable);
+            return false;
+        }
+        catch (SocketException e)
+        {
+            Drop(DropReason.SendFailed, $"replying to {flow.Key.Client} failed: {e.Message}");
+            return false;
         }
     }
 
@@ -277,6 +326,7 @@ internal sealed partial class UdpProxy
     /// <summary>Frees a flow already removed from the table: its epoll entry, its socket and its slot.</summary>
     private void Release(ProxyFlow flow, FlowCloseReason reason)
     {
+        flow.Closed = true;
         SetAwaiting(flow, false);
         _epoll!.Remove(flow.UpstreamFd);
         flow.Upstream.Dispose();
@@ -300,6 +350,8 @@ internal sealed partial class UdpProxy
 
         CloseFronts();
         _epoll?.Dispose();
+        _frontBatch.Dispose();
+        _upstreamBatch.Dispose();
         ProxyLog.Stopped(_logger, _counters.Snapshot());
     }
 
