@@ -104,9 +104,10 @@ wait_port "$FLOW_PORT"
 taskset -c 1 "$work/load" exchange 127.0.0.1 "$FLOW_PORT" 1 4 64 >/dev/null   # warm the code paths (4 flows)
 sleep 0.5
 rss_before=$(rss_kb "$flow_pid"); fds_before=$(ls "/proc/$flow_pid/fd" | wc -l)
-taskset -c 1 "$work/load" flows 127.0.0.1 "$FLOW_PORT" 10000 4 >"$work/flows.out" & holder=$!
+taskset -c 1 "$work/load" flows 127.0.0.1 "$FLOW_PORT" 10000 8 >"$work/flows.out" & holder=$!
 pids+=($holder)
-sleep 3.5
+for _ in $(seq 100); do [[ -s "$work/flows.out" ]] && break; sleep 0.1; done
+sleep 0.5
 rss_after=$(rss_kb "$flow_pid"); fds_after=$(ls "/proc/$flow_pid/fd" | wc -l)
 wait "$holder" || true
 echo "10,000 idle flows: answered $(cat "$work/flows.out"), proxy fds +$((fds_after - fds_before)), RSS +$(( (rss_after - rss_before) / 1024 )) MiB ($(( (rss_after - rss_before) * 1024 / 10000 )) bytes per flow, user space; kernel socket memory comes on top)"

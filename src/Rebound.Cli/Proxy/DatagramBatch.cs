@@ -21,6 +21,8 @@ internal sealed unsafe class DatagramBatch : IDisposable
     private readonly byte* _controls;
     private readonly IoVec* _vectors;
     private readonly MultiMessageHeader* _messages;
+    private readonly IoVec* _outVectors;
+    private readonly MultiMessageHeader* _outMessages;
     private readonly byte* _replyName;
     private readonly byte* _replyControl;
     private bool _disposed;
@@ -32,6 +34,8 @@ internal sealed unsafe class DatagramBatch : IDisposable
         _controls = (byte*)NativeMemory.AllocZeroed((nuint)(Capacity * ControlMessages.ReceiveBufferSize));
         _vectors = (IoVec*)NativeMemory.AllocZeroed((nuint)(Capacity * sizeof(IoVec)));
         _messages = (MultiMessageHeader*)NativeMemory.AllocZeroed((nuint)(Capacity * sizeof(MultiMessageHeader)));
+        _outVectors = (IoVec*)NativeMemory.AllocZeroed((nuint)(Capacity * sizeof(IoVec)));
+        _outMessages = (MultiMessageHeader*)NativeMemory.AllocZeroed((nuint)(Capacity * sizeof(MultiMessageHeader)));
         _replyName = (byte*)NativeMemory.AllocZeroed(SocketAddressCodec.MaxSize);
         _replyControl = (byte*)NativeMemory.AllocZeroed(ControlMessages.SendBufferSize);
     }
@@ -85,22 +89,19 @@ internal sealed unsafe class DatagramBatch : IDisposable
     public ReadOnlySpan<byte> Payload(int index) => new(_payloads + ((long)index * SlotSize), LengthOf(index));
 
     /// <summary>
-    /// Sends datagrams [<paramref name="start"/>, <paramref name="start"/>+<paramref name="count"/>) of the last receive
-    /// on a connected socket. Returns how many went out; when fewer, <paramref name="errno"/> says why.
+    /// Sends the datagrams of the last receive listed in <paramref name="indices"/>, in that order, on a connected
+    /// socket. Returns how many went out; when fewer, <paramref name="errno"/> says why.
     /// </summary>
-    public int SendConnected(SafeSocketHandle socket, int start, int count, out int errno)
+    public int SendConnected(SafeSocketHandle socket, ReadOnlySpan<int> indices, out int errno)
     {
-        for (int i = start; i < start + count; i++)
+        for (int k = 0; k < indices.Length; k++)
         {
-            ref MessageHeader header = ref _messages[i].Header;
-            _vectors[i].Length = (nuint)LengthOf(i);
-            header.Name = null;
-            header.NameLength = 0;
-            header.Control = null;
-            header.ControlLength = 0;
+            int i = indices[k];
+            _outVectors[k] = new IoVec { Base = _payloads + ((long)i * SlotSize), Length = (nuint)LengthOf(i) };
+            _outMessages[k].Header = new MessageHeader { IoVectors = &_outVectors[k], IoVectorCount = 1 };
         }
 
-        return SendAll(socket, start, count, out errno);
+        return SendAll(socket, _outMessages, indices.Length, out errno);
     }
 
     /// <summary>
@@ -124,16 +125,16 @@ internal sealed unsafe class DatagramBatch : IDisposable
             header.Flags = 0;
         }
 
-        return SendAll(socket, 0, count, out errno);
+        return SendAll(socket, _messages, count, out errno);
     }
 
-    private int SendAll(SafeSocketHandle socket, int start, int count, out int errno)
+    private static int SendAll(SafeSocketHandle socket, MultiMessageHeader* messages, int count, out int errno)
     {
         int done = 0;
         errno = 0;
         while (done < count)
         {
-            int sent = Libc.SendMessages(socket, _messages + start + done, (uint)(count - done), LinuxConstants.MSG_DONTWAIT);
+            int sent = Libc.SendMessages(socket, messages + done, (uint)(count - done), LinuxConstants.MSG_DONTWAIT);
             if (sent < 0)
             {
                 errno = Marshal.GetLastPInvokeError();
@@ -164,6 +165,8 @@ internal sealed unsafe class DatagramBatch : IDisposable
         NativeMemory.Free(_controls);
         NativeMemory.Free(_vectors);
         NativeMemory.Free(_messages);
+        NativeMemory.Free(_outVectors);
+        NativeMemory.Free(_outMessages);
         NativeMemory.Free(_replyName);
         NativeMemory.Free(_replyControl);
     }

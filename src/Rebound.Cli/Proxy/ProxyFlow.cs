@@ -25,9 +25,6 @@ internal sealed class ProxyFlow(FlowKey key, ReceivedDatagram request, int front
     /// <summary>True while a datagram forwarded to the backend has had no reply yet (what a graceful stop waits for).</summary>
     public bool AwaitingReply { get; set; }
 
-    /// <summary>True once the flow has been closed and its socket released.</summary>
-    public bool Closed { get; set; }
-
     /// <summary>This flow's index in the proxy's slot array (its epoll token).</summary>
     public int Slot { get; } = slot;
 }

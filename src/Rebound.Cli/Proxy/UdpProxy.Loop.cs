@@ -103,8 +103,16 @@ internal sealed partial class UdpProxy
         }
     }
 
-    /// <summary>Reads a batch of what one front socket has queued and forwards each datagram on its flow.</summary>
+    /// <summary>Reads what one front socket has queued, a few batches at most (then other sockets get their turn).</summary>
     private void ReadFront(int index)
+    {
+        for (int round = 0; round < 4 && ForwardFrontBatch(index) == DatagramBatch.Capacity; round++)
+        {
+        }
+    }
+
+    /// <summary>Reads one batch from a front socket and forwards each datagram on its flow; returns how many were read.</summary>
+    private int ForwardFrontBatch(int index)
     {
         ReboundSocket front = _fronts[index];
         int count = _frontBatch.Receive(front.Socket.SafeHandle, withAddresses: true, out int errno);
@@ -115,7 +123,7 @@ internal sealed partial class UdpProxy
                 Drop(DropReason.ReceiveFailed, $"receiving on {front.LocalEndPoint} failed: {Errno.Describe(errno)}");
             }
 
-            return;
+            return 0;
         }
 
         // First find (or open) every datagram's flow, then send each run of datagrams for one flow with one sendmmsg.
@@ -138,32 +146,30 @@ internal sealed partial class UdpProxy
             }
         }
 
-        for (int i = 0; i < count;)
+        // Each flow's datagrams, in arrival order, go out with one sendmmsg (flows may interleave in the batch).
+        Span<int> indices = stackalloc int[DatagramBatch.Capacity];
+        for (int i = 0; i < count; i++)
         {
             ProxyFlow? flow = _batchFlows[i];
-            int end = i + 1;
-            while (end < count && ReferenceEquals(_batchFlows[end], flow))
+            if (flow is null)
             {
-                end++;
+                continue;
             }
 
-            if (flow is not null && !flow.Closed)
+            int n = 0;
+            for (int j = i; j < count; j++)
             {
-                Forward(flow, i, end - i);
-            }
-            else if (flow is not null)
-            {
-                // An earlier run of this batch found the backend down and closed the flow.
-                for (int lost = i; lost < end; lost++)
+                if (ReferenceEquals(_batchFlows[j], flow))
                 {
-                    Drop(DropReason.BackendRefused, "the backend refused (ICMP port unreachable)");
+                    indices[n++] = j;
+                    _batchFlows[j] = null;
                 }
             }
 
-            i = end;
+            Forward(flow, indices[..n]);
         }
 
-        Array.Clear(_batchFlows);
+        return count;
     }
 
     private bool TryOpenFlow(in FlowKey key, in ReceivedDatagram datagram, int front, out ProxyFlow flow)
@@ -209,10 +215,10 @@ internal sealed partial class UdpProxy
         return true;
     }
 
-    private void Forward(ProxyFlow flow, int start, int count)
+    private void Forward(ProxyFlow flow, ReadOnlySpan<int> indices)
     {
-        int sent = _frontBatch.SendConnected(flow.Upstream.SafeHandle, start, count, out int errno);
-        for (int i = start; i < start + sent; i++)
+        int sent = _frontBatch.SendConnected(flow.Upstream.SafeHandle, indices, out int errno);
+        foreach (int i in indices[..sent])
         {
             _counters.ToBackend(_frontBatch.LengthOf(i));
         }
@@ -222,7 +228,7 @@ internal sealed partial class UdpProxy
             SetAwaiting(flow, true);
         }
 
-        for (int lost = sent; lost < count; lost++)
+        for (int lost = sent; lost < indices.Length; lost++)
         {
             // ECONNREFUSED: an earlier datagram drew ICMP port unreachable, the backend is down. A later datagram opens a new flow.
             Drop(errno == Errno.ECONNREFUSED ? DropReason.BackendRefused : DropReason.SendFailed, $"sending to the backend failed: {Errno.Describe(errno)}");
@@ -326,7 +332,6 @@ internal sealed partial class UdpProxy
     /// <summary>Frees a flow already removed from the table: its epoll entry, its socket and its slot.</summary>
     private void Release(ProxyFlow flow, FlowCloseReason reason)
     {
-        flow.Closed = true;
         SetAwaiting(flow, false);
         _epoll!.Remove(flow.UpstreamFd);
         flow.Upstream.Dispose();

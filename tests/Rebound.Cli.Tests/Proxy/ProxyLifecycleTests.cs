@@ -26,7 +26,7 @@ public sealed class ProxyLifecycleTests
     [Fact]
     public async Task A_killed_and_restarted_backend_tears_flows_down_then_they_recover_without_leaking_sockets()
     {
-        int before = OpenDescriptors();
+        List<string> before = OpenDescriptors();
         var backend = NaiveUdpEcho.OnAnyAddress();
         int port = backend.Port;
         UdpProxy proxy = ProxyLoopbackTests.StartProxy([backend.Loopback]);
@@ -57,13 +57,13 @@ public sealed class ProxyLifecycleTests
         Assert.Equal(16, proxy.Statistics.FlowsCreated);
         await proxy.DisposeAsync();
         restarted.Dispose();
-        Assert.Equal(before, OpenDescriptors());
+        AssertNoDescriptorLeak(before);
     }
 
     [Fact]
     public async Task Stopping_delivers_replies_already_in_flight_then_closes_every_socket()
     {
-        int before = OpenDescriptors();
+        List<string> before = OpenDescriptors();
         using (NaiveUdpEcho slow = NaiveUdpEcho.OnAnyAddress(delay: TimeSpan.FromMilliseconds(300)))
         {
             UdpProxy proxy = ProxyLoopbackTests.StartProxy([slow.Loopback]);
@@ -83,7 +83,7 @@ public sealed class ProxyLifecycleTests
             rebind.Bind(new IPEndPoint(IPAddress.IPv6Any, front.Port));
         }
 
-        Assert.Equal(before, OpenDescriptors());
+        AssertNoDescriptorLeak(before);
     }
 
     [Fact]

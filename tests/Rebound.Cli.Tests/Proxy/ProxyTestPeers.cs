@@ -96,12 +96,45 @@ internal static class ProxyTestHelpers
         return condition();
     }
 
-    /// <summary>Open file descriptors of this process, after finalizers have closed what earlier tests dropped.</summary>
-    public static int OpenDescriptors()
+    /// <summary>What this process's file descriptors point at, after finalizers have closed what earlier tests dropped.</summary>
+    public static List<string> OpenDescriptors()
     {
         GC.Collect();
         GC.WaitForPendingFinalizers();
         GC.Collect();
-        return Directory.GetFiles("/proc/self/fd").Length;
+        var targets = new List<string>();
+        foreach (string fd in Directory.GetFiles("/proc/self/fd"))
+        {
+            try
+            {
+                targets.Add(new FileInfo(fd).LinkTarget ?? fd);
+            }
+            catch (IOException)
+            {
+                // The directory's own descriptor closes while it is listed.
+            }
+        }
+
+        return targets;
     }
+
+    /// <summary>
+    /// Asserts that no socket, epoll or eventfd descriptor opened since <paramref name="before"/> is still open, naming
+    /// any that is. (Files such as assemblies the runtime loads on first use are not the proxy's to close.)
+    /// </summary>
+    public static void AssertNoDescriptorLeak(List<string> before)
+    {
+        before = [.. before.Where(IsSocketLike)];
+        List<string> after = [.. OpenDescriptors().Where(IsSocketLike)];
+        var extra = after.ToList();
+        foreach (string target in before)
+        {
+            extra.Remove(target);
+        }
+
+        Assert.True(after.Count <= before.Count, $"{after.Count - before.Count} more descriptors than before: {string.Join(", ", extra)}");
+    }
+
+    private static bool IsSocketLike(string target) =>
+        target.StartsWith("socket:", StringComparison.Ordinal) || target.StartsWith("anon_inode:", StringComparison.Ordinal);
 }
