@@ -27,6 +27,7 @@ public sealed class ProxyLifecycleTests
     public async Task A_killed_and_restarted_backend_tears_flows_down_then_they_recover_without_leaking_sockets()
     {
         List<string> before = OpenDescriptors();
+        int socketsBefore = SocketDescriptorsNow();
         var backend = NaiveUdpEcho.OnAnyAddress();
         int port = backend.Port;
         UdpProxy proxy = ProxyLoopbackTests.StartProxy([backend.Loopback]);
@@ -45,6 +46,10 @@ public sealed class ProxyLifecycleTests
 
         Assert.True(WaitUntil(() => proxy.Statistics.ActiveFlows == 0, TimeSpan.FromSeconds(3)), proxy.Statistics.ToString());
         Assert.Equal(8, proxy.Statistics.FlowsClosedByBackend);
+
+        // Closed at once, not left to the finalizer: what stays open is the 8 clients and the proxy's front socket,
+        // epoll and eventfd (the killed backend's socket is closed too).
+        Assert.True(SocketDescriptorsNow() <= socketsBefore + 8 + 3, $"{SocketDescriptorsNow() - socketsBefore} socket descriptors more than before");
 
         // Backend back on its port: the same clients get answers again on fresh flows.
         using var restarted = new NaiveUdpEcho(new IPEndPoint(IPAddress.Any, port));

@@ -135,6 +135,20 @@ internal static class ProxyTestHelpers
         Assert.True(after.Count <= before.Count, $"{after.Count - before.Count} more descriptors than before: {string.Join(", ", extra)}");
     }
 
+    /// <summary>Socket, epoll and eventfd descriptors open now, without collecting garbage first (so sockets left to the finalizer still count).</summary>
+    public static int SocketDescriptorsNow() =>
+        Directory.GetFiles("/proc/self/fd").Count(fd =>
+        {
+            try
+            {
+                return IsSocketLike(new FileInfo(fd).LinkTarget ?? "");
+            }
+            catch (IOException)
+            {
+                return false;
+            }
+        });
+
     private static bool IsSocketLike(string target) =>
         target.StartsWith("socket:", StringComparison.Ordinal) || target.StartsWith("anon_inode:", StringComparison.Ordinal);
 }
