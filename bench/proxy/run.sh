@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 ROUNDS=${1:-3}
 SECONDS_PER_RUN=${2:-3}
-WARMUP=1
+WARMUP=${WARMUP:-3}
 SOCKETS=4
 INFLIGHT=64
 BACKEND_PORT=${BACKEND_PORT:-17188}
