@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#define BATCH 64
+#include "batch.h"
 
 int main(int argc, char **argv) {
   if (argc != 3) { fprintf(stderr, "usage: echo ADDR PORT\n"); return 2; }
@@ -18,20 +18,12 @@ int main(int argc, char **argv) {
   int big = 4 << 20;
   setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
   if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0) { perror("bind"); return 3; }
-  static char bufs[BATCH][2048];
+  static char bufs[BATCH][SLOT];
   struct iovec iov[BATCH];
   struct sockaddr_in from[BATCH];
   struct mmsghdr msgs[BATCH];
   for (;;) {
-    for (int i = 0; i < BATCH; i++) {
-      iov[i].iov_base = bufs[i];
-      iov[i].iov_len = sizeof bufs[i];
-      memset(&msgs[i], 0, sizeof msgs[i]);
-      msgs[i].msg_hdr.msg_iov = &iov[i];
-      msgs[i].msg_hdr.msg_iovlen = 1;
-      msgs[i].msg_hdr.msg_name = &from[i];
-      msgs[i].msg_hdr.msg_namelen = sizeof from[i];
-    }
+    prepare_batch(msgs, iov, bufs, from);
     int n = recvmmsg(fd, msgs, BATCH, MSG_WAITFORONE, NULL);
     if (n <= 0) continue;
     for (int i = 0; i < n; i++) iov[i].iov_len = msgs[i].msg_len;

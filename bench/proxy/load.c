@@ -14,8 +14,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "batch.h"
+
 #define PAYLOAD 64
-#define BATCH 64
 
 static double now(void) {
   struct timespec t;
@@ -58,7 +59,7 @@ static int exchange(const char *addr, int port, double seconds, int sockets, int
     pfd[s].events = POLLIN;
     send_n(pfd[s].fd, inflight);
   }
-  static char bufs[BATCH][2048];
+  static char bufs[BATCH][SLOT];
   struct iovec iov[BATCH];
   struct mmsghdr msgs[BATCH];
   long replies = 0;
@@ -71,13 +72,7 @@ static int exchange(const char *addr, int port, double seconds, int sockets, int
     }
     for (int s = 0; s < sockets; s++) {
       if (!(pfd[s].revents & (POLLIN | POLLERR))) continue;
-      for (int i = 0; i < BATCH; i++) {
-        iov[i].iov_base = bufs[i];
-        iov[i].iov_len = sizeof bufs[i];
-        memset(&msgs[i], 0, sizeof msgs[i]);
-        msgs[i].msg_hdr.msg_iov = &iov[i];
-        msgs[i].msg_hdr.msg_iovlen = 1;
-      }
+      prepare_batch(msgs, iov, bufs, NULL);
       int n = recvmmsg(pfd[s].fd, msgs, BATCH, MSG_DONTWAIT, NULL);
       if (n <= 0) continue;
       replies += n;

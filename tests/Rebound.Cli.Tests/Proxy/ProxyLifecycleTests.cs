@@ -19,10 +19,6 @@ public sealed class DescriptorCounting
 [Collection(DescriptorCounting.Name)]
 public sealed class ProxyLifecycleTests
 {
-    private static readonly IPAddress Target = IPAddress.Parse("127.0.0.2");
-
-    private static IPEndPoint Front(UdpProxy proxy) => new(Target, proxy.ListenEndPoints[0].Port);
-
     [Fact]
     public async Task A_killed_and_restarted_backend_tears_flows_down_then_they_recover_without_leaking_sockets()
     {
@@ -31,7 +27,7 @@ public sealed class ProxyLifecycleTests
         var backend = NaiveUdpEcho.OnAnyAddress();
         int port = backend.Port;
         UdpProxy proxy = ProxyLoopbackTests.StartProxy([backend.Loopback]);
-        var clients = Enumerable.Range(0, 8).Select(_ => Connect(Front(proxy), new IPEndPoint(IPAddress.Loopback, 0))).ToList();
+        var clients = Enumerable.Range(0, 8).Select(_ => Connect(FrontAt(proxy, Second), new IPEndPoint(IPAddress.Loopback, 0))).ToList();
         foreach (Socket client in clients)
         {
             Assert.Equal("up", Exchange(client, "up", Answer));
@@ -72,7 +68,7 @@ public sealed class ProxyLifecycleTests
         using (NaiveUdpEcho slow = NaiveUdpEcho.OnAnyAddress(delay: TimeSpan.FromMilliseconds(300)))
         {
             UdpProxy proxy = ProxyLoopbackTests.StartProxy([slow.Loopback]);
-            IPEndPoint front = Front(proxy);
+            IPEndPoint front = FrontAt(proxy, Second);
             using Socket client = Connect(front, new IPEndPoint(IPAddress.Loopback, 0));
             client.Send("in flight"u8);
             Assert.True(WaitUntil(() => proxy.Statistics.DatagramsToBackend == 1, TimeSpan.FromSeconds(2)));
@@ -96,9 +92,9 @@ public sealed class ProxyLifecycleTests
     {
         using NaiveUdpEcho backend = NaiveUdpEcho.OnAnyAddress();
         await using UdpProxy proxy = ProxyLoopbackTests.StartProxy([backend.Loopback], new FlowLimits { MaxFlows = 1 });
-        using Socket client = Connect(Front(proxy), new IPEndPoint(IPAddress.Loopback, 0));
+        using Socket client = Connect(FrontAt(proxy, Second), new IPEndPoint(IPAddress.Loopback, 0));
         Assert.Equal("12345678", Exchange(client, "12345678", Answer));
-        using Socket refused = Connect(Front(proxy), new IPEndPoint(IPAddress.Loopback, 0));
+        using Socket refused = Connect(FrontAt(proxy, Second), new IPEndPoint(IPAddress.Loopback, 0));
         Assert.Null(Exchange(refused, "no", 200));
         Assert.True(WaitUntil(() => proxy.Statistics.DatagramsToClient == 1, TimeSpan.FromSeconds(2)));
 

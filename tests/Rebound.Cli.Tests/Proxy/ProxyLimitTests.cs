@@ -10,10 +10,6 @@ namespace Rebound.Cli.Tests.Proxy;
 /// <summary>The proxy's limits with real sockets: refused flows are counted and leave existing flows alone; idle flows expire.</summary>
 public sealed class ProxyLimitTests
 {
-    private static readonly IPAddress Target = IPAddress.Parse("127.0.0.2");
-
-    private static IPEndPoint Front(UdpProxy proxy) => new(Target, proxy.ListenEndPoints[0].Port);
-
     [Fact]
     public async Task Full_tables_refuse_new_flows_count_them_and_keep_existing_flows_working()
     {
@@ -22,20 +18,20 @@ public sealed class ProxyLimitTests
         await using UdpProxy proxy = ProxyLoopbackTests.StartProxy([backend.Loopback], limits);
 
         // Three flows from one client address (distinct ports) fill its share; a fourth is refused.
-        var sameClient = Enumerable.Range(0, 3).Select(_ => Connect(Front(proxy), new IPEndPoint(IPAddress.Loopback, 0))).ToList();
+        var sameClient = Enumerable.Range(0, 3).Select(_ => Connect(FrontAt(proxy, Second), new IPEndPoint(IPAddress.Loopback, 0))).ToList();
         foreach (Socket client in sameClient)
         {
             Assert.Equal("in", Exchange(client, "in", Answer));
         }
 
-        using Socket overClientLimit = Connect(Front(proxy), new IPEndPoint(IPAddress.Loopback, 0));
+        using Socket overClientLimit = Connect(FrontAt(proxy, Second), new IPEndPoint(IPAddress.Loopback, 0));
         Assert.Null(Exchange(overClientLimit, "refused"));
         Assert.Equal(1, proxy.Statistics.RefusedClientLimit);
 
         // Another client address may take the last slot; after that the table itself is full.
-        using Socket other = Connect(Front(proxy), new IPEndPoint(IPAddress.Parse("127.0.0.5"), 0));
+        using Socket other = Connect(FrontAt(proxy, Second), new IPEndPoint(IPAddress.Parse("127.0.0.5"), 0));
         Assert.Equal("last", Exchange(other, "last", Answer));
-        using Socket overTable = Connect(Front(proxy), new IPEndPoint(IPAddress.Parse("127.0.0.6"), 0));
+        using Socket overTable = Connect(FrontAt(proxy, Second), new IPEndPoint(IPAddress.Parse("127.0.0.6"), 0));
         Assert.Null(Exchange(overTable, "refused"));
 
         ProxyStatistics stats = proxy.Statistics;
@@ -66,8 +62,8 @@ public sealed class ProxyLimitTests
 
         IPAddress toAnswering = ClientFor(0, backends.Length);
         IPAddress toSilent = ClientFor(1, backends.Length);
-        using Socket answered = Connect(Front(proxy), new IPEndPoint(toAnswering, 0));
-        using Socket oneWay = Connect(Front(proxy), new IPEndPoint(toSilent, 0));
+        using Socket answered = Connect(FrontAt(proxy, Second), new IPEndPoint(toAnswering, 0));
+        using Socket oneWay = Connect(FrontAt(proxy, Second), new IPEndPoint(toSilent, 0));
         Assert.Equal("ping", Exchange(answered, "ping", Answer));
         Assert.Null(Exchange(oneWay, "log line", 50));
         Assert.Equal(2, proxy.Statistics.ActiveFlows);
@@ -77,7 +73,7 @@ public sealed class ProxyLimitTests
         Assert.Equal(1, proxy.Statistics.ActiveFlows);
 
         // The table had been full (2 of 2); the freed slot takes a new flow.
-        using Socket late = Connect(Front(proxy), new IPEndPoint(toAnswering, 0));
+        using Socket late = Connect(FrontAt(proxy, Second), new IPEndPoint(toAnswering, 0));
         Assert.Equal("late", Exchange(late, "late", Answer));
 
         Assert.True(WaitUntil(() => proxy.Statistics.ActiveFlows == 0, TimeSpan.FromSeconds(4)));

@@ -14,7 +14,6 @@ namespace Rebound.Cli.Tests.Proxy;
 public sealed class ProxyLoopbackTests
 {
     private static readonly IPAddress Client = IPAddress.Loopback;
-    private static readonly IPAddress Second = IPAddress.Parse("127.0.0.2");
     private static readonly IPAddress Third = IPAddress.Parse("127.0.0.3");
 
     internal static UdpProxy StartProxy(IEnumerable<IPEndPoint> backends, FlowLimits? limits = null, string listen = "[::]:0")
@@ -29,8 +28,6 @@ public sealed class ProxyLoopbackTests
         return proxy;
     }
 
-    private static IPEndPoint Front(UdpProxy proxy, IPAddress address) => new(address, proxy.ListenEndPoints[0].Port);
-
     [Fact]
     public async Task Reply_leaves_from_the_targeted_address_where_the_naive_server_alone_fails()
     {
@@ -40,7 +37,7 @@ public sealed class ProxyLoopbackTests
         using Socket direct = Connect(new IPEndPoint(Second, backend.Port), new IPEndPoint(Client, 0));
         Assert.Null(Exchange(direct, "direct"));
 
-        using Socket proxied = Connect(Front(proxy, Second), new IPEndPoint(Client, 0));
+        using Socket proxied = Connect(FrontAt(proxy, Second), new IPEndPoint(Client, 0));
         Assert.Equal("hello", Exchange(proxied, "hello", Answer));
         Assert.Equal("again", Exchange(proxied, "again", Answer));
 
@@ -59,8 +56,8 @@ public sealed class ProxyLoopbackTests
         using NaiveUdpEcho backend = NaiveUdpEcho.OnAnyAddress();
         await using UdpProxy proxy = StartProxy([backend.Loopback]);
 
-        using Socket v4 = Connect(Front(proxy, Second), new IPEndPoint(Client, 0));
-        using Socket v6 = Connect(Front(proxy, IPAddress.IPv6Loopback));
+        using Socket v4 = Connect(FrontAt(proxy, Second), new IPEndPoint(Client, 0));
+        using Socket v6 = Connect(FrontAt(proxy, IPAddress.IPv6Loopback));
         Assert.Equal("four", Exchange(v4, "four", Answer));
         Assert.Equal("six", Exchange(v6, "six", Answer));
         Assert.Equal(2, proxy.Statistics.ActiveFlows);
@@ -75,8 +72,8 @@ public sealed class ProxyLoopbackTests
         using var client = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         client.Bind(new IPEndPoint(Client, 0));
         client.ReceiveTimeout = 2000;
-        client.SendTo("to-2"u8, Front(proxy, Second));
-        client.SendTo("to-3"u8, Front(proxy, Third));
+        client.SendTo("to-2"u8, FrontAt(proxy, Second));
+        client.SendTo("to-3"u8, FrontAt(proxy, Third));
 
         var sources = new Dictionary<string, IPEndPoint>();
         byte[] buffer = new byte[64];
@@ -87,8 +84,8 @@ public sealed class ProxyLoopbackTests
             sources[System.Text.Encoding.ASCII.GetString(buffer, 0, n)] = (IPEndPoint)from;
         }
 
-        Assert.Equal(Front(proxy, Second), sources["to-2"]);
-        Assert.Equal(Front(proxy, Third), sources["to-3"]);
+        Assert.Equal(FrontAt(proxy, Second), sources["to-2"]);
+        Assert.Equal(FrontAt(proxy, Third), sources["to-3"]);
         Assert.Equal(2, proxy.Statistics.FlowsCreated);
     }
 
@@ -98,8 +95,8 @@ public sealed class ProxyLoopbackTests
         using NaiveUdpEcho backend = NaiveUdpEcho.OnAnyAddress();
         await using UdpProxy proxy = StartProxy([backend.Loopback]);
 
-        using Socket first = Connect(Front(proxy, Second), new IPEndPoint(Client, 0));
-        using Socket second = Connect(Front(proxy, Second), new IPEndPoint(Client, 0));
+        using Socket first = Connect(FrontAt(proxy, Second), new IPEndPoint(Client, 0));
+        using Socket second = Connect(FrontAt(proxy, Second), new IPEndPoint(Client, 0));
         first.Send("one"u8);
         second.Send("two"u8);
         Assert.Equal("two", ReceiveText(second));
@@ -129,7 +126,7 @@ public sealed class ProxyLoopbackTests
             var tags = new HashSet<string>();
             for (int port = 0; port < 3; port++)
             {
-                using Socket client = Connect(Front(proxy, Second), new IPEndPoint(address, 0));
+                using Socket client = Connect(FrontAt(proxy, Second), new IPEndPoint(address, 0));
                 string? reply = Exchange(client, "x", Answer);
                 Assert.NotNull(reply);
                 tags.Add(reply[..2]);

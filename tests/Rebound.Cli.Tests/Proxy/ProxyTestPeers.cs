@@ -76,6 +76,12 @@ internal sealed class NaiveUdpEcho : IDisposable
 /// <summary>Waiting and descriptor counting for the proxy tests.</summary>
 internal static class ProxyTestHelpers
 {
+    /// <summary>A loopback address other than 127.0.0.1: a client bound to 127.0.0.1 asking it reproduces the bug.</summary>
+    public static readonly IPAddress Second = IPAddress.Parse("127.0.0.2");
+
+    /// <summary>The proxy's (first) front port at <paramref name="address"/>.</summary>
+    internal static IPEndPoint FrontAt(Rebound.Cli.Proxy.UdpProxy proxy, IPAddress address) => new(address, proxy.ListenEndPoints[0].Port);
+
     /// <summary>How long a test waits for a reply that must come.</summary>
     public const int Answer = 2000;
 
