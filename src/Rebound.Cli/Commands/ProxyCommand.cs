@@ -81,7 +81,7 @@ internal static class ProxyCommand
         }
         catch (SocketException e)
         {
-            return SocketErrors.Report(e, "listen on", FindFailedListen(options, e));
+            return SocketErrors.Report(e, "listen on", proxy.FailedListen);
         }
 
         using var statsTimer = statsSeconds > 0 ? new PeriodicTimer(TimeSpan.FromSeconds(statsSeconds)) : null;
@@ -111,30 +111,5 @@ internal static class ProxyCommand
         {
             Console.Error.WriteLine($"rebound proxy: {proxy.Statistics}");
         }
-    }
-
-    /// <summary>The front address whose bind most likely failed (the first not yet bound), for the error message.</summary>
-    private static IPEndPoint FindFailedListen(ProxyOptions options, SocketException e)
-    {
-        _ = e;
-        foreach (IPEndPoint endPoint in options.Listen)
-        {
-            try
-            {
-                using var probe = new Socket(endPoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-                if (endPoint.AddressFamily == AddressFamily.InterNetworkV6)
-                {
-                    probe.DualMode = options.DualStack;
-                }
-
-                probe.Bind(endPoint);
-            }
-            catch (SocketException)
-            {
-                return endPoint;
-            }
-        }
-
-        return options.Listen[0];
     }
 }

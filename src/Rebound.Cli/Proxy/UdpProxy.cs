@@ -47,6 +47,9 @@ internal sealed partial class UdpProxy : IAsyncDisposable
     /// <summary>The bound front addresses (actual ports when 0 was asked for), in the order of <see cref="ProxyOptions.Listen"/>.</summary>
     public IReadOnlyList<IPEndPoint> ListenEndPoints => [.. _fronts.Select(f => f.LocalEndPoint)];
 
+    /// <summary>After <see cref="Start"/> threw: the front address that could not be bound.</summary>
+    public IPEndPoint? FailedListen { get; private set; }
+
     /// <summary>What the proxy has done so far.</summary>
     public ProxyStatistics Statistics => _counters.Snapshot();
 
@@ -70,8 +73,11 @@ internal sealed partial class UdpProxy : IAsyncDisposable
         {
             foreach (IPEndPoint listen in _options.Listen)
             {
+                FailedListen = listen;
                 _fronts.Add(ReboundSocket.Bind(listen, new ReboundSocketOptions { DualStack = _options.DualStack }));
             }
+
+            FailedListen = null;
 
             _epoll = new Epoll(256);
             for (int i = 0; i < _fronts.Count; i++)

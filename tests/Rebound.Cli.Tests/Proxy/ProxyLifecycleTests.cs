@@ -126,4 +126,43 @@ public sealed class ProxyLifecycleTests
         Assert.True(seen.GetValueOrDefault("rebound.proxy.drops|flow_refused") >= 1);
         Assert.True(seen.ContainsKey("rebound.proxy.flows.active"));
     }
+
+    [Fact]
+    public async Task Forwarding_allocates_nothing_per_datagram_once_the_flow_exists()
+    {
+        // Backend and client that allocate nothing either: connected sockets and one buffer each.
+        using var backend = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        backend.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        await using UdpProxy proxy = ProxyLoopbackTests.StartProxy([(IPEndPoint)backend.LocalEndPoint!]);
+        using Socket client = Connect(FrontAt(proxy, Second), new IPEndPoint(IPAddress.Loopback, 0));
+        client.ReceiveTimeout = backend.ReceiveTimeout = 2000;
+        byte[] request = new byte[64];
+        byte[] buffer = new byte[2048];
+        client.Send(request);
+        EndPoint upstream = new IPEndPoint(IPAddress.Any, 0);
+        backend.ReceiveFrom(buffer, ref upstream);
+        backend.Connect(upstream);
+        backend.Send(buffer.AsSpan(0, 64));
+        client.Receive(buffer);
+
+        void Exchanges(int count)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                client.Send(request);
+                int n = backend.Receive(buffer);
+                backend.Send(buffer.AsSpan(0, n));
+                client.Receive(buffer);
+            }
+        }
+
+        Exchanges(500);
+        long before = GC.GetTotalAllocatedBytes(precise: true);
+        Exchanges(2000);
+        long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+
+        // 4,000 datagrams through the proxy: one small object per datagram would be >= 96,000 bytes.
+        Assert.True(allocated < 16_000, $"{allocated} bytes allocated during 2,000 proxied exchanges");
+        Assert.Equal(1, proxy.Statistics.FlowsCreated);
+    }
 }
