@@ -21,12 +21,16 @@ internal sealed partial class UdpProxy
     private RateLimitedLog? _droppedLog;
     private long _now;
     private int _awaitingReplies;
+    private string _tableFullReason = "";
+    private string _clientLimitReason = "";
 
     private void RunLoop()
     {
         _refusedLog = new RateLimitedLog((n, why) => ProxyLog.Refused(_logger, n, why));
         _droppedLog = new RateLimitedLog((n, why) => ProxyLog.Dropped(_logger, n, why));
         _frontFamilies = [.. _fronts.Select(f => f.LocalEndPoint.AddressFamily == AddressFamily.InterNetwork ? LinuxConstants.AF_INET : LinuxConstants.AF_INET6)];
+        _tableFullReason = $"the proxy holds its maximum of {_options.Limits.MaxFlows} flows";
+        _clientLimitReason = $"client addresses reached their maximum of {_options.Limits.MaxFlowsPerClient} flows each";
         Epoll epoll = _epoll!;
         long sweepEvery = SweepInterval(_options.Limits);
         _now = Environment.TickCount64;
@@ -179,9 +183,8 @@ internal sealed partial class UdpProxy
         if (admission != FlowAdmission.Admitted)
         {
             _counters.Refused(admission);
-            _refusedLog!.Report(_now, admission == FlowAdmission.TableFull
-                ? $"the proxy holds its maximum of {_options.Limits.MaxFlows} flows"
-                : $"a client address reached its maximum of {_options.Limits.MaxFlowsPerClient} flows (latest: {key.Client})");
+            // Refusals are what a flood looks like: the reasons are built once, so refusing allocates nothing.
+            _refusedLog!.Report(_now, admission == FlowAdmission.TableFull ? _tableFullReason : _clientLimitReason);
             return false;
         }
 

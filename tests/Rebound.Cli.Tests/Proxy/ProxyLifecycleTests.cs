@@ -165,4 +165,40 @@ public sealed class ProxyLifecycleTests
         Assert.True(allocated < 16_000, $"{allocated} bytes allocated during 2,000 proxied exchanges");
         Assert.Equal(1, proxy.Statistics.FlowsCreated);
     }
+
+    [Fact]
+    public async Task Refusing_a_flood_of_new_flows_allocates_nothing_per_datagram()
+    {
+        using NaiveUdpEcho backend = NaiveUdpEcho.OnAnyAddress();
+        await using UdpProxy proxy = ProxyLoopbackTests.StartProxy([backend.Loopback], new FlowLimits { MaxFlows = 1 });
+        using Socket admitted = Connect(FrontAt(proxy, Second), new IPEndPoint(IPAddress.Loopback, 0));
+        Assert.Equal("in", Exchange(admitted, "in", Answer));
+        using Socket flood = Connect(FrontAt(proxy, Second), new IPEndPoint(IPAddress.Loopback, 0));
+        byte[] datagram = new byte[64];
+
+        void Flood(int batches)
+        {
+            for (int b = 0; b < batches; b++)
+            {
+                long target = proxy.Statistics.RefusedTableFull + 100;
+                for (int i = 0; i < 100; i++)
+                {
+                    flood.Send(datagram);
+                }
+
+                for (int wait = 0; wait < 200 && proxy.Statistics.RefusedTableFull < target; wait++)
+                {
+                    Thread.Sleep(5);
+                }
+            }
+        }
+
+        Flood(2);
+        long before = GC.GetTotalAllocatedBytes(precise: true);
+        Flood(20);
+        long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+
+        Assert.Equal(2200, proxy.Statistics.RefusedTableFull);
+        Assert.True(allocated < 16_000, $"{allocated} bytes allocated while refusing 2,000 datagrams");
+    }
 }
