@@ -105,6 +105,17 @@ public sealed class ProxyFieldReportTests
         Assert.Equal(2, setup.Proxy.Statistics.ActiveFlows);
     }
 
+    [NamespaceFact]
+    public async Task Container_client_asking_the_bridge_link_local_address_is_answered_from_it()
+    {
+        // A link-local source means nothing without its interface: the batched reply must carry docker0's index.
+        await using var setup = new Setup();
+        IPAddress bridge = setup.Topology.BridgeLinkLocalFromContainer;
+        using Socket client = setup.ContainerClient(bridge, ProxyPort);
+        Assert.Equal("link-local", Exchange(client, "link-local", Answer));
+        Assert.Equal(new IPEndPoint(bridge, ProxyPort), client.RemoteEndPoint);
+    }
+
     [NamespaceFact("nc")]
     public async Task Nc_in_the_container_gets_its_reply_through_the_proxy_and_none_from_the_naive_service()
     {
