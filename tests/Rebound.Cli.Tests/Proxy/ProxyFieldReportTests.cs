@@ -108,7 +108,7 @@ public sealed class ProxyFieldReportTests
     [NamespaceFact]
     public async Task Container_client_asking_the_bridge_link_local_address_is_answered_from_it()
     {
-        // A link-local source means nothing without its interface: the batched reply must carry docker0's index.
+        // Link-local addresses are per interface: flow key and reply keep the scope (the client's connected socket checks the source).
         await using var setup = new Setup();
         IPAddress bridge = setup.Topology.BridgeLinkLocalFromContainer;
         using Socket client = setup.ContainerClient(bridge, ProxyPort);
