@@ -14,6 +14,8 @@ var root = new Command(
     EchoCommand.Create(),
     ListenCommand.Create(),
     ConnectCommand.Create(),
+    LabCommand.Create(),
+    DoctorCommand.Create(),
 };
 
 HelpEpilogue.Install(root);

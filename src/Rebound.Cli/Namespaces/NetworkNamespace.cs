@@ -70,11 +70,20 @@ internal sealed class NetworkNamespace : IDisposable
     /// </summary>
     public T Run<T>(Func<T> action)
     {
-        ArgumentNullException.ThrowIfNull(action);
         ObjectDisposedException.ThrowIf(_deleted, this);
+        return RunInside($"/run/netns/{Name}", Name, action);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="action"/> on the current thread inside the network namespace at <paramref name="namespacePath"/>
+    /// (<c>/run/netns/NAME</c>, <c>/proc/PID/ns/net</c>), one this process did not necessarily create, then moves back.
+    /// </summary>
+    public static T RunInside<T>(string namespacePath, string label, Func<T> action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
         using SafeFileHandle original = File.OpenHandle("/proc/thread-self/ns/net");
-        using SafeFileHandle target = File.OpenHandle($"/run/netns/{Name}");
-        Enter(target, Name);
+        using SafeFileHandle target = File.OpenHandle(namespacePath);
+        Enter(target, label);
         try
         {
             return action();
