@@ -27,7 +27,7 @@ public sealed class ProxyLifecycleTests
         var backend = NaiveUdpEcho.OnAnyAddress();
         int port = backend.Port;
         UdpProxy proxy = ProxyLoopbackTests.StartProxy([backend.Loopback]);
-        var clients = Enumerable.Range(0, 8).Select(_ => Connect(FrontAt(proxy, Second), new IPEndPoint(IPAddress.Loopback, 0))).ToList();
+        var clients = Enumerable.Range(0, 8).Select(_ => ClientOf(proxy)).ToList();
         foreach (Socket client in clients)
         {
             Assert.Equal("up", Exchange(client, "up", Answer));
@@ -92,9 +92,9 @@ public sealed class ProxyLifecycleTests
     {
         using NaiveUdpEcho backend = NaiveUdpEcho.OnAnyAddress();
         await using UdpProxy proxy = ProxyLoopbackTests.StartProxy([backend.Loopback], new FlowLimits { MaxFlows = 1 });
-        using Socket client = Connect(FrontAt(proxy, Second), new IPEndPoint(IPAddress.Loopback, 0));
+        using Socket client = ClientOf(proxy);
         Assert.Equal("12345678", Exchange(client, "12345678", Answer));
-        using Socket refused = Connect(FrontAt(proxy, Second), new IPEndPoint(IPAddress.Loopback, 0));
+        using Socket refused = ClientOf(proxy);
         Assert.Null(Exchange(refused, "no", 200));
         Assert.True(WaitUntil(() => proxy.Statistics.DatagramsToClient == 1, TimeSpan.FromSeconds(2)));
 
@@ -134,7 +134,7 @@ public sealed class ProxyLifecycleTests
         using var backend = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         backend.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         await using UdpProxy proxy = ProxyLoopbackTests.StartProxy([(IPEndPoint)backend.LocalEndPoint!]);
-        using Socket client = Connect(FrontAt(proxy, Second), new IPEndPoint(IPAddress.Loopback, 0));
+        using Socket client = ClientOf(proxy);
         client.ReceiveTimeout = backend.ReceiveTimeout = 2000;
         byte[] request = new byte[64];
         byte[] buffer = new byte[2048];
@@ -171,9 +171,9 @@ public sealed class ProxyLifecycleTests
     {
         using NaiveUdpEcho backend = NaiveUdpEcho.OnAnyAddress();
         await using UdpProxy proxy = ProxyLoopbackTests.StartProxy([backend.Loopback], new FlowLimits { MaxFlows = 1 });
-        using Socket admitted = Connect(FrontAt(proxy, Second), new IPEndPoint(IPAddress.Loopback, 0));
+        using Socket admitted = ClientOf(proxy);
         Assert.Equal("in", Exchange(admitted, "in", Answer));
-        using Socket flood = Connect(FrontAt(proxy, Second), new IPEndPoint(IPAddress.Loopback, 0));
+        using Socket flood = ClientOf(proxy);
         byte[] datagram = new byte[64];
 
         void Flood(int batches)

@@ -18,13 +18,13 @@ public sealed class ProxyLimitTests
         await using UdpProxy proxy = ProxyLoopbackTests.StartProxy([backend.Loopback], limits);
 
         // Three flows from one client address (distinct ports) fill its share; a fourth is refused.
-        var sameClient = Enumerable.Range(0, 3).Select(_ => Connect(FrontAt(proxy, Second), new IPEndPoint(IPAddress.Loopback, 0))).ToList();
+        var sameClient = Enumerable.Range(0, 3).Select(_ => ClientOf(proxy)).ToList();
         foreach (Socket client in sameClient)
         {
             Assert.Equal("in", Exchange(client, "in", Answer));
         }
 
-        using Socket overClientLimit = Connect(FrontAt(proxy, Second), new IPEndPoint(IPAddress.Loopback, 0));
+        using Socket overClientLimit = ClientOf(proxy);
         Assert.Null(Exchange(overClientLimit, "refused"));
         Assert.Equal(1, proxy.Statistics.RefusedClientLimit);
 

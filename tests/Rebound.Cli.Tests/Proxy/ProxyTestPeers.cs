@@ -82,6 +82,10 @@ internal static class ProxyTestHelpers
     /// <summary>The proxy's (first) front port at <paramref name="address"/>.</summary>
     internal static IPEndPoint FrontAt(Rebound.Cli.Proxy.UdpProxy proxy, IPAddress address) => new(address, proxy.ListenEndPoints[0].Port);
 
+    /// <summary>A client bound to 127.0.0.1 and connected to the proxy at 127.0.0.2: the setup where a naive server fails.</summary>
+    internal static Socket ClientOf(Rebound.Cli.Proxy.UdpProxy proxy) =>
+        Rebound.Cli.Tests.Support.UdpClients.Connect(FrontAt(proxy, Second), new IPEndPoint(IPAddress.Loopback, 0));
+
     /// <summary>How long a test waits for a reply that must come.</summary>
     public const int Answer = 2000;
 
