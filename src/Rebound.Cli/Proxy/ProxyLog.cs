@@ -30,7 +30,8 @@ internal static partial class ProxyLog
 /// </summary>
 internal sealed class RateLimitedLog(Action<long, string> write)
 {
-    private long _lastLogged = long.MinValue;
+    private long _lastLogged;
+    private bool _everLogged;
     private long _pending;
     private string _why = "";
 
@@ -44,11 +45,12 @@ internal sealed class RateLimitedLog(Action<long, string> write)
     /// <summary>Writes the pending count if a second has passed since the last line.</summary>
     public void Flush(long now)
     {
-        if (_pending > 0 && now - _lastLogged >= 1000)
+        if (_pending > 0 && (!_everLogged || now - _lastLogged >= 1000))
         {
             write(_pending, _why);
             _pending = 0;
             _lastLogged = now;
+            _everLogged = true;
         }
     }
 }

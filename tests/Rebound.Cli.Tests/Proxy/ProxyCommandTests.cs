@@ -105,7 +105,7 @@ public sealed class ProxyCommandTests : IDisposable
     }
 
     [Fact]
-    public void The_command_proxies_until_SIGTERM_then_stops_cleanly_with_exit_0()
+    public void The_command_proxies_logs_refusals_and_stops_cleanly_with_exit_0_on_SIGTERM()
     {
         using EchoServer backend = EchoServer.Naive(new IPEndPoint(IPAddress.Any, 0));
         using var probe = new Socket(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp) { DualMode = true };
@@ -114,12 +114,15 @@ public sealed class ProxyCommandTests : IDisposable
         probe.Dispose();
 
         using System.Diagnostics.Process proxy = CliProcess.Start(
-            "proxy", "--listen", $"[::]:{port}", "--to", $"127.0.0.1:{backend.LocalEndPoint.Port}", "--stats", "1");
+            "proxy", "--listen", $"[::]:{port}", "--to", $"127.0.0.1:{backend.LocalEndPoint.Port}", "--stats", "1", "--max-flows", "1");
         try
         {
             CliProcess.WaitForStderr(proxy, "Proxying");
             using Socket client = UdpClients.Connect(new IPEndPoint(IPAddress.Parse("127.0.0.2"), port), new IPEndPoint(IPAddress.Loopback, 0));
             Assert.Equal("through", UdpClients.Exchange(client, "through", ProxyTestHelpers.Answer));
+            using Socket second = UdpClients.Connect(new IPEndPoint(IPAddress.Parse("127.0.0.2"), port), new IPEndPoint(IPAddress.Loopback, 0));
+            Assert.Null(UdpClients.Exchange(second, "refused", 200));
+            CliProcess.WaitForStderr(proxy, "Refused 1 new flow(s) in the last second: the proxy holds its maximum of 1 flows");
             CliProcess.WaitForStderr(proxy, "to clients 1 dgrams");
         }
         finally
