@@ -64,6 +64,22 @@ public sealed class ProxyLoopbackTests
     }
 
     [Fact]
+    public async Task An_IPv6_only_front_serves_IPv6_and_leaves_IPv4_alone()
+    {
+        using NaiveUdpEcho backend = NaiveUdpEcho.OnAnyAddress();
+        var proxy = new UdpProxy(new ProxyOptions { Listen = [new IPEndPoint(IPAddress.IPv6Any, 0)], Backends = [backend.Loopback], DualStack = false });
+        proxy.Start();
+        await using (proxy)
+        {
+            using Socket v6 = Connect(FrontAt(proxy, IPAddress.IPv6Loopback));
+            Assert.Equal("six", Exchange(v6, "six", Answer));
+            using Socket v4 = Connect(FrontAt(proxy, Second), new IPEndPoint(Client, 0));
+            Assert.Null(Exchange(v4, "four"));
+            Assert.Equal(1, proxy.Statistics.FlowsCreated);
+        }
+    }
+
+    [Fact]
     public async Task One_client_reaching_two_local_addresses_gets_two_flows_each_answered_from_its_own_address()
     {
         using NaiveUdpEcho backend = NaiveUdpEcho.OnAnyAddress();
