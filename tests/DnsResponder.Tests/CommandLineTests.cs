@@ -1,0 +1,98 @@
+using System.CommandLine;
+using System.Net;
+using System.Net.Sockets;
+using DnsResponder.Tests.Support;
+
+namespace DnsResponder.Tests;
+
+/// <summary>The dns-responder command line, run in-process: bad input fails with a message and exit code 2 or 3; good input serves until cancelled.</summary>
+public sealed class CommandLineTests : IDisposable
+{
+    private readonly string _hosts = Path.GetTempFileName();
+
+    public CommandLineTests() => File.WriteAllText(_hosts, TestZone.Hosts);
+
+    public void Dispose() => File.Delete(_hosts);
+
+    [Theory]
+    [InlineData("--listen", "localhost", "'localhost' is not ADDR:PORT")]
+    [InlineData("--zone", "bad zone", "--zone: 'bad zone' contains ' '")]
+    [InlineData("--hosts", "/nonexistent/hosts", "cannot read /nonexistent/hosts")]
+    public async Task Bad_arguments_exit_2_with_a_message(string option, string value, string message)
+    {
+        string[] args = ["--listen", "127.0.0.1:0", "--zone", "example.test", "--hosts", _hosts];
+        args[Array.IndexOf(args, option) + 1] = value;
+        (int exit, _, string error) = await RunAsync(args, CancellationToken.None);
+        Assert.Equal(2, exit);
+        Assert.Contains(message, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_bad_hosts_line_exits_2_and_names_the_line()
+    {
+        File.WriteAllText(_hosts, "192.0.2.1 ok.example.test\n# comment\n192.0.2.300 broken.example.test\n");
+        (int exit, _, string error) = await RunAsync(["--zone", "example.test", "--hosts", _hosts, "--listen", "127.0.0.1:0"], CancellationToken.None);
+        Assert.Equal(2, exit);
+        Assert.Contains("line 3: '192.0.2.300' is not an IPv4 or IPv6 address.", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_address_in_use_exits_3()
+    {
+        using var holder = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        holder.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        (int exit, _, string error) = await RunAsync(["--zone", "example.test", "--hosts", _hosts, "--listen", holder.LocalEndPoint!.ToString()!], CancellationToken.None);
+        Assert.Equal(3, exit);
+        Assert.Contains("cannot listen on", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Serves_queries_until_cancelled_then_exits_0_with_a_summary(bool naive)
+    {
+        int port = FreePort();
+        using var cancel = new CancellationTokenSource();
+        string[] args = ["--zone", "example.test", "--hosts", _hosts, "--listen", $"127.0.0.1:{port}", .. naive ? ["--naive"] : Array.Empty<string>()];
+        Task<(int, string, string)> run = RunAsync(args, cancel.Token);
+
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = 200 };
+        client.Connect(IPAddress.Loopback, port);
+        byte[] reply = new byte[512];
+        int length = 0;
+        for (int attempt = 0; attempt < 50 && length == 0; attempt++) // the server may still be starting
+        {
+            client.Send(QueryBuilder.Build("www.example.test", id: (ushort)attempt));
+            try
+            {
+                length = client.Receive(reply);
+            }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.TimedOut or SocketError.ConnectionRefused)
+            {
+            }
+        }
+
+        cancel.Cancel();
+        (int exit, string output, _) = await run.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(0, exit);
+        Assert.Equal(IPAddress.Parse("192.0.2.10"), new IPAddress(Assert.Single(ReplyReader.Parse(reply.AsSpan(0, length)).Answers).Data));
+        Assert.Contains("answered 1,", output, StringComparison.Ordinal);
+    }
+
+    private static int FreePort()
+    {
+        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)probe.LocalEndPoint!).Port;
+    }
+
+    private static async Task<(int Exit, string Output, string Error)> RunAsync(string[] args, CancellationToken cancellation)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        ParseResult parse = ResponderCommand.Create(output, error).Parse(args);
+        Assert.Empty(parse.Errors);
+        int exit = await parse.InvokeAsync(null, cancellation);
+        return (exit, output.ToString(), error.ToString());
+    }
+}
