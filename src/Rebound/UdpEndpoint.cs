@@ -60,12 +60,9 @@ public readonly struct UdpEndpoint : IEquatable<UdpEndpoint>, ISpanFormattable
     internal ReadOnlySpan<byte> Bytes => MemoryMarshal.CreateReadOnlySpan(ref Unsafe.AsRef(in _address[0]), 16);
 
     private bool HasMappedPrefix =>
-        Unsafe.ReadUnaligned<ulong>(ref Unsafe.AsRef(in _address[0])) == 0 &&
-        Unsafe.ReadUnaligned<uint>(ref Unsafe.AsRef(in _address[8])) == 0xFFFF0000u.ToNetworkOrder();
+        BinaryPrimitives.ReadUInt64BigEndian(Bytes) == 0 && BinaryPrimitives.ReadUInt32BigEndian(Bytes[8..]) == 0xFFFF;
 
-    private bool IsAllZero =>
-        Unsafe.ReadUnaligned<ulong>(ref Unsafe.AsRef(in _address[0])) == 0 &&
-        Unsafe.ReadUnaligned<ulong>(ref Unsafe.AsRef(in _address[8])) == 0;
+    private bool IsAllZero => BinaryPrimitives.ReadUInt64BigEndian(Bytes) == 0 && BinaryPrimitives.ReadUInt64BigEndian(Bytes[8..]) == 0;
 
     /// <summary>Makes an IPv4 endpoint from the four address bytes in network order.</summary>
     public static UdpEndpoint FromIPv4(ReadOnlySpan<byte> address, ushort port)

@@ -72,15 +72,14 @@ internal static class EndpointParser
         int percent = text.IndexOf('%', StringComparison.Ordinal);
         if (percent > 0 && !int.TryParse(text.AsSpan(percent + 1), CultureInfo.InvariantCulture, out _))
         {
-            string ifname = text[(percent + 1)..];
-            string indexPath = $"/sys/class/net/{ifname}/ifindex";
-            if (!File.Exists(indexPath))
+            int index = InterfaceNames.IndexOf(text[(percent + 1)..]);
+            if (index <= 0)
             {
                 address = IPAddress.None;
                 return false;
             }
 
-            text = $"{text[..percent]}%{File.ReadAllText(indexPath).Trim()}";
+            text = $"{text[..percent]}%{index}";
         }
 
         return IPAddress.TryParse(text, out address!);

@@ -70,11 +70,20 @@ internal sealed class NetworkNamespace : IDisposable
     /// </summary>
     public T Run<T>(Func<T> action)
     {
-        ArgumentNullException.ThrowIfNull(action);
         ObjectDisposedException.ThrowIf(_deleted, this);
+        return RunInside($"/run/netns/{Name}", Name, action);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="action"/> on the current thread inside the network namespace at <paramref name="namespacePath"/>
+    /// (<c>/run/netns/NAME</c>, <c>/proc/PID/ns/net</c>), one this process did not necessarily create, then moves back.
+    /// </summary>
+    public static T RunInside<T>(string namespacePath, string label, Func<T> action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
         using SafeFileHandle original = File.OpenHandle("/proc/thread-self/ns/net");
-        using SafeFileHandle target = File.OpenHandle($"/run/netns/{Name}");
-        Enter(target, Name);
+        using SafeFileHandle target = File.OpenHandle(namespacePath);
+        Enter(target, label);
         try
         {
             return action();
@@ -86,8 +95,11 @@ internal sealed class NetworkNamespace : IDisposable
     }
 
     /// <summary>The interface index of <paramref name="interfaceName"/> in this namespace.</summary>
-    public int InterfaceIndex(string interfaceName) =>
-        Run(() => int.Parse(File.ReadAllText($"/sys/class/net/{interfaceName}/ifindex").Trim(), System.Globalization.CultureInfo.InvariantCulture));
+    public int InterfaceIndex(string interfaceName)
+    {
+        int index = Run(() => InterfaceNames.IndexOf(interfaceName));
+        return index > 0 ? index : throw new InvalidOperationException($"There is no interface '{interfaceName}' in {Name}.");
+    }
 
     private static void Enter(SafeFileHandle handle, string what)
     {

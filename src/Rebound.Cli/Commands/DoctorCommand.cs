@@ -1,0 +1,173 @@
+using System.CommandLine;
+using System.Net;
+using Rebound.Cli.Doctor;
+using Rebound.Cli.Infrastructure;
+using Spectre.Console;
+
+namespace Rebound.Cli.Commands;
+
+/// <summary>
+/// <c>rebound doctor</c>: lists this host's UDP sockets, then proves, by probing each wildcard listener at every local
+/// address, which ones reply from the wrong address.
+/// </summary>
+internal static class DoctorCommand
+{
+    public static Command Create()
+    {
+        var ports = new Option<int[]>("--port", "-p") { Description = "Probe this port (repeatable) instead of every wildcard listener found.", AllowMultipleArgumentsPerToken = true };
+        var addresses = new Option<string[]>("--address", "-a") { Description = "Probe only this local address (repeatable); default: every address of the host.", AllowMultipleArgumentsPerToken = true };
+        var netns = new Option<string?>("--netns") { Description = "Inspect the named network namespace (/run/netns/NAME) instead of this one." };
+        var pid = new Option<int?>("--pid") { Description = "Inspect the network namespace of this process (a container's), via /proc/PID/ns/net." };
+        var payload = new Option<string?>("--payload") { Description = "Send these bytes (hex) instead of the built-in request for the port." };
+        var payloadFile = new Option<FileInfo?>("--payload-file") { Description = "Send this file's bytes instead of the built-in request for the port." };
+        var timeout = new Option<int>("--timeout") { Description = "Milliseconds to wait for each probe's reply.", DefaultValueFactory = _ => 1000 };
+        var json = new Option<bool>("--json") { Description = "Write the report as JSON (for scripts)." };
+        var noProbe = new Option<bool>("--no-probe") { Description = "Only list the sockets; send nothing." };
+
+        var command = new Command("doctor", "Find UDP services on this host that reply from the wrong source address, and prove it by probing.")
+        {
+            ports, addresses, netns, pid, payload, payloadFile, timeout, json, noProbe,
+        }.WithEpilogue(
+            "Every wildcard listener (0.0.0.0 / ::) is asked a question at each local address, from another local address\n" +
+            "(127.0.0.1; for IPv6 another address of the host, or ::1). A reply from any other address than the one asked\n" +
+            "is what connected clients drop.\n" +
+            "Built-in requests: DNS (53), mDNS (5353), NTP (123), SNMP public (161), STUN (3478); a text line elsewhere.\n\n" +
+            "Examples:\n  rebound doctor\n  rebound doctor --port 53 --json\n  sudo rebound doctor --pid $(docker inspect -f '{{.State.Pid}}' web)\n" +
+            "  rebound doctor -p 9999 --payload 68656c6c6f\n\n" + ExitCodes.Help +
+            "\nDoctor exits 1 only when a wrong-source reply is proven; no reply is inconclusive, never OK.");
+        command.SetAction(async (parse, cancellation) =>
+        {
+            DoctorOptions? options = BuildOptions(parse, ports, addresses, netns, pid, payload, payloadFile, timeout, noProbe, out string error);
+            if (options is null)
+            {
+                await Console.Error.WriteLineAsync($"rebound doctor: {error}").ConfigureAwait(false);
+                return ExitCodes.Usage;
+            }
+
+            DoctorReport report;
+            try
+            {
+                report = await DoctorRun.RunAsync(options, cancellation).ConfigureAwait(false);
+            }
+            catch (DoctorUsageException e)
+            {
+                await Console.Error.WriteLineAsync($"rebound doctor: {e.Message}.").ConfigureAwait(false);
+                return ExitCodes.Usage;
+            }
+
+            if (parse.GetValue(json))
+            {
+                using Stream stdout = Console.OpenStandardOutput();
+                DoctorJsonWriter.Write(report, stdout);
+                stdout.WriteByte((byte)'\n');
+            }
+            else
+            {
+                DoctorTableWriter.Write(report, AnsiConsole.Console);
+            }
+
+            return report.WrongSourceProven ? ExitCodes.Finding : ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static DoctorOptions? BuildOptions(
+        ParseResult parse, Option<int[]> ports, Option<string[]> addresses, Option<string?> netns, Option<int?> pid,
+        Option<string?> payload, Option<FileInfo?> payloadFile, Option<int> timeout, Option<bool> noProbe, out string error)
+    {
+        error = "";
+        string? name = parse.GetValue(netns);
+        int? processId = parse.GetValue(pid);
+        string? path = null;
+        string label = "this network namespace";
+        if (name is not null && processId is not null)
+        {
+            error = "use either --netns or --pid, not both.";
+            return null;
+        }
+
+        if (name is not null)
+        {
+            if (name.Length == 0 || name.Contains('/', StringComparison.Ordinal) || !File.Exists($"/run/netns/{name}"))
+            {
+                error = $"--netns: no network namespace named '{name}' (see `ip netns list`).";
+                return null;
+            }
+
+            (path, label) = ($"/run/netns/{name}", $"network namespace {name}");
+        }
+        else if (processId is int id)
+        {
+            if (id <= 0 || !Directory.Exists($"/proc/{id}"))
+            {
+                error = $"--pid: no process {id}.";
+                return null;
+            }
+
+            (path, label) = ($"/proc/{id}/ns/net", $"the network namespace of process {id}");
+        }
+
+        int[] portList = parse.GetValue(ports) ?? [];
+        int[] invalid = portList.Where(p => p is < 1 or > 65535).ToArray();
+        if (invalid.Length > 0)
+        {
+            error = $"--port: {invalid[0]} is not a port number (1-65535).";
+            return null;
+        }
+
+        var addressList = new List<IPAddress>();
+        foreach (string text in parse.GetValue(addresses) ?? [])
+        {
+            if (!EndpointParser.TryParseAddress(text.Trim('[', ']'), out IPAddress address))
+            {
+                error = $"--address: '{text}' is not an IP address.";
+                return null;
+            }
+
+            addressList.Add(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address);
+        }
+
+        byte[]? bytes = null;
+        string? hex = parse.GetValue(payload);
+        FileInfo? file = parse.GetValue(payloadFile);
+        if (hex is not null && file is not null)
+        {
+            error = "use either --payload or --payload-file, not both.";
+            return null;
+        }
+
+        if (hex is not null && !ProbePayloads.TryParseHex(hex, out bytes))
+        {
+            error = $"--payload: '{hex}' is not hex bytes (e.g. 68656c6c6f).";
+            return null;
+        }
+
+        if (file is not null)
+        {
+            try
+            {
+                bytes = File.ReadAllBytes(file.FullName);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                error = $"--payload-file: {e.Message}";
+                return null;
+            }
+
+            if (bytes.Length is 0 or > 65507)
+            {
+                error = $"--payload-file: {file.FullName} holds {bytes.Length} bytes; a UDP payload is 1-65507 bytes.";
+                return null;
+            }
+        }
+
+        int milliseconds = parse.GetValue(timeout);
+        if (milliseconds is < 1 or > 10_000)
+        {
+            error = $"--timeout: {milliseconds} ms is out of range (1-10000).";
+            return null;
+        }
+
+        return new DoctorOptions(path, label, portList.Distinct().ToList(), addressList, bytes, TimeSpan.FromMilliseconds(milliseconds), !parse.GetValue(noProbe));
+    }
+}

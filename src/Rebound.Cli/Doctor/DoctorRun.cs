@@ -1,0 +1,201 @@
+using System.Net;
+using System.Net.Sockets;
+using Rebound.Cli.Namespaces;
+
+namespace Rebound.Cli.Doctor;
+
+/// <summary>
+/// One doctor run: inside the chosen network namespace, list the UDP sockets, pick the wildcard listeners (or the ports
+/// asked for) and the local addresses, open one probe socket per listener and address there; then run every probe in
+/// parallel, each bounded by the timeout.
+/// </summary>
+internal static class DoctorRun
+{
+    /// <exception cref="DoctorUsageException">The namespace cannot be entered or an address asked for is not local.</exception>
+    public static async Task<DoctorReport> RunAsync(DoctorOptions options, CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Plan plan = InsideNamespace(options, () => Prepare(options));
+        try
+        {
+            using var slots = new SemaphoreSlim(DoctorOptions.Parallelism);
+            ProbeResult[] results = await Task.WhenAll(plan.Probes.Select(async probe =>
+            {
+                if (probe.Probe is null)
+                {
+                    return probe.Failure!;
+                }
+
+                await slots.WaitAsync(cancellation).ConfigureAwait(false);
+                try
+                {
+                    (byte[] payload, string protocol) = Payload(options, probe.Port);
+                    return await probe.Probe.RunAsync(payload, protocol, options.Timeout, cancellation).ConfigureAwait(false);
+                }
+                finally
+                {
+                    slots.Release();
+                }
+            })).ConfigureAwait(false);
+
+            var listeners = plan.Ports
+                .Select(port => new ListenerReport(
+                    port,
+                    Payload(options, port).Protocol,
+                    plan.Inventory.Where(e => e.Socket.Local.Port == port && e.Exposure != SocketExposure.Connected).ToList(),
+                    results.Where(r => r.Port == port).ToList()))
+                .ToList();
+            return new DoctorReport(options.NamespaceLabel, plan.Inventory, plan.Targets, listeners, plan.Notes);
+        }
+        finally
+        {
+            foreach (PlannedProbe probe in plan.Probes)
+            {
+                probe.Probe?.Dispose();
+            }
+        }
+    }
+
+    private static (byte[] Payload, string Protocol) Payload(DoctorOptions options, int port) =>
+        options.Payload is { } custom ? (custom, "custom") : ProbePayloads.For(port);
+
+    private static T InsideNamespace<T>(DoctorOptions options, Func<T> action)
+    {
+        if (options.NamespacePath is null)
+        {
+            return action();
+        }
+
+        try
+        {
+            return NetworkNamespace.RunInside(options.NamespacePath, options.NamespaceLabel, action);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            string hint = Infrastructure.Privileges.IsRoot ? "" : " (entering another network namespace needs root)";
+            throw new DoctorUsageException($"cannot enter {options.NamespaceLabel}: {e.Message.TrimEnd('.')}{hint}", e);
+        }
+    }
+
+    private static Plan Prepare(DoctorOptions options)
+    {
+        List<InventoryEntry> inventory = UdpInventory.Read();
+        List<LocalAddress> all = LocalAddress.ReadAll();
+        var notes = new List<string>();
+        List<LocalAddress> targets = ChooseTargets(options, all, notes);
+
+        // Port → which families reach it: 0.0.0.0 hears IPv4; :: hears IPv6, and IPv4 too unless V6ONLY (which /proc
+        // does not show: an IPv6-only socket is refused over IPv4).
+        var families = new SortedDictionary<int, HashSet<AddressFamily>>();
+        if (options.Ports.Count > 0)
+        {
+            foreach (int port in options.Ports)
+            {
+                families[port] = [AddressFamily.InterNetwork, AddressFamily.InterNetworkV6];
+            }
+        }
+        else
+        {
+            foreach (InventoryEntry entry in inventory.Where(e => e.Exposure == SocketExposure.Wildcard))
+            {
+                int port = entry.Socket.Local.Port;
+                if (!families.TryGetValue(port, out HashSet<AddressFamily>? set))
+                {
+                    families[port] = set = [];
+                }
+
+                set.Add(AddressFamily.InterNetwork);
+                if (entry.Socket.Local.AddressFamily == AddressFamily.InterNetworkV6)
+                {
+                    set.Add(AddressFamily.InterNetworkV6);
+                }
+            }
+        }
+
+        var probes = new List<PlannedProbe>();
+        if (options.Probe)
+        {
+            try
+            {
+                foreach ((int port, HashSet<AddressFamily> reach) in families)
+                {
+                    foreach (LocalAddress target in targets.Where(t => reach.Contains(t.Address.AddressFamily)))
+                    {
+                        if (probes.Count == DoctorOptions.MaxProbes)
+                        {
+                            notes.Add($"stopped at {DoctorOptions.MaxProbes} probes; use --port and --address to choose");
+                            return new Plan(inventory, targets, [.. families.Keys], probes, notes);
+                        }
+
+                        probes.Add(Open(options, target, port, LocalAddress.ProbeSource(target.Address, all)));
+                    }
+                }
+            }
+            catch
+            {
+                probes.ForEach(p => p.Probe?.Dispose());
+                throw;
+            }
+        }
+
+        if (!targets.Any(t => t.Address.AddressFamily == AddressFamily.InterNetworkV6) && options.Addresses.Count == 0)
+        {
+            notes.Add("no IPv6 address besides ::1, so IPv6 was not probed");
+        }
+
+        notes.Add("a wildcard socket that already uses IP_PKTINFO looks the same in /proc; only the probe tells them apart");
+        return new Plan(inventory, targets, options.Probe ? [.. families.Keys] : [], probes, notes);
+    }
+
+    private static List<LocalAddress> ChooseTargets(DoctorOptions options, List<LocalAddress> all, List<string> notes)
+    {
+        if (options.Addresses.Count == 0)
+        {
+            List<LocalAddress> targets = LocalAddress.ProbeTargets(all);
+            if (targets.Any(t => t.Address.Equals(LocalAddress.SecondLoopback)))
+            {
+                notes.Add("no IPv4 address besides loopback: probed 127.0.0.2 from 127.0.0.1");
+            }
+
+            return targets;
+        }
+
+        var chosen = new List<LocalAddress>();
+        foreach (IPAddress address in options.Addresses)
+        {
+            if (address.Equals(IPAddress.Loopback) || address.Equals(IPAddress.IPv6Loopback))
+            {
+                throw new DoctorUsageException($"--address {address}: loopback is where probes are sent from; pick another local address (127.0.0.2 works)");
+            }
+
+            if (!LocalAddress.IsLocal(address, all))
+            {
+                throw new DoctorUsageException($"--address {address}: not an address of {options.NamespaceLabel}; doctor only probes local addresses");
+            }
+
+            LocalAddress? known = all.FirstOrDefault(a => LocalAddress.SameAddressIgnoringScope(a.Address, address));
+            chosen.Add(known ?? new LocalAddress(address, "lo"));
+        }
+
+        return chosen;
+    }
+
+    private static PlannedProbe Open(DoctorOptions options, LocalAddress target, int port, IPAddress source)
+    {
+        try
+        {
+            return new PlannedProbe(port, UdpProbe.Open(target, port, source), null);
+        }
+        catch (SocketException e)
+        {
+            // E.g. a tentative IPv6 source address: report it, keep probing the rest.
+            return new PlannedProbe(port, null, new ProbeResult(
+                port, Payload(options, port).Protocol, target, source, ProbeVerdict.Error, null, $"cannot send from {source}: {e.Message}"));
+        }
+    }
+
+    /// <summary>A probe ready to run, or the reason it could not even be opened.</summary>
+    private sealed record PlannedProbe(int Port, UdpProbe? Probe, ProbeResult? Failure);
+
+    private sealed record Plan(List<InventoryEntry> Inventory, List<LocalAddress> Targets, List<int> Ports, List<PlannedProbe> Probes, List<string> Notes);
+}

@@ -1,0 +1,77 @@
+using System.Diagnostics;
+
+namespace Rebound.Cli.Tests.Support;
+
+/// <summary>Runs the real <c>rebound</c> CLI (Rebound.Cli.dll, copied beside the tests) as a child process.</summary>
+internal static class CliProcess
+{
+    public static string AssemblyPath => Path.Combine(AppContext.BaseDirectory, "Rebound.Cli.dll");
+
+    /// <summary>Starts <c>rebound ARGS</c> with redirected streams; the caller kills or waits for it.</summary>
+    public static Process Start(params string[] arguments) => StartIn(null, arguments);
+
+    /// <summary>Starts it inside a network namespace when <paramref name="netns"/> is set (<c>ip netns exec</c>).</summary>
+    public static Process StartIn(string? netns, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(netns is null ? "dotnet" : "ip")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        if (netns is not null)
+        {
+            foreach (string part in new[] { "netns", "exec", netns, "dotnet" })
+            {
+                start.ArgumentList.Add(part);
+            }
+        }
+
+        start.ArgumentList.Add(AssemblyPath);
+        foreach (string argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        return Process.Start(start) ?? throw new InvalidOperationException("could not start the CLI");
+    }
+
+    /// <summary>Runs <c>rebound ARGS</c> to completion with <paramref name="input"/> on stdin.</summary>
+    public static (int ExitCode, string Output, string Error) Run(string input, params string[] arguments)
+    {
+        using Process process = Start(arguments);
+        process.StandardInput.Write(input);
+        process.StandardInput.Close();
+        Task<string> output = process.StandardOutput.ReadToEndAsync();
+        Task<string> error = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromSeconds(30)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"rebound {string.Join(' ', arguments)} did not finish");
+        }
+
+        return (process.ExitCode, output.Result, error.Result);
+    }
+
+    /// <summary>Waits until the process writes a line containing <paramref name="marker"/> to stderr.</summary>
+    public static void WaitForStderr(Process process, string marker)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (DateTime.UtcNow < deadline)
+        {
+            string? line = process.StandardError.ReadLine();
+            if (line is null)
+            {
+                throw new InvalidOperationException($"rebound exited ({(process.HasExited ? process.ExitCode : -1)}) before printing '{marker}'");
+            }
+
+            if (line.Contains(marker, StringComparison.Ordinal))
+            {
+                return;
+            }
+        }
+
+        throw new TimeoutException($"rebound never printed '{marker}'");
+    }
+}

@@ -1,0 +1,72 @@
+using System.Net;
+using System.Net.Sockets;
+using static Rebound.Tests.Sockets.LoopbackPeers;
+
+namespace Rebound.Tests.Sockets;
+
+/// <summary>Steady-state receive→reply allocates nothing per datagram.</summary>
+public sealed class AllocationTests
+{
+    private const int Datagrams = 10_000;
+
+    [Fact]
+    public void Sync_receive_and_reply_allocate_zero_bytes_over_ten_thousand_datagrams()
+    {
+        using ReboundSocket server = ReboundSocket.Bind(new IPEndPoint(IPAddress.IPv6Any, 0));
+        using Socket client = ConnectedClient(AskedAddress, server.LocalEndPoint.Port);
+        byte[] request = new byte[64];
+        byte[] reply = new byte[64];
+        byte[] buffer = new byte[2048];
+
+        RoundTrip(server, client, request, reply, buffer);  // warm up: JIT, first-call paths
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < Datagrams; i++)
+        {
+            RoundTrip(server, client, request, reply, buffer);
+        }
+
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(0, allocated);
+        Assert.Equal(Datagrams + 1, server.Statistics.Sent);
+    }
+
+    [Fact]
+    public async Task Async_receive_and_reply_allocate_zero_bytes_per_datagram_when_data_is_queued()
+    {
+        await using ReboundSocket server = ReboundSocket.Bind(new IPEndPoint(IPAddress.Any, 0));
+        using Socket client = ConnectedClient(AskedAddress, server.LocalEndPoint.Port);
+        byte[] request = new byte[64];
+        byte[] reply = new byte[64];
+        Memory<byte> buffer = new byte[2048];
+
+        long before = 0;
+        for (int i = -1; i < Datagrams; i++)
+        {
+            if (i == 0)
+            {
+                before = GC.GetAllocatedBytesForCurrentThread();
+            }
+
+            client.Send(request);
+            ValueTask<ReceivedDatagram> receive = server.ReceiveAsync(buffer);
+            ReceivedDatagram datagram = await receive;
+            ValueTask send = server.ReplyAsync(datagram, buffer[..datagram.Length]);
+            if (!send.IsCompletedSuccessfully)
+            {
+                await send;
+            }
+
+            client.Receive(reply);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    private static void RoundTrip(ReboundSocket server, Socket client, byte[] request, byte[] reply, byte[] buffer)
+    {
+        client.Send(request);
+        ReceivedDatagram datagram = server.Receive(buffer);
+        server.Reply(datagram, buffer.AsSpan(0, datagram.Length));
+        client.Receive(reply);
+    }
+}
