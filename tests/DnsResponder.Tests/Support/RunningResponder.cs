@@ -15,33 +15,30 @@ internal sealed class RunningResponder : IDisposable
     private readonly IDisposable _socket;
     private readonly Thread _thread;
 
-    private RunningResponder(IDisposable socket, Action serve)
+    private RunningResponder(IDisposable socket, ServeCounters counters, Action serve)
     {
         _socket = socket;
+        Counters = counters;
         _thread = new Thread(() => serve()) { IsBackground = true, Name = "dns responder" };
         _thread.Start();
     }
 
     /// <summary>What the loop has done so far.</summary>
-    public ServeCounters Counters { get; } = new();
+    public ServeCounters Counters { get; }
 
     public static RunningResponder Start(NetworkNamespace ns, bool naive, string listen = "[::]:53")
     {
         var responder = new AuthoritativeResponder(TestZone.Create());
         IPEndPoint endPoint = IPEndPoint.Parse(listen);
-        RunningResponder? running = null;
+        var counters = new ServeCounters();
         if (naive)
         {
             Socket socket = ns.Run(() => ResponderLoop.BindNaive(endPoint));
-            running = new RunningResponder(socket, () => ResponderLoop.RunNaive(socket, responder, running!.Counters));
-        }
-        else
-        {
-            ReboundSocket socket = ns.Run(() => ReboundSocket.Bind(endPoint));
-            running = new RunningResponder(socket, () => ResponderLoop.Run(socket, responder, running!.Counters, Console.Error));
+            return new RunningResponder(socket, counters, () => ResponderLoop.RunNaive(socket, responder, counters));
         }
 
-        return running;
+        ReboundSocket rebound = ns.Run(() => ReboundSocket.Bind(endPoint));
+        return new RunningResponder(rebound, counters, () => ResponderLoop.Run(rebound, responder, counters, Console.Error));
     }
 
     public void Dispose()
