@@ -132,7 +132,15 @@ internal static class ResponderCommand
             error.WriteLine(
                 $"dns-responder: answering for {zone.Apex} ({zone.NameCount} names) on {endPoint}" +
                 (naive ? " with plain sendto (--naive: replies may leave from the wrong address)." : "; replies leave from each query's destination address."));
-            await Task.Factory.StartNew(serve, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
+            try
+            {
+                await Task.Factory.StartNew(serve, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
+            }
+            catch (SocketException e)
+            {
+                error.WriteLine($"dns-responder: receiving on {endPoint} failed: {e.Message}");
+                return Network;
+            }
         }
 
         output.WriteLine($"dns-responder: answered {counters.Answered}, dropped {counters.Dropped}, unanswerable {counters.Unanswerable}.");

@@ -62,6 +62,11 @@ internal static class ResponderLoop
                 counters.Dropped++;
                 log.WriteLine($"dns-responder: {e.Message}");
             }
+            catch (SocketException e)
+            {
+                counters.Dropped++; // e.g. no route back to this client: lose this reply, keep serving
+                log.WriteLine($"dns-responder: reply to {datagram.RemoteEndpoint} failed: {e.Message}");
+            }
         }
     }
 
@@ -95,8 +100,15 @@ internal static class ResponderLoop
                 continue;
             }
 
-            socket.SendTo(reply.AsSpan(0, length), SocketFlags.None, remote);
-            counters.Answered++;
+            try
+            {
+                socket.SendTo(reply.AsSpan(0, length), SocketFlags.None, remote);
+                counters.Answered++;
+            }
+            catch (SocketException)
+            {
+                counters.Dropped++;
+            }
         }
     }
 

@@ -18,73 +18,33 @@ internal static class DnsName
     /// Reads a query's question name at <paramref name="offset"/>: plain labels ending in the root label, at most 255
     /// bytes. A compression pointer is refused: a query's only name has nothing earlier to point to.
     /// </summary>
-    public static bool TryReadQuestionName(ReadOnlySpan<byte> message, int offset, out int wireLength)
-    {
-        wireLength = 0;
-        int position = offset;
-        while (true)
-        {
-            if (position >= message.Length)
-            {
-                return false;
-            }
-
-            int length = message[position];
-            if (length > DnsConstants.MaxLabelLength)
-            {
-                return false; // a pointer (0xC0) or a reserved label type (0x40, 0x80)
-            }
-
-            position += 1 + length;
-            if (position - offset > DnsConstants.MaxNameLength)
-            {
-                return false;
-            }
-
-            if (length == 0)
-            {
-                wireLength = position - offset;
-                return true;
-            }
-        }
-    }
+    public static bool TryReadQuestionName(ReadOnlySpan<byte> message, int offset, out int wireLength) =>
+        TryWalk(message, offset, allowPointer: false, out wireLength);
 
     /// <summary>
     /// Steps over a name in a record of the additional section, which may end in a compression pointer; the pointer
     /// must point backwards, past the header. Returns the bytes the name occupies at <paramref name="offset"/>.
     /// </summary>
-    public static bool TrySkipName(ReadOnlySpan<byte> message, int offset, out int wireLength)
+    public static bool TrySkipName(ReadOnlySpan<byte> message, int offset, out int wireLength) =>
+        TryWalk(message, offset, allowPointer: true, out wireLength);
+
+    private static bool TryWalk(ReadOnlySpan<byte> message, int offset, bool allowPointer, out int wireLength)
     {
         wireLength = 0;
         int position = offset;
-        while (true)
+        while (position < message.Length)
         {
-            if (position >= message.Length)
-            {
-                return false;
-            }
-
             int length = message[position];
-            if ((length & 0xC0) == 0xC0)
+            if (allowPointer && (length & 0xC0) == 0xC0)
             {
-                if (position + 1 >= message.Length)
-                {
-                    return false;
-                }
-
-                int target = ((length & 0x3F) << 8) | message[position + 1];
-                if (target < DnsConstants.HeaderLength || target >= offset)
-                {
-                    return false;
-                }
-
+                int target = position + 1 < message.Length ? ((length & 0x3F) << 8) | message[position + 1] : -1;
                 wireLength = position + 2 - offset;
-                return true;
+                return target >= DnsConstants.HeaderLength && target < offset;
             }
 
             if (length > DnsConstants.MaxLabelLength)
             {
-                return false;
+                return false; // a pointer where none may be, or a reserved label type (0x40, 0x80)
             }
 
             position += 1 + length;
@@ -99,6 +59,8 @@ internal static class DnsName
                 return true;
             }
         }
+
+        return false;
     }
 
     /// <summary>
