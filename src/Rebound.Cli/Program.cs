@@ -14,6 +14,7 @@ var root = new Command(
     EchoCommand.Create(),
     ListenCommand.Create(),
     ConnectCommand.Create(),
+    LabCommand.Create(),
     DoctorCommand.Create(),
 };
 

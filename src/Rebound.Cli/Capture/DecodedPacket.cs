@@ -26,6 +26,9 @@ internal sealed record DecodedPacket
 {
     public PacketKind Kind { get; init; }
 
+    /// <summary>The IP protocol number for <see cref="PacketKind.Other"/> IP packets (6 = TCP), else 0.</summary>
+    public byte Protocol { get; init; }
+
     /// <summary>The IP header's source and destination (null when not IP).</summary>
     public IPAddress? Source { get; init; }
 

@@ -93,7 +93,7 @@ internal static class PacketDecoder
         {
             ProtocolUdp => DecodeUdp(source, destination, body),
             ProtocolIcmp => DecodeIcmp(source, destination, body, isV6: false),
-            _ => Other with { Source = source, Destination = destination },
+            _ => Other with { Source = source, Destination = destination, Protocol = protocol },
         };
     }
 
@@ -108,7 +108,7 @@ internal static class PacketDecoder
         {
             ProtocolUdp => DecodeUdp(source, destination, body),
             ProtocolIcmpV6 => DecodeIcmp(source, destination, body, isV6: true),
-            _ => Other with { Source = source, Destination = destination },
+            _ => Other with { Source = source, Destination = destination, Protocol = protocol },
         };
     }
 

@@ -21,7 +21,7 @@ internal static class PacketFormatter
                     $"{family} {packet.Source} > {packet.Destination}: ICMP {packet.QuotedDestination} udp port {packet.QuotedDestinationPort} unreachable, length {packet.Length}"),
             PacketKind.OtherIcmp => string.Create(CultureInfo.InvariantCulture,
                 $"{family} {packet.Source} > {packet.Destination}: {(packet.IsIPv6 ? "ICMP6" : "ICMP")} type {packet.IcmpType} code {packet.IcmpCode}, length {packet.Length}"),
-            _ => packet.Source is null ? "(not IP)" : $"{family} {packet.Source} > {packet.Destination}: (other protocol)",
+            _ => packet.Source is null ? "(not IP)" : $"{family} {packet.Source} > {packet.Destination}: {(packet.Protocol == 6 ? "TCP" : "(other protocol)")}",
         };
     }
 
