@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using DnsResponder.Dns;
 using Rebound;
 
@@ -126,8 +127,11 @@ internal static class ResponderCommand
             return e.SocketErrorCode == SocketError.AccessDenied ? Permission : Network;
         }
 
+        // SIGTERM (systemd, docker stop) and Ctrl-C stop it the same way: close the socket, print the summary, exit 0.
         using (socket)
         using (cancellation.Register(socket.Dispose))
+        using (PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop))
+        using (PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop))
         {
             error.WriteLine(
                 $"dns-responder: answering for {zone.Apex} ({zone.NameCount} names) on {endPoint}" +
@@ -141,6 +145,12 @@ internal static class ResponderCommand
                 error.WriteLine($"dns-responder: receiving on {endPoint} failed: {e.Message}");
                 return Network;
             }
+        }
+
+        void Stop(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            socket.Dispose();
         }
 
         output.WriteLine($"dns-responder: answered {counters.Answered}, dropped {counters.Dropped}, unanswerable {counters.Unanswerable}.");

@@ -1,7 +1,11 @@
 using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using DnsResponder.Tests.Support;
+using Rebound.Cli.Infrastructure;
+using Rebound.Cli.Tests.Support;
 
 namespace DnsResponder.Tests;
 
@@ -56,27 +60,68 @@ public sealed class CommandLineTests : IDisposable
         string[] args = ["--zone", "example.test", "--hosts", _hosts, "--listen", $"127.0.0.1:{port}", .. naive ? ["--naive"] : Array.Empty<string>()];
         Task<(int, string, string)> run = RunAsync(args, cancel.Token);
 
+        byte[] reply = AskUntilAnswered(port);
+        cancel.Cancel();
+        (int exit, string output, _) = await run.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(0, exit);
+        Assert.Equal(IPAddress.Parse("192.0.2.10"), new IPAddress(Assert.Single(ReplyReader.Parse(reply).Answers).Data));
+        Assert.Contains("answered 1,", output, StringComparison.Ordinal);
+    }
+
+    [ToolFact("kill")]
+    public void SIGTERM_stops_the_process_cleanly_with_exit_0_and_a_summary()
+    {
+        int port = FreePort();
+        var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "DnsResponder"))
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (string argument in (string[])["--zone", "example.test", "--hosts", _hosts, "--listen", $"127.0.0.1:{port}"])
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using Process process = Process.Start(start)!;
+        try
+        {
+            Task<string> output = process.StandardOutput.ReadToEndAsync();
+            AskUntilAnswered(port);
+            ProcessRunner.Run("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]);
+
+            Assert.True(process.WaitForExit(10_000), "still running 10 s after SIGTERM");
+            Assert.Equal(0, process.ExitCode);
+            Assert.Contains("answered 1,", output.Result, StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill();
+            }
+        }
+    }
+
+    /// <summary>Sends www.example.test A until the server (which may still be starting) answers; returns the reply.</summary>
+    private static byte[] AskUntilAnswered(int port)
+    {
         using var client = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = 200 };
         client.Connect(IPAddress.Loopback, port);
         byte[] reply = new byte[512];
-        int length = 0;
-        for (int attempt = 0; attempt < 50 && length == 0; attempt++) // the server may still be starting
+        for (int attempt = 0; attempt < 100; attempt++)
         {
             client.Send(QueryBuilder.Build("www.example.test", id: (ushort)attempt));
             try
             {
-                length = client.Receive(reply);
+                return reply[..client.Receive(reply)];
             }
             catch (SocketException e) when (e.SocketErrorCode is SocketError.TimedOut or SocketError.ConnectionRefused)
             {
+                Thread.Sleep(100); // not listening yet (a refusal comes back at once)
             }
         }
 
-        cancel.Cancel();
-        (int exit, string output, _) = await run.WaitAsync(TimeSpan.FromSeconds(10));
-        Assert.Equal(0, exit);
-        Assert.Equal(IPAddress.Parse("192.0.2.10"), new IPAddress(Assert.Single(ReplyReader.Parse(reply.AsSpan(0, length)).Answers).Data));
-        Assert.Contains("answered 1,", output, StringComparison.Ordinal);
+        throw new TimeoutException($"nothing answered on 127.0.0.1:{port} for 30 s");
     }
 
     private static int FreePort()
