@@ -4,11 +4,14 @@
 # CPU comes from /proc/PID/stat (utime+stime, all threads) before and after the measured run, divided by the queries
 # dnsperf saw answered. Runs are interleaved (rebound, dnsmasq, naive, rebound, …) so machine noise hits all alike.
 #   usage: sudo samples/DnsResponder/bench.sh [ROUNDS] [SECONDS]      (defaults: 5 rounds of 5 s, after a 1 s warm-up)
+#   SERVERS="rebound dnsmasq naive dnsmasq-bind" picks the servers; dnsmasq-bind is dnsmasq with --bind-interfaces
+#   (a socket bound to 127.0.0.1 itself, no pktinfo needed). Ratios are against "dnsmasq" (wildcard + pktinfo).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 rounds=${1:-5}
 seconds=${2:-5}
 port=5353
+servers=${SERVERS:-rebound dnsmasq naive}
 ns="rb$$-dnsbench"
 work=$(mktemp -d)
 server_pid=""
@@ -39,10 +42,12 @@ in_ns() { ip netns exec "$ns" "$@"; }
 
 start_server() {
   case "$1" in
-    rebound) ip netns exec "$ns" taskset -c 0 "$work/bin/DnsResponder" --listen "[::]:$port" --zone example.test --hosts "$work/hosts" 2>/dev/null & ;;
-    naive) ip netns exec "$ns" taskset -c 0 "$work/bin/DnsResponder" --naive --listen "[::]:$port" --zone example.test --hosts "$work/hosts" 2>/dev/null & ;;
+    rebound) ip netns exec "$ns" taskset -c 0 "$work/bin/DnsResponder" --listen "[::]:$port" --zone example.test --hosts "$work/hosts" >/dev/null 2>&1 & ;;
+    naive) ip netns exec "$ns" taskset -c 0 "$work/bin/DnsResponder" --naive --listen "[::]:$port" --zone example.test --hosts "$work/hosts" >/dev/null 2>&1 & ;;
     dnsmasq) ip netns exec "$ns" taskset -c 0 dnsmasq --no-daemon --no-resolv --no-hosts --addn-hosts="$work/hosts" --local=/example.test/ \
                --port="$port" --listen-address=127.0.0.1 --user=root --pid-file="$work/dnsmasq.pid" --log-facility=- 2>/dev/null & ;;
+    dnsmasq-bind) ip netns exec "$ns" taskset -c 0 dnsmasq --no-daemon --no-resolv --no-hosts --addn-hosts="$work/hosts" --local=/example.test/ \
+               --port="$port" --listen-address=127.0.0.1 --bind-interfaces --user=root --pid-file="$work/dnsmasq.pid" --log-facility=- 2>/dev/null & ;;
   esac
   server_pid=$! # ip netns exec and taskset exec() the server, so this is its pid (not a shell function's subshell)
   for _ in $(seq 1 100); do
@@ -76,19 +81,19 @@ measure() {
   lost=$(sed -n 's/.*Queries lost: *\([0-9]*\).*/\1/p' "$work/out")
   qps=$(sed -n 's/.*Queries per second: *\([0-9.]*\).*/\1/p' "$work/out")
   awk -v n="$name" -v t=$((after - before)) -v hz="$ticks_per_second" -v c="$completed" -v l="$lost" -v q="$qps" \
-    'BEGIN { printf "%-8s %8.2f us/query  %9.0f qps  %8d answered  %d lost\n", n, t * 1e6 / hz / c, q, c, l }' | tee -a "$work/results"
+    'BEGIN { printf "%-12s %8.2f us/query  %9.0f qps  %8d answered  %d lost\n", n, t * 1e6 / hz / c, q, c, l }' | tee -a "$work/results"
 }
 
 echo "machine: $(nproc) cpus, kernel $(uname -r), $(dnsmasq --version | head -1 | cut -d' ' -f1-3), dnsperf $(dnsperf -h 2>&1 | sed -n 's/^Version //p')"
 echo "load: dnsperf -c 4 -q 64 -l $seconds, 100 names (A+AAAA), server on cpu0, dnsperf on cpu1; $rounds interleaved rounds"
 for round in $(seq 1 "$rounds"); do
-  for name in rebound dnsmasq naive; do measure "$name"; done
+  for name in $servers; do measure "$name"; done
 done
 
 median() { grep "^$1 " "$work/results" | awk '{print $2}' | sort -n | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 base=$(median dnsmasq)
 echo "medians (server CPU per answered query):"
-for name in rebound dnsmasq naive; do
+for name in $servers; do
   m=$(median "$name")
-  awk -v n="$name" -v m="$m" -v b="$base" 'BEGIN { printf "  %-8s %6.2f us/query  %.2fx dnsmasq\n", n, m, m / b }'
+  awk -v n="$name" -v m="$m" -v b="$base" 'BEGIN { printf "  %-12s %6.2f us/query  %.2fx dnsmasq\n", n, m, m / b }'
 done
