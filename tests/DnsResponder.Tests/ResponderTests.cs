@@ -137,6 +137,8 @@ public sealed class ResponderTests
     [InlineData("OPT options overrun")]
     [InlineData("OPT as question type")]
     [InlineData("label past the end")]
+    [InlineData("forward pointer in an additional record")]
+    [InlineData("pointer into the header")]
     public void Malformed_queries_get_FORMERR_with_the_ID(string defect)
     {
         byte[] query = QueryBuilder.Build("www.example.test", ednsSize: 1232);
@@ -152,12 +154,24 @@ public sealed class ResponderTests
             "OPT options overrun" => [.. query[..^2], 0, 4, 0, 10, 0, 9], // a 9-byte option in 0 bytes
             "OPT as question type" => QueryBuilder.Build("www.example.test", 41),
             "label past the end" => [.. query.AsSpan(0, 12), 40, .. "short"u8],
+            "forward pointer in an additional record" => [.. Poke(query, 11, 2), 0xC0, 0xFF, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0],
+            "pointer into the header" => [.. Poke(query, 11, 2), 0xC0, 0x02, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0],
             _ => throw new ArgumentOutOfRangeException(nameof(defect)),
         };
         ParsedReply parsed = Ask(malformed);
         Assert.Equal(1, parsed.Rcode);
         Assert.Equal(0x1234, parsed.Id);
         Assert.True(parsed.IsResponse);
+    }
+
+    [Fact]
+    public void An_additional_record_compressed_back_to_the_question_is_stepped_over()
+    {
+        byte[] query = QueryBuilder.Build("www.example.test");
+        byte[] withRecord = [.. Poke(query, 11, 1), 0xC0, 0x0C, 0, 1, 0, 1, 0, 0, 0, 0, 0, 4, 192, 0, 2, 99];
+        ParsedReply parsed = Ask(withRecord);
+        Assert.Equal(0, parsed.Rcode);
+        Assert.Single(parsed.Answers);
     }
 
     [Fact]
