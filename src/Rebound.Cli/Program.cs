@@ -16,6 +16,8 @@ var root = new Command(
     ConnectCommand.Create(),
     LabCommand.Create(),
     DoctorCommand.Create(),
+    AnalyzeCommand.Create(),
+    TraceCommand.Create(),
 };
 
 HelpEpilogue.Install(root);

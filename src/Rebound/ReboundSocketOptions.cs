@@ -23,4 +23,6 @@ public sealed class ReboundSocketOptions
 
     /// <summary>Control buffer bytes offered to recvmsg. Only tests lower it, to provoke MSG_CTRUNC.</summary>
     internal int ControlBufferSize { get; set; } = Interop.ControlMessages.ReceiveBufferSize;
+
+    internal ReboundSocketOptions Copy() => (ReboundSocketOptions)MemberwiseClone();
 }

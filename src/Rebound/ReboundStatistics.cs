@@ -29,4 +29,21 @@ public readonly record struct ReboundStatistics
 
     /// <summary>Datagrams the kernel dropped because the receive queue was full (SO_RXQ_OVFL), as last reported.</summary>
     public long KernelDrops { get; init; }
+
+    /// <summary>Requests a <see cref="ReboundServer"/> handler threw on (or answered with an impossible length); not answered.</summary>
+    public long HandlerErrors { get; init; }
+
+    /// <summary>Adds two snapshots, e.g. the sockets of one <see cref="ReboundServer"/>.</summary>
+    public static ReboundStatistics operator +(ReboundStatistics left, ReboundStatistics right) => new()
+    {
+        Received = left.Received + right.Received,
+        Sent = left.Sent + right.Sent,
+        Truncated = left.Truncated + right.Truncated,
+        ControlDataTruncated = left.ControlDataTruncated + right.ControlDataTruncated,
+        MissingPacketInfo = left.MissingPacketInfo + right.MissingPacketInfo,
+        SourceUnavailable = left.SourceUnavailable + right.SourceUnavailable,
+        SendErrors = left.SendErrors + right.SendErrors,
+        KernelDrops = left.KernelDrops + right.KernelDrops,
+        HandlerErrors = left.HandlerErrors + right.HandlerErrors,
+    };
 }

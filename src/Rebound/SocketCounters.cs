@@ -13,11 +13,21 @@ internal sealed class SocketCounters
     private long _sourceUnavailable;
     private long _sendErrors;
     private long _kernelDrops;
+    private long _handlerErrors;
     private readonly long[] _sendErrorsByErrno = new long[Interop.Errno.MaxTracked + 1];
 
     public void CountReceived(in ReceivedDatagram datagram, in Interop.PacketInfo info)
     {
         Interlocked.Increment(ref _received);
+        CountProblems(datagram, info);
+    }
+
+    /// <summary>
+    /// Counts what is unusual about one datagram of a batch (truncation, missing destination, kernel drops); the batch's
+    /// total is added once with <see cref="CountReceived(long)"/>, so a clean datagram costs no atomic operation.
+    /// </summary>
+    public void CountProblems(in ReceivedDatagram datagram, in Interop.PacketInfo info)
+    {
         if (datagram.IsTruncated)
         {
             Interlocked.Increment(ref _truncated);
@@ -45,6 +55,9 @@ internal sealed class SocketCounters
 
     public void CountSent(long count = 1) => Interlocked.Add(ref _sent, count);
 
+    /// <summary>A <see cref="DatagramHandler"/> threw or returned a length its reply buffer cannot hold.</summary>
+    public void CountHandlerError() => Interlocked.Increment(ref _handlerErrors);
+
     public void CountSendError(int errno)
     {
         Interlocked.Increment(ref _sendErrors);
@@ -66,6 +79,7 @@ internal sealed class SocketCounters
         SourceUnavailable = Volatile.Read(ref _sourceUnavailable),
         SendErrors = Volatile.Read(ref _sendErrors),
         KernelDrops = Volatile.Read(ref _kernelDrops),
+        HandlerErrors = Volatile.Read(ref _handlerErrors),
     };
 
     /// <summary>Failed sends per errno, for the metrics' errno tag.</summary>
@@ -89,6 +103,7 @@ internal sealed class SocketCounters
         Interlocked.Add(ref total._sourceUnavailable, s.SourceUnavailable);
         Interlocked.Add(ref total._sendErrors, s.SendErrors);
         Interlocked.Add(ref total._kernelDrops, s.KernelDrops);
+        Interlocked.Add(ref total._handlerErrors, s.HandlerErrors);
         for (int i = 0; i < _sendErrorsByErrno.Length; i++)
         {
             Interlocked.Add(ref total._sendErrorsByErrno[i], Volatile.Read(ref _sendErrorsByErrno[i]));

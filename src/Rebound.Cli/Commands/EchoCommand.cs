@@ -21,13 +21,16 @@ internal static class EchoCommand
         var ipv6Only = new Option<bool>("--ipv6-only") { Description = "On [::], serve IPv6 only (V6ONLY=1)." };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Print one line per datagram: remote, local address, interface, bytes." };
         var count = new Option<int>("--count", "-c") { Description = "Exit after answering this many datagrams (0: run until Ctrl-C)." };
+        var sockets = new Option<int>("--sockets") { Description = "Serve with this many SO_REUSEPORT sockets, one thread each (multi-core server; 0: one socket, async loop)." };
+        var batch = new Option<int>("--batch") { Description = "Receive and reply in batches of this many datagrams (recvmmsg/sendmmsg); implies the multi-core server." };
 
         var command = new Command("echo", "Answer every UDP datagram with its own payload.")
         {
-            listen, naive, ipv6Only, verbose, count,
+            listen, naive, ipv6Only, verbose, count, sockets, batch,
         }.WithEpilogue(
             "Examples:\n  rebound echo -v                          # dual-stack on [::]:56789\n" +
-            "  rebound echo --naive -l 0.0.0.0:56789    # the bug, on purpose\n\n" + ExitCodes.Help);
+            "  rebound echo --naive -l 0.0.0.0:56789    # the bug, on purpose\n" +
+            "  rebound echo --sockets 2 --batch 32      # multi-core, batched (ReboundServer)\n\n" + ExitCodes.Help);
         command.SetAction(async (parse, cancellation) =>
         {
             if (!EndpointParser.TryParse(parse.GetValue(listen)!, IPAddress.IPv6Any, out IPEndPoint endPoint, out string error))
@@ -36,11 +39,30 @@ internal static class EchoCommand
                 return ExitCodes.Usage;
             }
 
+            int socketCount = parse.GetValue(sockets);
+            int batchSize = parse.GetValue(batch);
+            if (socketCount is < 0 or > 1024 || batchSize is < 0 or > DatagramBatch.MaxCapacity)
+            {
+                Console.Error.WriteLine($"rebound echo: --sockets takes 0 to 1024 and --batch 0 to {DatagramBatch.MaxCapacity}.");
+                return ExitCodes.Usage;
+            }
+
+            if (parse.GetValue(naive) && (socketCount > 0 || batchSize > 0))
+            {
+                Console.Error.WriteLine("rebound echo: --naive has no multi-core mode; drop --sockets/--batch.");
+                return ExitCodes.Usage;
+            }
+
             var settings = new EchoSettings(endPoint, !parse.GetValue(ipv6Only), parse.GetValue(verbose), parse.GetValue(count));
             try
             {
-                return parse.GetValue(naive)
-                    ? await NaiveEchoServer.RunAsync(settings, cancellation).ConfigureAwait(false)
+                if (parse.GetValue(naive))
+                {
+                    return await NaiveEchoServer.RunAsync(settings, cancellation).ConfigureAwait(false);
+                }
+
+                return socketCount > 0 || batchSize > 0
+                    ? await MultiCoreEchoServer.RunAsync(settings, socketCount, batchSize, cancellation).ConfigureAwait(false)
                     : await ReboundEchoServer.RunAsync(settings, cancellation).ConfigureAwait(false);
             }
             catch (SocketException e)

@@ -94,6 +94,21 @@ internal sealed class NetworkNamespace : IDisposable
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="action"/> inside the named namespace under /run/netns (also one this process did not create,
+    /// e.g. made with <c>ip netns add</c>), after checking the name, then moves the thread back.
+    /// </summary>
+    /// <exception cref="ArgumentException">No namespace of that name.</exception>
+    public static T RunIn<T>(string name, Func<T> action)
+    {
+        if (string.IsNullOrEmpty(name) || name.Contains('/', StringComparison.Ordinal) || name is "." or ".." || !File.Exists($"/run/netns/{name}"))
+        {
+            throw new ArgumentException($"there is no network namespace named '{name}' (see `ip netns list`).", nameof(name));
+        }
+
+        return RunInside($"/run/netns/{name}", name, action);
+    }
+
     /// <summary>The interface index of <paramref name="interfaceName"/> in this namespace.</summary>
     public int InterfaceIndex(string interfaceName)
     {

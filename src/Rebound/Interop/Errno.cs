@@ -12,7 +12,9 @@ internal static class Errno
     public const int EAGAIN = 11;
     public const int ENOMEM = 12;
     public const int EACCES = 13;
+    public const int EFAULT = 14;
     public const int EINVAL = 22;
+    public const int ENOTSOCK = 88;
     public const int EMSGSIZE = 90;
     public const int EADDRINUSE = 98;
     public const int EADDRNOTAVAIL = 99;

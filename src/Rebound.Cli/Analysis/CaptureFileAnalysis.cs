@@ -1,0 +1,80 @@
+using Rebound.Cli.Capture;
+using Rebound.Cli.Capture.Files;
+using Rebound.Cli.Infrastructure;
+
+namespace Rebound.Cli.Analysis;
+
+/// <summary>What <c>rebound analyze</c> was asked to do.</summary>
+internal sealed record AnalyzeSettings(string Path, TimeSpan Window, bool Json);
+
+/// <summary>
+/// <c>rebound analyze FILE</c>: streams a pcap/pcapng file through <see cref="FlowAnalyzer"/> and reports the findings.
+/// Exit 0 without findings, 1 with, 2 for a file that cannot be read (with the byte offset of the problem).
+/// </summary>
+internal static class CaptureFileAnalysis
+{
+    public static int Run(AnalyzeSettings settings, TextWriter output, TextWriter error, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(error);
+        var analyzer = new FlowAnalyzer(settings.Window);
+        string format = "?";
+        try
+        {
+            using Stream file = settings.Path == "-"
+                ? new BufferedStream(Console.OpenStandardInput(), 1 << 20)
+                : new FileStream(settings.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 1 << 20, FileOptions.SequentialScan);
+            CaptureReader reader = CaptureReader.Open(file);
+            format = reader.Format;
+            while (reader.MoveNext())
+            {
+                cancellation.ThrowIfCancellationRequested();
+                DecodedPacket packet = PacketDecoder.Decode(reader.LinkType, reader.Data);
+                analyzer.Observe(reader.FrameNumber, reader.TimestampNanoseconds, packet);
+            }
+
+            format = reader.Format;
+        }
+        catch (CaptureFormatException e)
+        {
+            return Fail(settings, output, error, $"{settings.Path}: {e.Message}" +
+                (analyzer.Summary.Packets > 0 ? $"; {analyzer.Summary.Packets} packet(s) before it were read" : ""));
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return Fail(settings, output, error, $"{settings.Path}: no such file");
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            return Fail(settings, output, error, $"{settings.Path}: cannot read: {e.Message}");
+        }
+
+        if (settings.Json)
+        {
+            JsonReport.WriteDocument(output, settings.Path, format, analyzer);
+        }
+        else
+        {
+            if (analyzer.Summary.Packets == 0)
+            {
+                error.WriteLine($"rebound analyze: note: {settings.Path} holds no packets (a file header only).");
+            }
+
+            HumanReport.WriteReport(HumanReport.ConsoleFor(output), settings.Path, format, analyzer);
+        }
+
+        return analyzer.Findings.Count > 0 ? ExitCodes.Finding : ExitCodes.Success;
+    }
+
+    private static int Fail(AnalyzeSettings settings, TextWriter output, TextWriter error, string message)
+    {
+        error.WriteLine($"rebound analyze: {message}");
+        if (settings.Json)
+        {
+            JsonReport.WriteError(output, settings.Path, message);
+        }
+
+        return ExitCodes.Usage;
+    }
+}

@@ -1,0 +1,213 @@
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Rebound.Interop;
+
+namespace Rebound;
+
+/// <summary>
+/// Room for receiving and answering up to <see cref="Capacity"/> datagrams with one <c>recvmmsg</c> and one
+/// <c>sendmmsg</c>. Every native structure (payload and reply buffers, addresses, control buffers, iovecs, mmsghdrs)
+/// is allocated once, in unmanaged memory, when the batch is made; receiving and replying then allocate nothing.
+/// </summary>
+/// <remarks>
+/// Use: <see cref="ReboundSocket.ReceiveBatch(DatagramBatch)"/> fills the first <see cref="Count"/> items; for each,
+/// read <see cref="Datagram(int)"/> and <see cref="Payload(int)"/>, write an answer into <see cref="ReplyBuffer(int)"/>
+/// and call <see cref="SetReplyLength(int, int)"/> (or <see cref="SetReply(int, ReadOnlySpan{byte})"/>); then
+/// <see cref="ReboundSocket.ReplyBatch(DatagramBatch)"/> sends every reply from its request's destination address.
+/// A batch belongs to one thread at a time. Dispose it to free its memory.
+/// </remarks>
+public sealed unsafe class DatagramBatch : IDisposable
+{
+    /// <summary>The most datagrams one batch can hold (the kernel's UIO_MAXIOV bound on recvmmsg/sendmmsg).</summary>
+    public const int MaxCapacity = 1024;
+
+    /// <summary>The largest UDP payload.</summary>
+    public const int MaxBufferSize = 65535;
+
+    private const int NameStride = 32;
+
+    private readonly ReceivedDatagram[] _datagrams;
+    private readonly int[] _replyLengths;
+    private readonly int[] _replyErrors;
+    private readonly int[] _sendOrder;
+    private byte* _memory;
+
+    /// <summary>Allocates a batch for <paramref name="capacity"/> datagrams of up to <paramref name="bufferSize"/> bytes each.</summary>
+    /// <param name="capacity">Datagrams per system call, 1 to <see cref="MaxCapacity"/>. 16 to 64 suits most servers.</param>
+    /// <param name="bufferSize">Bytes per request and per reply buffer; longer requests are cut and flagged
+    /// <see cref="ReceivedDatagram.IsTruncated"/>.</param>
+    public DatagramBatch(int capacity = 32, int bufferSize = 2048)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(capacity, MaxCapacity);
+        ArgumentOutOfRangeException.ThrowIfLessThan(bufferSize, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(bufferSize, MaxBufferSize);
+        Capacity = capacity;
+        BufferSize = bufferSize;
+        _datagrams = new ReceivedDatagram[capacity];
+        _replyLengths = new int[capacity];
+        _replyErrors = new int[capacity];
+        _sendOrder = new int[capacity];
+
+        int stride = ControlMessages.Align(bufferSize);
+        nuint size = (nuint)capacity * (nuint)(
+            2 * sizeof(MultiMessageHeader) + 2 * sizeof(IoVec) + 2 * NameStride +
+            ControlMessages.ReceiveBufferSize + ControlMessages.SendBufferSize + 2 * stride);
+        _memory = (byte*)NativeMemory.AlignedAlloc(size, 64);
+        NativeMemory.Clear(_memory, size);
+
+        byte* next = _memory;
+        ReceiveHeaders = (MultiMessageHeader*)Take(ref next, capacity * sizeof(MultiMessageHeader));
+        SendHeaders = (MultiMessageHeader*)Take(ref next, capacity * sizeof(MultiMessageHeader));
+        var receiveVectors = (IoVec*)Take(ref next, capacity * sizeof(IoVec));
+        SendVectors = (IoVec*)Take(ref next, capacity * sizeof(IoVec));
+        ReceiveNames = Take(ref next, capacity * NameStride);
+        SendNames = Take(ref next, capacity * NameStride);
+        ReceiveControl = Take(ref next, capacity * ControlMessages.ReceiveBufferSize);
+        SendControl = Take(ref next, capacity * ControlMessages.SendBufferSize);
+        Payloads = Take(ref next, capacity * stride);
+        Replies = Take(ref next, capacity * stride);
+        Stride = stride;
+
+        for (int i = 0; i < capacity; i++)
+        {
+            receiveVectors[i] = new IoVec { Base = Payloads + (i * stride), Length = (nuint)bufferSize };
+            ReceiveHeaders[i].Header.IoVectors = &receiveVectors[i];
+            ReceiveHeaders[i].Header.IoVectorCount = 1;
+            ReceiveHeaders[i].Header.Name = ReceiveNames + (i * NameStride);
+            ReceiveHeaders[i].Header.Control = ReceiveControl + (i * ControlMessages.ReceiveBufferSize);
+        }
+    }
+
+    /// <summary>The most datagrams this batch receives or answers at once.</summary>
+    public int Capacity { get; }
+
+    /// <summary>Bytes per request buffer and per reply buffer.</summary>
+    public int BufferSize { get; }
+
+    /// <summary>How many datagrams the last receive filled in (items 0 to Count - 1).</summary>
+    public int Count { get; private set; }
+
+    internal MultiMessageHeader* ReceiveHeaders { get; }
+
+    internal MultiMessageHeader* SendHeaders { get; }
+
+    internal IoVec* SendVectors { get; }
+
+    internal byte* ReceiveNames { get; }
+
+    internal byte* SendNames { get; }
+
+    internal byte* ReceiveControl { get; }
+
+    internal byte* SendControl { get; }
+
+    internal byte* Payloads { get; }
+
+    internal byte* Replies { get; }
+
+    internal int Stride { get; }
+
+    internal static int NameSize => NameStride;
+
+    internal Span<int> ReplyErrors => _replyErrors;
+
+    internal Span<int> SendOrder => _sendOrder;
+
+    /// <summary>What is known about received datagram <paramref name="index"/>: sender, destination, whether it may be answered.</summary>
+    public ref readonly ReceivedDatagram Datagram(int index) => ref _datagrams[CheckReceived(index)];
+
+    /// <summary>The payload of received datagram <paramref name="index"/> (valid until the next receive into this batch).</summary>
+    public ReadOnlySpan<byte> Payload(int index)
+    {
+        CheckReceived(index);
+        return new ReadOnlySpan<byte>(Payloads + (index * Stride), _datagrams[index].Length);
+    }
+
+    /// <summary>The buffer to write the reply to datagram <paramref name="index"/> into (<see cref="BufferSize"/> bytes).</summary>
+    public Span<byte> ReplyBuffer(int index)
+    {
+        CheckReceived(index);
+        return new Span<byte>(Replies + (index * Stride), BufferSize);
+    }
+
+    /// <summary>Marks the first <paramref name="length"/> bytes of <see cref="ReplyBuffer(int)"/> as the reply; 0 sends none.</summary>
+    public void SetReplyLength(int index, int length)
+    {
+        CheckReceived(index);
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(length, BufferSize);
+        _replyLengths[index] = length;
+    }
+
+    /// <summary>Copies <paramref name="reply"/> into the reply buffer of datagram <paramref name="index"/>.</summary>
+    public void SetReply(int index, ReadOnlySpan<byte> reply)
+    {
+        SetReplyLength(index, reply.Length);
+        reply.CopyTo(ReplyBuffer(index));
+    }
+
+    /// <summary>
+    /// Why the last <see cref="ReboundSocket.ReplyBatch(DatagramBatch)"/> could not send the reply to datagram
+    /// <paramref name="index"/>; <see cref="SocketError.Success"/> when it was sent or none was asked for.
+    /// </summary>
+    public SocketError ReplyError(int index)
+    {
+        CheckReceived(index);
+        return _replyErrors[index] == 0 ? SocketError.Success : Errno.ToSocketError(_replyErrors[index]);
+    }
+
+    internal int ReplyLength(int index) => _replyLengths[index];
+
+    internal byte* ReplyAddress(int index) => Replies + (index * Stride);
+
+    internal ref ReceivedDatagram Slot(int index) => ref _datagrams[index];
+
+    /// <summary>Makes items 0 to <paramref name="count"/> - 1 the current ones, with no replies set yet.</summary>
+    internal void SetReceived(int count)
+    {
+        Count = count;
+        _replyLengths.AsSpan(0, count).Clear();
+        _replyErrors.AsSpan(0, count).Clear();
+    }
+
+    /// <summary>Forgets the replies once sent, so a second <see cref="ReboundSocket.ReplyBatch(DatagramBatch)"/> sends nothing.</summary>
+    internal void ClearReplies() => _replyLengths.AsSpan(0, Count).Clear();
+
+    internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_memory == null, this);
+
+    private int CheckReceived(int index)
+    {
+        ThrowIfDisposed();
+        if ((uint)index >= (uint)Count)
+        {
+            throw new ArgumentOutOfRangeException(nameof(index), index, $"The batch holds {Count} received datagrams.");
+        }
+
+        return index;
+    }
+
+    private static byte* Take(ref byte* next, int bytes)
+    {
+        byte* start = next;
+        next += ControlMessages.Align(bytes);
+        return start;
+    }
+
+    /// <summary>Frees the native memory. The batch must not be in use by a receive or reply.</summary>
+    public void Dispose()
+    {
+        byte* memory = _memory;
+        _memory = null;
+        Count = 0;
+        if (memory != null)
+        {
+            NativeMemory.AlignedFree(memory);
+        }
+
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Frees the native memory of a batch that was never disposed.</summary>
+    ~DatagramBatch() => Dispose();
+}

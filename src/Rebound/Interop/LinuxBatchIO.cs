@@ -1,0 +1,172 @@
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+
+namespace Rebound.Interop;
+
+/// <summary>
+/// recvmmsg and sendmmsg over a <see cref="DatagramBatch"/>'s preallocated structures. Each datagram is decoded and
+/// encoded with the same codec as the single-datagram path (<see cref="DatagramDecoder"/>, <see cref="ControlMessages"/>,
+/// <see cref="SocketAddressCodec"/>). Sends never block (MSG_DONTWAIT); a receive blocks only when asked to.
+/// </summary>
+internal static unsafe class LinuxBatchIO
+{
+    /// <summary>
+    /// Receives up to <see cref="DatagramBatch.Capacity"/> queued datagrams. Returns how many, or -errno. With
+    /// <paramref name="block"/> a blocking socket waits for the first datagram inside recvmmsg (MSG_WAITFORONE), saving
+    /// the separate wait call; a non-blocking socket answers EAGAIN as usual.
+    /// </summary>
+    public static int TryReceive(SafeSocketHandle socket, DatagramBatch batch, ushort localPort, int controlSize, SocketCounters counters, bool block = false)
+    {
+        batch.ThrowIfDisposed();
+        controlSize = Math.Min(controlSize, ControlMessages.ReceiveBufferSize);
+        MultiMessageHeader* headers = batch.ReceiveHeaders;
+        for (int i = 0; i < batch.Capacity; i++)
+        {
+            headers[i].Header.NameLength = SocketAddressCodec.MaxSize;
+            headers[i].Header.ControlLength = (nuint)controlSize;
+            headers[i].Header.Flags = 0;
+            headers[i].Length = 0;
+        }
+
+        int received;
+        do
+        {
+            received = Libc.ReceiveMessages(socket, headers, (uint)batch.Capacity, block ? LinuxConstants.MSG_WAITFORONE : LinuxConstants.MSG_DONTWAIT, null);
+        }
+        while (received < 0 && Marshal.GetLastPInvokeError() == Errno.EINTR);
+
+        if (received < 0)
+        {
+            batch.SetReceived(0);
+            return -Marshal.GetLastPInvokeError();
+        }
+
+        // A socket shut down for reading (how ReboundServer wakes its threads) reports an empty message with no sender
+        // address instead of blocking; it is not a datagram, so it ends the batch.
+        for (int i = 0; i < received; i++)
+        {
+            if (headers[i].Header.NameLength == 0)
+            {
+                received = i;
+                break;
+            }
+        }
+
+        batch.SetReceived(received);
+        for (int i = 0; i < received; i++)
+        {
+            ref MessageHeader header = ref headers[i].Header;
+            batch.Slot(i) = DatagramDecoder.Decode(
+                Math.Min((int)headers[i].Length, batch.BufferSize),
+                header.Flags,
+                new ReadOnlySpan<byte>(header.Name, (int)header.NameLength),
+                new ReadOnlySpan<byte>(header.Control, (int)header.ControlLength),
+                localPort,
+                out PacketInfo info);
+            counters.CountProblems(batch.Slot(i), info);
+        }
+
+        counters.CountReceived(received);
+        return received;
+    }
+
+    /// <summary>
+    /// Fills the send headers for every answerable item with a reply, in item order; records in
+    /// <see cref="DatagramBatch.SendOrder"/> which item each message belongs to. Returns the message count.
+    /// </summary>
+    public static int PrepareReplies(DatagramBatch batch, int socketFamily)
+    {
+        batch.ThrowIfDisposed();
+        int messages = 0;
+        Span<int> order = batch.SendOrder;
+        for (int i = 0; i < batch.Count; i++)
+        {
+            ref readonly ReceivedDatagram request = ref batch.Slot(i);
+            int length = batch.ReplyLength(i);
+            if (length == 0 || !request.CanReply)
+            {
+                continue;
+            }
+
+            byte* name = batch.SendNames + (messages * DatagramBatch.NameSize);
+            byte* control = batch.SendControl + (messages * ControlMessages.SendBufferSize);
+            IoVec* vector = batch.SendVectors + messages;
+            *vector = new IoVec { Base = batch.ReplyAddress(i), Length = (nuint)length };
+            int interfaceIndex = DatagramDecoder.ReplyInterface(request.ReplySource, request.InterfaceIndex);
+            batch.SendHeaders[messages] = new MultiMessageHeader
+            {
+                Header = new MessageHeader
+                {
+                    Name = name,
+                    NameLength = (uint)SocketAddressCodec.Write(request.RemoteEndpoint, socketFamily, new Span<byte>(name, DatagramBatch.NameSize)),
+                    IoVectors = vector,
+                    IoVectorCount = 1,
+                    Control = control,
+                    ControlLength = (nuint)ControlMessages.WriteSource(request.ReplySource, interfaceIndex, new Span<byte>(control, ControlMessages.SendBufferSize)),
+                },
+            };
+            order[messages++] = i;
+        }
+
+        return messages;
+    }
+
+    /// <summary>
+    /// Sends <paramref name="count"/> prepared messages, resuming after a partial sendmmsg and skipping (and recording in
+    /// <paramref name="errors"/>, by item) a message the kernel refuses, so the rest still go out. Waits through EAGAIN.
+    /// Returns how many were sent; throws only for errors about the socket itself (closed, not a socket).
+    /// </summary>
+    public static int SendAll<TSender>(ref TSender sender, MultiMessageHeader* messages, int count, ReadOnlySpan<int> order, Span<int> errors, SocketCounters counters)
+        where TSender : struct, IMessageSender
+    {
+        int next = 0;
+        int sent = 0;
+        while (next < count)
+        {
+            int result = sender.Send(messages + next, count - next, out int errno);
+            if (result > 0)
+            {
+                next += result;
+                sent += result;
+                continue;
+            }
+
+            if (result < 0 && errno == Errno.EINTR)
+            {
+                continue;
+            }
+
+            if (result == 0 || errno == Errno.EAGAIN)
+            {
+                sender.WaitUntilWritable();
+                continue;
+            }
+
+            if (errno is Errno.EBADF or Errno.ENOTSOCK or Errno.EFAULT)
+            {
+                throw Errno.ToException(errno, "sendmmsg");
+            }
+
+            // sendmmsg reports an error only when the first message fails: that one is skipped, the others resent.
+            counters.CountSendError(errno);
+            errors[order[next]] = errno;
+            next++;
+        }
+
+        counters.CountSent(sent);
+        return sent;
+    }
+
+    /// <summary>One sendmmsg on a real socket.</summary>
+    internal readonly struct SocketSender(SafeSocketHandle handle, Socket socket) : IMessageSender
+    {
+        public int Send(MultiMessageHeader* messages, int count, out int errno)
+        {
+            int sent = Libc.SendMessages(handle, messages, (uint)count, LinuxConstants.MSG_DONTWAIT);
+            errno = sent < 0 ? Marshal.GetLastPInvokeError() : 0;
+            return sent;
+        }
+
+        public void WaitUntilWritable() => socket.Poll(TimeSpan.FromSeconds(1), SelectMode.SelectWrite);
+    }
+}

@@ -1,0 +1,308 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Rebound;
+
+/// <summary>
+/// A multi-core UDP request/response server: <see cref="ReboundServerOptions.SocketCount"/> sockets share one address
+/// through SO_REUSEPORT, each served by its own thread that receives a batch (recvmmsg), runs the
+/// <see cref="DatagramHandler"/> on every request, and sends the replies (sendmmsg), each from the address its request
+/// was sent to. Threads share nothing, so the hot path takes no lock and allocates nothing.
+/// </summary>
+/// <example>
+/// <code>
+/// await using var server = ReboundServer.Start("[::]:5353", (request, reply, in datagram) =>
+/// {
+///     request.CopyTo(reply);
+///     return request.Length;
+/// });
+/// </code>
+/// </example>
+public sealed class ReboundServer : IDisposable, IAsyncDisposable
+{
+    private static readonly TimeSpan DisposeWait = TimeSpan.FromSeconds(5);
+
+    private readonly ReboundSocket[] _sockets;
+    private readonly DatagramHandler _handler;
+    private readonly ReboundServerOptions _options;
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _running;
+    private int _stopRequested;
+    private volatile bool _stopping;
+
+    private ReboundServer(ReboundSocket[] sockets, DatagramHandler handler, ReboundServerOptions options)
+    {
+        _sockets = sockets;
+        _handler = handler;
+        _options = options;
+        LocalEndPoint = sockets[0].LocalEndPoint;
+    }
+
+    /// <summary>The address and port the server listens on (the actual port when 0 was asked for).</summary>
+    public IPEndPoint LocalEndPoint { get; }
+
+    /// <summary>How many sockets (and threads) serve the address.</summary>
+    public int SocketCount => _sockets.Length;
+
+    /// <summary>What all the server's sockets have received, sent and refused so far.</summary>
+    public ReboundStatistics Statistics
+    {
+        get
+        {
+            ReboundStatistics total = default;
+            foreach (ReboundSocket socket in _sockets)
+            {
+                total += socket.Statistics;
+            }
+
+            return total;
+        }
+    }
+
+    /// <summary>Completes when every serving thread has ended (after <see cref="StopAsync"/>, or if all fail).</summary>
+    public Task Completion => _stopped.Task;
+
+    /// <summary>Binds the sockets and starts one serving thread per socket.</summary>
+    /// <exception cref="SocketException">The address is in use, not local, or the port needs privileges.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    public static ReboundServer Start(IPEndPoint localEndPoint, DatagramHandler handler, ReboundServerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(localEndPoint);
+        ArgumentNullException.ThrowIfNull(handler);
+        options ??= new ReboundServerOptions();
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.SocketCount, 1, nameof(options.SocketCount));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(options.SocketCount, 1024, nameof(options.SocketCount));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchSize, 1, nameof(options.BatchSize));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(options.BatchSize, DatagramBatch.MaxCapacity, nameof(options.BatchSize));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.BufferSize, 1, nameof(options.BufferSize));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(options.BufferSize, DatagramBatch.MaxBufferSize, nameof(options.BufferSize));
+
+        ReboundSocketOptions socketOptions = options.Socket.Copy();
+        socketOptions.ReusePort |= options.SocketCount > 1;
+        var sockets = new ReboundSocket[options.SocketCount];
+        try
+        {
+            for (int i = 0; i < sockets.Length; i++)
+            {
+                // The first socket settles the port (it may have been 0); the others join it.
+                IPEndPoint endPoint = i == 0 ? localEndPoint : new IPEndPoint(localEndPoint.Address, sockets[0].LocalEndPoint.Port);
+                sockets[i] = ReboundSocket.Bind(endPoint, socketOptions);
+            }
+        }
+        catch
+        {
+            foreach (ReboundSocket? socket in sockets)
+            {
+                socket?.Dispose();
+            }
+
+            throw;
+        }
+
+        var server = new ReboundServer(sockets, handler, options);
+        server.StartThreads();
+        return server;
+    }
+
+    /// <summary>Binds to an endpoint written as text (<c>0.0.0.0:53</c>, <c>[::]:53</c>) and starts serving.</summary>
+    public static ReboundServer Start(string localEndPoint, DatagramHandler handler, ReboundServerOptions? options = null) =>
+        Start(IPEndPoint.Parse(localEndPoint), handler, options);
+
+    private void StartThreads()
+    {
+        _running = _sockets.Length;
+        for (int i = 0; i < _sockets.Length; i++)
+        {
+            var thread = new Thread(Serve)
+            {
+                IsBackground = true,
+                Name = $"rebound {LocalEndPoint} #{i}",
+            };
+            thread.Start(_sockets[i]);
+        }
+    }
+
+    private void Serve(object? state)
+    {
+        var socket = (ReboundSocket)state!;
+        try
+        {
+            using var batch = new DatagramBatch(_options.BatchSize, _options.BufferSize);
+            while (!_stopping)
+            {
+                if (!TryReceive(socket, batch))
+                {
+                    continue;
+                }
+
+                Answer(socket, batch);
+                socket.ReplyBatch(batch);
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            // Stopped without waiting (StopAsync cancelled): the socket was closed under the loop.
+        }
+        catch (Exception e)
+        {
+            // Only errors about the socket itself reach here (per-datagram ones are counted and skipped): this
+            // thread cannot go on, and says why unless the server is stopping anyway.
+            if (!_stopping)
+            {
+                Report(e);
+            }
+        }
+        finally
+        {
+            if (Interlocked.Decrement(ref _running) == 0)
+            {
+                _stopped.TrySetResult();
+            }
+        }
+    }
+
+    /// <summary>Receives a batch, or waits for one; false when there is nothing to answer yet.</summary>
+    private bool TryReceive(ReboundSocket socket, DatagramBatch batch)
+    {
+        try
+        {
+            if (socket.ReceiveBatchBlocking(batch) > 0)
+            {
+                // After Shutdown the kernel can report an empty "datagram": do not answer anything once stopping.
+                return !_stopping;
+            }
+
+            if (!_stopping)
+            {
+                socket.WaitForDatagram();
+            }
+        }
+        catch (SocketException e) when (!_stopping)
+        {
+            // Receive errors are about one moment (ENOMEM, a pending ICMP error), not the socket: report and go on,
+            // pausing so that a persistent one cannot spin the thread.
+            Report(e);
+            Thread.Sleep(1);
+        }
+
+        return false;
+    }
+
+    private void Answer(ReboundSocket socket, DatagramBatch batch)
+    {
+        for (int i = 0; i < batch.Count; i++)
+        {
+            ref readonly ReceivedDatagram datagram = ref batch.Datagram(i);
+            if (!datagram.CanReply || datagram.IsTruncated)
+            {
+                continue;
+            }
+
+            Span<byte> reply = batch.ReplyBuffer(i);
+            int length;
+            try
+            {
+                length = _handler(batch.Payload(i), reply, in datagram);
+            }
+            catch (Exception e)
+            {
+                socket.CountHandlerError();
+                Report(e);
+                continue;
+            }
+
+            if (length > reply.Length)
+            {
+                socket.CountHandlerError();
+                Report(new InvalidOperationException($"The handler returned a reply length of {length} bytes; the reply buffer holds {reply.Length}."));
+            }
+            else if (length > 0)
+            {
+                batch.SetReplyLength(i, length);
+            }
+        }
+    }
+
+    private void Report(Exception e)
+    {
+        try
+        {
+            _options.OnHandlerError?.Invoke(e);
+        }
+        catch (Exception)
+        {
+            // The error callback must not take the serving thread down.
+        }
+    }
+
+    /// <summary>
+    /// Stops receiving, lets every thread finish answering the batch it holds, then closes the sockets. If
+    /// <paramref name="cancellationToken"/> fires first, the sockets are closed at once and unsent replies are lost.
+    /// </summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        RequestStop();
+        try
+        {
+            await _stopped.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            CloseSockets();
+        }
+    }
+
+    private void RequestStop()
+    {
+        if (Interlocked.Exchange(ref _stopRequested, 1) != 0)
+        {
+            return;
+        }
+
+        _stopping = true;
+        foreach (ReboundSocket socket in _sockets)
+        {
+            // shutdown(SHUT_RD) wakes a thread blocked waiting for a datagram. On an unconnected UDP socket Linux
+            // answers ENOTCONN but still marks the socket shut and wakes its waiters.
+            try
+            {
+                socket.Socket.Shutdown(SocketShutdown.Receive);
+            }
+            catch (SocketException)
+            {
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+        }
+    }
+
+    private void CloseSockets()
+    {
+        foreach (ReboundSocket socket in _sockets)
+        {
+            socket.Dispose();
+        }
+    }
+
+    /// <summary>Stops as <see cref="StopAsync"/> does, waiting up to five seconds for the threads.</summary>
+    public void Dispose()
+    {
+        RequestStop();
+        _stopped.Task.Wait(DisposeWait);
+        CloseSockets();
+    }
+
+    /// <inheritdoc cref="Dispose"/>
+    public async ValueTask DisposeAsync()
+    {
+        using var timeout = new CancellationTokenSource(DisposeWait);
+        try
+        {
+            await StopAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}

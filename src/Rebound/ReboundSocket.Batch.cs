@@ -1,0 +1,119 @@
+using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+using Rebound.Interop;
+
+namespace Rebound;
+
+public sealed partial class ReboundSocket
+{
+    /// <summary>
+    /// Receives into <paramref name="batch"/> every queued datagram it has room for (one <c>recvmmsg</c>), waiting until at
+    /// least one arrives or <see cref="Socket.ReceiveTimeout"/> passes. Returns <see cref="DatagramBatch.Count"/>.
+    /// Allocates nothing.
+    /// </summary>
+    public int ReceiveBatch(DatagramBatch batch)
+    {
+        while (true)
+        {
+            int count = TryReceiveBatch(batch);
+            if (count > 0)
+            {
+                return count;
+            }
+
+            WaitForDatagram();
+        }
+    }
+
+    /// <summary>Receives into <paramref name="batch"/> the datagrams already queued; returns 0 at once when there are none.</summary>
+    public int TryReceiveBatch(DatagramBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+        int result = LinuxBatchIO.TryReceive(_handle, batch, _port, _controlSize, _counters);
+        if (result >= 0)
+        {
+            return result;
+        }
+
+        return -result == Errno.EAGAIN ? 0 : throw Errno.ToException(-result, "recvmmsg");
+    }
+
+    /// <summary>
+    /// Receives a batch like <see cref="ReceiveBatch(DatagramBatch)"/>, waiting on the runtime's socket engine (epoll)
+    /// instead of a thread when nothing is queued.
+    /// </summary>
+    public ValueTask<int> ReceiveBatchAsync(DatagramBatch batch, CancellationToken cancellationToken = default)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<int>(cancellationToken);
+        }
+
+        int count = TryReceiveBatch(batch);
+        return count > 0 ? new ValueTask<int>(count) : WaitAndReceiveBatchAsync(batch, cancellationToken);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<int> WaitAndReceiveBatchAsync(DatagramBatch batch, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.Peek, cancellationToken).ConfigureAwait(false);
+            int count = TryReceiveBatch(batch);
+            if (count > 0)
+            {
+                return count;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Sends the replies set in <paramref name="batch"/> (one <c>sendmmsg</c>, more if the kernel takes only part), each
+    /// from the address its request was sent to. Items without a reply, and items that must not be answered
+    /// (<see cref="ReceivedDatagram.CanReply"/> false), are skipped. A reply the kernel refuses (for example because its
+    /// source address has vanished) is counted in <see cref="Statistics"/>, reported by
+    /// <see cref="DatagramBatch.ReplyError(int)"/>, and does not stop the others. Returns how many replies were sent.
+    /// </summary>
+    /// <remarks>Waits (blocking) while the send buffer is full, which on UDP lasts microseconds.</remarks>
+    public int ReplyBatch(DatagramBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+        int messages = LinuxBatchIO.PrepareReplies(batch, _family);
+        var sender = new LinuxBatchIO.SocketSender(_handle, _socket);
+        unsafe
+        {
+            int sent = LinuxBatchIO.SendAll(ref sender, batch.SendHeaders, messages, batch.SendOrder, batch.ReplyErrors, _counters);
+            batch.ClearReplies();
+            return sent;
+        }
+    }
+
+    /// <summary>
+    /// For <see cref="ReboundServer"/>'s threads: one recvmmsg that blocks until the first datagram when the socket is in
+    /// blocking mode (it is unless async calls were made on it), so a batch costs one system call instead of a wait and a
+    /// receive. Returns the count, 0 when woken by <see cref="Socket.Shutdown"/> or when the socket is non-blocking and
+    /// nothing is queued (the caller then waits with <see cref="WaitForDatagram"/>).
+    /// </summary>
+    internal int ReceiveBatchBlocking(DatagramBatch batch)
+    {
+        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+        int result = LinuxBatchIO.TryReceive(_handle, batch, _port, _controlSize, _counters, block: true);
+        if (result >= 0)
+        {
+            return result;
+        }
+
+        return -result == Errno.EAGAIN ? 0 : throw Errno.ToException(-result, "recvmmsg");
+    }
+
+    /// <summary>Blocks until a datagram is queued (without consuming it), the receive timeout passes, or the socket is shut down.</summary>
+    internal void WaitForDatagram() =>
+
+        // A zero-byte peek honours ReceiveTimeout and is woken by Dispose and Shutdown, which a raw poll() would not be.
+        _socket.Receive(Span<byte>.Empty, SocketFlags.Peek);
+
+    /// <summary>Counts a request a server's handler failed on.</summary>
+    internal void CountHandlerError() => _counters.CountHandlerError();
+}

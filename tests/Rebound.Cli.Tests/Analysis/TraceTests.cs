@@ -1,0 +1,110 @@
+using System.Net;
+using System.Text.Json;
+using Rebound.Cli.Analysis;
+using Rebound.Cli.Infrastructure;
+using Rebound.Cli.Lab;
+using Rebound.Cli.Tests.Support;
+
+namespace Rebound.Cli.Tests.Analysis;
+
+/// <summary>
+/// <c>rebound trace --netns</c> live in the field-report topology: it names the naive server's failure as it happens,
+/// and stays quiet for the Rebound server. Each trace is bounded by --duration.
+/// </summary>
+public sealed class TraceTests
+{
+    [NamespaceFact]
+    public void Trace_names_the_naive_failure_live()
+    {
+        using var topology = FieldReportTopology.Create();
+        (int exit, string output, string[] replies, int port) = TraceExchange(topology, naive: true, json: true);
+
+        Assert.All(replies, r => Assert.Null(r));
+        Assert.Equal(ExitCodes.Finding, exit);
+        JsonElement[] events = [.. output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement)];
+        JsonElement finding = Assert.Single(events, e => e.GetProperty("event").GetString() == "finding");
+        Assert.Equal($"192.0.2.1:{port}", finding.GetProperty("replySource").GetString());
+        Assert.Equal($"198.51.100.13:{port}", finding.GetProperty("server").GetString());
+        Assert.Single(events, e => e.GetProperty("event").GetString() == "rejected");
+        JsonElement summary = events[^1];
+        Assert.Equal("summary", summary.GetProperty("event").GetString());
+        Assert.Equal(1, summary.GetProperty("summary").GetProperty("findings").GetInt32());
+    }
+
+    [NamespaceFact]
+    public void Trace_stays_quiet_for_the_rebound_server()
+    {
+        using var topology = FieldReportTopology.Create();
+        (int exit, string output, string[] replies, _) = TraceExchange(topology, naive: false, json: false);
+
+        Assert.All(replies, r => Assert.NotNull(r));
+        Assert.Equal(ExitCodes.Success, exit);
+        Assert.Contains("none: every reply came from the endpoint its request went to", output, StringComparison.Ordinal);
+        Assert.Contains("4 UDP", output, StringComparison.Ordinal);
+    }
+
+    [NamespaceFact]
+    public void Trace_on_all_interfaces_prints_the_finding_for_people()
+    {
+        using var topology = FieldReportTopology.Create();
+        (int exit, string output, _, int port) = TraceExchange(topology, naive: true, json: false, iface: null);
+        Assert.Equal(ExitCodes.Finding, exit);
+        Assert.Contains($"reply from unexpected source 192.0.2.1:{port}", output, StringComparison.Ordinal);
+        Assert.Contains("rejected by the client", output, StringComparison.Ordinal);
+    }
+
+    [NamespaceFact]
+    public void Trace_with_an_unknown_namespace_or_interface_is_a_usage_error()
+    {
+        var error = new StringWriter();
+        int exit = LiveTrace.Run(new TraceSettings(null, "rb-no-such-namespace", TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), false), new StringWriter(), error, CancellationToken.None);
+        Assert.Equal(ExitCodes.Usage, exit);
+        Assert.Contains("no network namespace named 'rb-no-such-namespace'", error.ToString(), StringComparison.Ordinal);
+
+        using var topology = FieldReportTopology.Create();
+        error = new StringWriter();
+        exit = LiveTrace.Run(new TraceSettings("eth9", topology.Host.Name, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), false), new StringWriter(), error, CancellationToken.None);
+        Assert.Equal(ExitCodes.Usage, exit);
+        Assert.Contains("no interface named 'eth9'", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [RootFact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public void Trace_without_root_is_exit_code_4()
+    {
+        ProcessResult result = UnprivilegedCli.Run("trace", "-i", "lo", "--duration", "1");
+        Assert.True(result.ExitCode == ExitCodes.Permission, result.StandardOutput + result.StandardError);
+        Assert.Contains("capturing needs root or CAP_NET_RAW", result.StandardError, StringComparison.Ordinal);
+    }
+
+    [NamespaceFact]
+    public void Ctrl_c_stops_the_trace_cleanly_with_a_summary()
+    {
+        using var ns = Namespaces.NetworkNamespace.Create("trace");
+        using System.Diagnostics.Process trace = CliProcess.Start("trace", "--netns", ns.Name, "--json");
+        Task<string> output = trace.StandardOutput.ReadToEndAsync();
+        CliProcess.WaitForStderr(trace, "Tracing UDP and ICMP on all interfaces in network namespace");
+        ProcessRunner.Run("kill", ["-INT", trace.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        Assert.True(trace.WaitForExit(TimeSpan.FromSeconds(10)), "trace ignored SIGINT");
+
+        Assert.Equal(ExitCodes.Success, trace.ExitCode);
+        using var summary = JsonDocument.Parse(output.Result.Trim().Split('\n')[^1]);
+        Assert.Equal("summary", summary.RootElement.GetProperty("event").GetString());
+    }
+
+    private static (int Exit, string Output, string[] Replies, int Port) TraceExchange(FieldReportTopology topology, bool naive, bool json, string? iface = "docker0")
+    {
+        var any = new IPEndPoint(IPAddress.Any, 0);
+        using EchoServer server = topology.Host.Run(() => naive ? EchoServer.Naive(any) : EchoServer.Rebound(any));
+        var output = new StringWriter();
+        using var started = new ManualResetEventSlim();
+        var settings = new TraceSettings(iface, topology.Host.Name, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(2), json);
+        Task<int> trace = Task.Run(() => LiveTrace.Run(settings, output, new StringWriter(), CancellationToken.None, started.Set));
+        Assert.True(started.Wait(TimeSpan.FromSeconds(10)), "the trace did not start");
+
+        using var client = topology.Container.Run(() => UdpClients.Connect(new IPEndPoint(FieldReportTopology.HostEth0V4, server.LocalEndPoint.Port)));
+        string?[] replies = [UdpClients.Exchange(client, "hello"), UdpClients.Exchange(client, "hi")];
+        Assert.True(trace.Wait(TimeSpan.FromSeconds(15)), "the trace did not stop after --duration");
+        return (trace.Result, output.ToString(), [.. replies!], server.LocalEndPoint.Port);
+    }
+}

@@ -1,0 +1,56 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Rebound.Cli.Tests.Support;
+
+namespace Rebound.Cli.Tests.Commands;
+
+/// <summary><c>rebound echo --sockets N --batch N</c>: the multi-core batched server, started the way a benchmark starts it.</summary>
+public sealed class MultiCoreEchoTests
+{
+    [Fact]
+    public void Multi_core_echo_answers_from_the_asked_address_and_exits_after_count()
+    {
+        int port = FreeUdpPort();
+        using Process echo = CliProcess.Start("echo", "--sockets", "2", "--batch", "8", "-c", "2", "-l", $"0.0.0.0:{port}");
+        try
+        {
+            CliProcess.WaitForStderr(echo, "with 2 sockets, batches of 8");
+
+            (int exit, string output, _) = CliProcess.Run("hello\nhi\n", "connect", $"127.0.0.2:{port}", "--source", "127.0.0.1", "-w", "1");
+
+            Assert.Equal("hello\nhi\n", output);
+            Assert.Equal(0, exit);
+            Assert.True(echo.WaitForExit(TimeSpan.FromSeconds(10)));
+            Assert.Equal(0, echo.ExitCode);
+            Assert.Contains("2 received, 2 answered, 0 not answered", echo.StandardError.ReadToEnd(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (!echo.HasExited)
+            {
+                echo.Kill();
+                echo.WaitForExit();
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("echo", "--batch", "5000")]
+    [InlineData("echo", "--sockets", "-1")]
+    [InlineData("echo", "--naive", "--sockets", "2")]
+    public void Impossible_multi_core_settings_are_usage_errors(params string[] arguments)
+    {
+        (int exit, _, string error) = CliProcess.Run("", arguments);
+
+        Assert.Equal(2, exit);
+        Assert.StartsWith("rebound echo:", error, StringComparison.Ordinal);
+    }
+
+    private static int FreeUdpPort()
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        socket.Bind(new IPEndPoint(IPAddress.Any, 0));
+        return ((IPEndPoint)socket.LocalEndPoint!).Port;
+    }
+}
