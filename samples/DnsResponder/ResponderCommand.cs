@@ -1,9 +1,6 @@
 using System.CommandLine;
 using System.Net;
-using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using DnsResponder.Dns;
-using Rebound;
 
 namespace DnsResponder;
 
@@ -32,6 +29,12 @@ internal static class ResponderCommand
             Required = true,
         };
         var naive = new Option<bool>("--naive") { Description = "Reply with a plain sendto() (the kernel picks the source address): reproduces the bug, for tests." };
+        var threads = new Option<int>("--threads", "-t")
+        {
+            Description = "Serving threads, each with its own socket (SO_REUSEPORT) and batched recvmmsg/sendmmsg (ReboundServer). " +
+                "0: one thread with a plain ReboundSocket Receive/Reply loop.",
+            DefaultValueFactory = _ => Environment.ProcessorCount,
+        };
 
         var root = new RootCommand(
             "A small authoritative DNS responder on Rebound: answers A/AAAA for one zone from a hosts file, and every reply " +
@@ -39,7 +42,7 @@ internal static class ResponderCommand
             "Example: dns-responder --listen [::]:5353 --zone example.test --hosts hosts.txt\n" +
             "Exit codes: 0 success, 2 usage error or bad hosts file, 3 network error, 4 permission denied.")
         {
-            listen, zoneOption, hosts, naive,
+            listen, zoneOption, hosts, naive, threads,
         };
         root.SetAction(async (parse, cancellation) =>
         {
@@ -61,7 +64,16 @@ internal static class ResponderCommand
                 return Usage;
             }
 
-            return await ServeAsync(endPoint, zone, parse.GetValue(naive), output, error, cancellation).ConfigureAwait(false);
+            error.WriteLine($"dns-responder: authoritative for {zone.Apex}, {zone.NameCount} names with addresses.");
+            int threadCount = parse.GetValue(threads);
+            if (threadCount is < 0 or > 1024)
+            {
+                error.WriteLine($"dns-responder: --threads: {threadCount} is not between 0 and 1024.");
+                return Usage;
+            }
+
+            ServeMode mode = parse.GetValue(naive) ? ServeMode.Naive : threadCount == 0 ? ServeMode.SingleSocket : ServeMode.Batched;
+            return await ResponderHost.RunAsync(new AuthoritativeResponder(zone), endPoint, mode, threadCount, output, error, cancellation).ConfigureAwait(false);
         });
         return root;
     }
@@ -98,62 +110,5 @@ internal static class ResponderCommand
         }
 
         return zone;
-    }
-
-    private static async Task<int> ServeAsync(IPEndPoint endPoint, Zone zone, bool naive, TextWriter output, TextWriter error, CancellationToken cancellation)
-    {
-        var responder = new AuthoritativeResponder(zone);
-        var counters = new ServeCounters();
-        IDisposable socket;
-        Action serve;
-        try
-        {
-            if (naive)
-            {
-                Socket plain = ResponderLoop.BindNaive(endPoint);
-                socket = plain;
-                serve = () => ResponderLoop.RunNaive(plain, responder, counters);
-            }
-            else
-            {
-                ReboundSocket rebound = ReboundSocket.Bind(endPoint);
-                socket = rebound;
-                serve = () => ResponderLoop.Run(rebound, responder, counters, error);
-            }
-        }
-        catch (SocketException e)
-        {
-            error.WriteLine($"dns-responder: cannot listen on {endPoint}: {e.Message}");
-            return e.SocketErrorCode == SocketError.AccessDenied ? Permission : Network;
-        }
-
-        // SIGTERM (systemd, docker stop) and Ctrl-C stop it the same way: close the socket, print the summary, exit 0.
-        using (socket)
-        using (cancellation.Register(socket.Dispose))
-        using (PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop))
-        using (PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop))
-        {
-            error.WriteLine(
-                $"dns-responder: answering for {zone.Apex} ({zone.NameCount} names) on {endPoint}" +
-                (naive ? " with plain sendto (--naive: replies may leave from the wrong address)." : "; replies leave from each query's destination address."));
-            try
-            {
-                await Task.Factory.StartNew(serve, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
-            }
-            catch (SocketException e)
-            {
-                error.WriteLine($"dns-responder: receiving on {endPoint} failed: {e.Message}");
-                return Network;
-            }
-        }
-
-        void Stop(PosixSignalContext context)
-        {
-            context.Cancel = true;
-            socket.Dispose();
-        }
-
-        output.WriteLine($"dns-responder: answered {counters.Answered}, dropped {counters.Dropped}, unanswerable {counters.Unanswerable}.");
-        return Success;
     }
 }

@@ -22,9 +22,10 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("--listen", "localhost", "'localhost' is not ADDR:PORT")]
     [InlineData("--zone", "bad zone", "--zone: 'bad zone' contains ' '")]
     [InlineData("--hosts", "/nonexistent/hosts", "cannot read /nonexistent/hosts")]
+    [InlineData("--threads", "-1", "--threads: -1 is not between 0 and 1024.")]
     public async Task Bad_arguments_exit_2_with_a_message(string option, string value, string message)
     {
-        string[] args = ["--listen", "127.0.0.1:0", "--zone", "example.test", "--hosts", _hosts];
+        string[] args = ["--listen", "127.0.0.1:0", "--zone", "example.test", "--hosts", _hosts, "--threads", "1"];
         args[Array.IndexOf(args, option) + 1] = value;
         (int exit, _, string error) = await RunAsync(args, CancellationToken.None);
         Assert.Equal(2, exit);
@@ -47,17 +48,19 @@ public sealed class CommandLineTests : IDisposable
         holder.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         (int exit, _, string error) = await RunAsync(["--zone", "example.test", "--hosts", _hosts, "--listen", holder.LocalEndPoint!.ToString()!], CancellationToken.None);
         Assert.Equal(3, exit);
-        Assert.Contains("cannot listen on", error, StringComparison.Ordinal);
+        Assert.Contains("cannot serve on", error, StringComparison.Ordinal);
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task Serves_queries_until_cancelled_then_exits_0_with_a_summary(bool naive)
+    [InlineData("")] // ReboundServer, batched, one thread per core
+    [InlineData("--threads 0")] // one ReboundSocket, Receive/Reply loop
+    [InlineData("--threads 3")]
+    [InlineData("--naive")]
+    public async Task Serves_queries_until_cancelled_then_exits_0_with_a_summary(string mode)
     {
         int port = FreePort();
         using var cancel = new CancellationTokenSource();
-        string[] args = ["--zone", "example.test", "--hosts", _hosts, "--listen", $"127.0.0.1:{port}", .. naive ? ["--naive"] : Array.Empty<string>()];
+        string[] args = ["--zone", "example.test", "--hosts", _hosts, "--listen", $"127.0.0.1:{port}", .. mode.Split(' ', StringSplitOptions.RemoveEmptyEntries)];
         Task<(int, string, string)> run = RunAsync(args, cancel.Token);
 
         byte[] reply = AskUntilAnswered(port);

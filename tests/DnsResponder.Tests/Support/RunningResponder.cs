@@ -7,43 +7,53 @@ using Rebound.Cli.Namespaces;
 namespace DnsResponder.Tests.Support;
 
 /// <summary>
-/// The responder serving <see cref="TestZone"/> in-process on a socket bound inside a network namespace (the socket
-/// stays there; the loop runs on a thread of its own). Rebound mode or naive mode; <see cref="Dispose"/> stops it.
+/// The responder serving <see cref="TestZone"/> in-process on sockets bound inside a network namespace (they stay
+/// there whatever thread serves them), in any <see cref="ServeMode"/>. <see cref="Dispose"/> stops it.
 /// </summary>
 internal sealed class RunningResponder : IDisposable
 {
-    private readonly IDisposable _socket;
-    private readonly Thread _thread;
+    private readonly IDisposable _resource;
+    private readonly Thread? _thread;
+    private readonly ServeCounters _counters = new();
+    private readonly ReboundServer? _server;
 
-    private RunningResponder(IDisposable socket, ServeCounters counters, Action serve)
+    private RunningResponder(IDisposable resource, Action<ServeCounters>? serve)
     {
-        _socket = socket;
-        Counters = counters;
-        _thread = new Thread(() => serve()) { IsBackground = true, Name = "dns responder" };
-        _thread.Start();
+        _resource = resource;
+        _server = resource as ReboundServer;
+        if (serve is not null)
+        {
+            _thread = new Thread(() => serve(_counters)) { IsBackground = true, Name = "dns responder" };
+            _thread.Start();
+        }
     }
 
-    /// <summary>What the loop has done so far.</summary>
-    public ServeCounters Counters { get; }
+    /// <summary>Replies sent so far (for the naive loop: handed to sendto, wherever they went).</summary>
+    public long Answered => _server?.Statistics.Sent ?? Interlocked.Read(ref _counters.Answered);
 
-    public static RunningResponder Start(NetworkNamespace ns, bool naive, string listen = "[::]:53")
+    public static RunningResponder Start(NetworkNamespace ns, ServeMode mode, string listen = "[::]:53")
     {
         var responder = new AuthoritativeResponder(TestZone.Create());
         IPEndPoint endPoint = IPEndPoint.Parse(listen);
-        var counters = new ServeCounters();
-        if (naive)
+        switch (mode)
         {
-            Socket socket = ns.Run(() => ResponderLoop.BindNaive(endPoint));
-            return new RunningResponder(socket, counters, () => ResponderLoop.RunNaive(socket, responder, counters));
+            case ServeMode.Naive:
+                Socket socket = ns.Run(() => ResponderLoop.BindNaive(endPoint));
+                return new RunningResponder(socket, counters => ResponderLoop.RunNaive(socket, responder, counters));
+            case ServeMode.SingleSocket:
+                ReboundSocket rebound = ns.Run(() => ReboundSocket.Bind(endPoint));
+                return new RunningResponder(rebound, counters => ResponderLoop.Run(rebound, responder, counters, Console.Error));
+            default:
+                ReboundServer server = ns.Run(() => ReboundServer.Start(
+                    endPoint, (ReadOnlySpan<byte> request, Span<byte> reply, in ReceivedDatagram _) => responder.Respond(request, reply),
+                    new ReboundServerOptions { SocketCount = 2 }));
+                return new RunningResponder(server, null);
         }
-
-        ReboundSocket rebound = ns.Run(() => ReboundSocket.Bind(endPoint));
-        return new RunningResponder(rebound, counters, () => ResponderLoop.Run(rebound, responder, counters, Console.Error));
     }
 
     public void Dispose()
     {
-        _socket.Dispose();
-        _thread.Join(TimeSpan.FromSeconds(5));
+        _resource.Dispose();
+        _thread?.Join(TimeSpan.FromSeconds(5));
     }
 }
