@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
-# Server CPU per DNS query: DnsResponder (Rebound) vs dnsmasq 2.90 vs DnsResponder --naive, under the same dnsperf load.
+# Server CPU per DNS query under the same dnsperf load: DnsResponder's single-socket loop (--threads 0: ReboundSocket
+# Receive/Reply) and batched server (--threads 1: ReboundServer, recvmmsg/sendmmsg), dnsmasq 2.90, and DnsResponder --naive.
 # Everything runs inside a throwaway network namespace (loopback only); the server is pinned to cpu0, dnsperf to cpu1.
 # CPU comes from /proc/PID/stat (utime+stime, all threads) before and after the measured run, divided by the queries
-# dnsperf saw answered. Runs are interleaved (rebound, dnsmasq, naive, rebound, …) so machine noise hits all alike.
+# dnsperf saw answered. Runs are interleaved (single, batched, dnsmasq, naive, single, …) so machine noise hits all alike.
 #   usage: sudo samples/DnsResponder/bench.sh [ROUNDS] [SECONDS]      (defaults: 5 rounds of 5 s, after a 1 s warm-up)
-#   SERVERS="rebound dnsmasq naive dnsmasq-bind" picks the servers; dnsmasq-bind is dnsmasq with --bind-interfaces
+#   SERVERS="single batched dnsmasq naive dnsmasq-bind" picks the servers; dnsmasq-bind is dnsmasq with --bind-interfaces
 #   (a socket bound to 127.0.0.1 itself, no pktinfo needed). Ratios are against "dnsmasq" (wildcard + pktinfo).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 rounds=${1:-5}
 seconds=${2:-5}
 port=5353
-servers=${SERVERS:-rebound dnsmasq naive}
+servers=${SERVERS:-single batched dnsmasq naive}
 ns="rb$$-dnsbench"
 work=$(mktemp -d)
 server_pid=""
@@ -42,8 +43,9 @@ in_ns() { ip netns exec "$ns" "$@"; }
 
 start_server() {
   case "$1" in
-    rebound) ip netns exec "$ns" taskset -c 0 "$work/bin/DnsResponder" --listen "[::]:$port" --zone example.test --hosts "$work/hosts" >/dev/null 2>&1 & ;;
-    naive) ip netns exec "$ns" taskset -c 0 "$work/bin/DnsResponder" --naive --listen "[::]:$port" --zone example.test --hosts "$work/hosts" >/dev/null 2>&1 & ;;
+    single) ip netns exec "$ns" taskset -c 0 "$work/bin/DnsResponder" --threads 0 --listen "[::]:$port" --zone example.test --hosts "$work/hosts" >/dev/null 2>&1 & ;;
+    batched) ip netns exec "$ns" taskset -c 0 "$work/bin/DnsResponder" --threads 1 --listen "[::]:$port" --zone example.test --hosts "$work/hosts" >/dev/null 2>&1 & ;;
+    naive) ip netns exec "$ns" taskset -c 0 "$work/bin/DnsResponder" --naive --threads 0 --listen "[::]:$port" --zone example.test --hosts "$work/hosts" >/dev/null 2>&1 & ;;
     dnsmasq) ip netns exec "$ns" taskset -c 0 dnsmasq --no-daemon --no-resolv --no-hosts --addn-hosts="$work/hosts" --local=/example.test/ \
                --port="$port" --listen-address=127.0.0.1 --user=root --pid-file="$work/dnsmasq.pid" --log-facility=- 2>/dev/null & ;;
     dnsmasq-bind) ip netns exec "$ns" taskset -c 0 dnsmasq --no-daemon --no-resolv --no-hosts --addn-hosts="$work/hosts" --local=/example.test/ \
