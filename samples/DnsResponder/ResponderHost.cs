@@ -5,19 +5,6 @@ using Rebound;
 
 namespace DnsResponder;
 
-/// <summary>How queries are received and answered; the DNS code is the same in every mode.</summary>
-internal enum ServeMode
-{
-    /// <summary><see cref="ReboundServer"/>: one socket and thread per core, recvmmsg/sendmmsg batches.</summary>
-    Batched,
-
-    /// <summary>One <see cref="ReboundSocket"/> and a Receive/Reply loop on one thread.</summary>
-    SingleSocket,
-
-    /// <summary>recvfrom/sendto: the kernel picks the source address (the bug, for tests and comparison).</summary>
-    Naive,
-}
-
 /// <summary>
 /// Binds, serves an <see cref="IDatagramResponder"/> until Ctrl-C, SIGTERM or cancellation, and prints a summary.
 /// Returns the exit code: 0, 3 when the address is in use or not local, 4 when binding needs a privilege.

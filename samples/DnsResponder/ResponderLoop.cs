@@ -4,14 +4,6 @@ using Rebound;
 
 namespace DnsResponder;
 
-/// <summary>Counts what a serving loop did, for the summary line at exit.</summary>
-internal sealed class ServeCounters
-{
-    public long Answered;
-    public long Dropped;
-    public long Unanswerable;
-}
-
 /// <summary>
 /// Serves an <see cref="IDatagramResponder"/> on a socket, one datagram at a time, until the socket is closed or
 /// <paramref name="maxRequests"/> have been handled. The Rebound loop replies from each request's destination address;
