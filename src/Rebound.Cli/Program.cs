@@ -18,6 +18,7 @@ var root = new Command(
     DoctorCommand.Create(),
     AnalyzeCommand.Create(),
     TraceCommand.Create(),
+    ProxyCommand.Create(),
     BenchCommand.Create(),
 };
 

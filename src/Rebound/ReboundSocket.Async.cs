@@ -28,6 +28,7 @@ public sealed partial class ReboundSocket
         while (true)
         {
             // A zero-byte peek completes when a datagram is queued and leaves it there for recvmsg.
+            _descriptorNonBlocking = true;
             await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.Peek, cancellationToken).ConfigureAwait(false);
             if (TryReceive(buffer.Span, out ReceivedDatagram datagram))
             {

@@ -59,6 +59,7 @@ public sealed partial class ReboundSocket
     {
         while (true)
         {
+            _descriptorNonBlocking = true;
             await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.Peek, cancellationToken).ConfigureAwait(false);
             int count = TryReceiveBatch(batch);
             if (count > 0)

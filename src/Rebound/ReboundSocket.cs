@@ -25,6 +25,9 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
     private readonly int _controlSize;
     private readonly SocketCounters _counters = new();
 
+    /// <summary>Set once an async wait has run: the runtime then switched the descriptor to O_NONBLOCK for good.</summary>
+    private volatile bool _descriptorNonBlocking;
+
     private ReboundSocket(Socket socket, int controlSize)
     {
         _socket = socket;
@@ -122,22 +125,32 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
     {
         while (true)
         {
-            if (TryReceive(buffer, out ReceivedDatagram datagram))
+            // On a blocking descriptor, wait inside recvmsg itself: one system call per datagram, as a C server makes.
+            // Dispose wakes it (the runtime shuts the socket down). Once async calls have made the descriptor
+            // non-blocking, recvmsg answers EAGAIN at once and the zero-byte peek below does the waiting.
+            bool block = !_descriptorNonBlocking && _socket.Blocking;
+            if (TryReceiveCore(buffer, block, out ReceivedDatagram datagram))
             {
                 return datagram;
             }
 
-            // Block until a datagram is queued, without consuming it: a zero-byte peek honours ReceiveTimeout and is
-            // woken by Dispose, which a raw poll() would not be.
-            _socket.Receive(Span<byte>.Empty, SocketFlags.Peek);
+            if (block)
+            {
+                // A blocking recvmsg answers EAGAIN only when SO_RCVTIMEO (Socket.ReceiveTimeout) expired.
+                throw new SocketException((int)SocketError.TimedOut);
+            }
+
+            WaitForDatagram();
         }
     }
 
     /// <summary>Receives one datagram if one is queued; returns false at once otherwise.</summary>
-    public bool TryReceive(Span<byte> buffer, out ReceivedDatagram datagram)
+    public bool TryReceive(Span<byte> buffer, out ReceivedDatagram datagram) => TryReceiveCore(buffer, block: false, out datagram);
+
+    private bool TryReceiveCore(Span<byte> buffer, bool block, out ReceivedDatagram datagram)
     {
         ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
-        int errno = LinuxDatagramIO.TryReceive(_handle, buffer, _port, _controlSize, out datagram, out PacketInfo info);
+        int errno = LinuxDatagramIO.TryReceive(_handle, buffer, _port, _controlSize, out datagram, out PacketInfo info, block);
         if (errno == 0)
         {
             _counters.CountReceived(datagram, info);
@@ -149,6 +162,7 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
             return false;
         }
 
+        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
         throw Errno.ToException(errno, "recvmsg");
     }
 

@@ -21,6 +21,12 @@ internal sealed record UdpRow(ServerKind Server, IPEndPoint BindTo, IPAddress Ta
 
     /// <summary>The client is the remote one behind the host's second uplink instead of the container.</summary>
     public bool ViaSecondUplink { get; init; }
+
+    /// <summary>
+    /// The server listens on 127.0.0.1 only and the client reaches it through <c>rebound proxy</c>, whose front is
+    /// <see cref="BindTo"/>: the fix for services that cannot be changed.
+    /// </summary>
+    public bool BehindProxy { get; init; }
 }
 
 /// <summary>
@@ -77,9 +83,15 @@ internal sealed class LabBench : IDisposable
         }
 
         NetworkNamespace host = Topology.Host;
-        using LabServer server = host.Run(() => LabServer.Start(row.Server, row.BindTo, row.DualStack));
-        int port = server.LocalEndPoint.Port;
+        using LabServer server = host.Run(() => LabServer.Start(row.Server, row.BehindProxy ? new IPEndPoint(IPAddress.Loopback, 0) : row.BindTo, row.DualStack));
+        using LabProxy? proxy = row.BehindProxy ? host.Run(() => LabProxy.Start(row.BindTo, server.LocalEndPoint)) : null;
+        int port = proxy?.Port ?? server.LocalEndPoint.Port;
         var commands = new List<string>();
+        if (proxy is not null)
+        {
+            commands.Add($"rebound proxy --listen {new IPEndPoint(row.BindTo.Address, port)} --to {server.LocalEndPoint}");
+        }
+
         try
         {
             foreach (string[] rule in row.Rules?.Invoke(port) ?? [])

@@ -49,6 +49,8 @@ internal static class LabScenarios
             b => b.RunUdp(new(ServerKind.Naive, AnyV4, SecondUplinkV4) { ViaSecondUplink = true })),
         new("11b", "Two uplinks, request on the second: Rebound", Verdict.Works,
             b => b.RunUdp(new(ServerKind.Rebound, AnyV4, SecondUplinkV4) { ViaSecondUplink = true })),
+        new("12", "Naive server on 127.0.0.1 behind rebound proxy on [::]", Verdict.Works,
+            b => b.RunUdp(new(ServerKind.Naive, AnyV6, HostEth0V4) { BehindProxy = true })),
     ];
 
     private static string[] Snat(int port) =>

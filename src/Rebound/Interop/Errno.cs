@@ -20,6 +20,7 @@ internal static class Errno
     public const int EADDRNOTAVAIL = 99;
     public const int ENETUNREACH = 101;
     public const int ENOBUFS = 105;
+    public const int ESHUTDOWN = 108;
     public const int ECONNREFUSED = 111;
     public const int EHOSTUNREACH = 113;
 
@@ -44,6 +45,7 @@ internal static class Errno
         ECONNREFUSED => SocketError.ConnectionRefused,
         EHOSTUNREACH => SocketError.HostUnreachable,
         EBADF => SocketError.OperationAborted,
+        ESHUTDOWN => SocketError.Shutdown,
         _ => SocketError.SocketError,
     };
 

@@ -6,18 +6,23 @@ namespace Rebound.Interop;
 
 /// <summary>
 /// One recvmsg or sendmsg with pktinfo on Linux. Every native structure lives on the stack for the duration of the
-/// call, so the calls are thread-safe and allocate nothing. Calls never block (MSG_DONTWAIT); the caller waits.
+/// call, so the calls are thread-safe and allocate nothing. Sends never block (MSG_DONTWAIT); a receive blocks only
+/// when asked to (and then only if the descriptor is in blocking mode).
 /// </summary>
 internal static unsafe class LinuxDatagramIO
 {
-    /// <summary>Receives one datagram. Returns 0, or the errno (EAGAIN when nothing is queued).</summary>
+    /// <summary>
+    /// Receives one datagram. Returns 0, or the errno: EAGAIN when nothing is queued (and not blocking), ESHUTDOWN when a
+    /// blocked call was woken by shutdown/Dispose (recvmsg returned 0 bytes from nobody).
+    /// </summary>
     public static int TryReceive(
         SafeSocketHandle socket,
         Span<byte> buffer,
         ushort localPort,
         int controlSize,
         out ReceivedDatagram datagram,
-        out PacketInfo info)
+        out PacketInfo info,
+        bool block = false)
     {
         byte* name = stackalloc byte[SocketAddressCodec.MaxSize];
         byte* control = stackalloc byte[ControlMessages.ReceiveBufferSize];
@@ -38,15 +43,15 @@ internal static unsafe class LinuxDatagramIO
             nint received;
             do
             {
-                received = Libc.ReceiveMessage(socket, &message, MSG_DONTWAIT);
+                received = Libc.ReceiveMessage(socket, &message, block ? 0 : MSG_DONTWAIT);
             }
             while (received < 0 && Marshal.GetLastPInvokeError() == Errno.EINTR);
 
-            if (received < 0)
+            if (received < 0 || (received == 0 && message.NameLength == 0))
             {
                 datagram = default;
                 info = default;
-                return Marshal.GetLastPInvokeError();
+                return received < 0 ? Marshal.GetLastPInvokeError() : Errno.ESHUTDOWN;
             }
 
             datagram = DatagramDecoder.Decode(

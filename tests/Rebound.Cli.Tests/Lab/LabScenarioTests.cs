@@ -142,6 +142,15 @@ public sealed class LabScenarioTests(LabBenchFixture fixture) : IClassFixture<La
         AssertAnsweredFrom(Run("11b"), SecondUplinkV4);
     }
 
+    [NamespaceFact]
+    public void Row12_the_naive_server_behind_rebound_proxy_works_where_row2_fails()
+    {
+        AssertRejectedFrom(Run("2"), BridgeV4);
+        RowResult proxied = Run("12");
+        AssertAnsweredFrom(proxied, HostEth0V4);
+        Assert.Contains(proxied.Observation!.Commands, c => c.StartsWith("rebound proxy --listen [::]:", StringComparison.Ordinal));
+    }
+
     private RowResult Run(string id) => LabRunner.RunRow(fixture.Bench, LabScenarios.All.Single(s => s.Id == id));
 
     /// <summary>The client got nothing; the capture shows replies from <paramref name="wrongSource"/> and the client's ICMP refusal.</summary>

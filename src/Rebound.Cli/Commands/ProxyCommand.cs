@@ -1,0 +1,115 @@
+using System.CommandLine;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+using Rebound.Cli.Infrastructure;
+using Rebound.Cli.Proxy;
+
+namespace Rebound.Cli.Commands;
+
+/// <summary>
+/// <c>rebound proxy</c>: puts a <see cref="UdpProxy"/> in front of a UDP service that cannot be changed, so its replies
+/// leave from the address each client targeted.
+/// </summary>
+internal static class ProxyCommand
+{
+    public static Command Create()
+    {
+        var listen = new Option<string[]>("--listen", "-l") { Description = "Front address to listen on, e.g. [::]:6088 (dual-stack) or 0.0.0.0:6088. Repeatable."};
+        var to = new Option<string[]>("--to", "-t") { Description = "Backend to forward to, e.g. 127.0.0.1:16088. Repeatable: each client address sticks to one backend." };
+        var config = new Option<FileInfo?>("--config", "-c") { Description = "JSON settings file (see docs/proxy.md); command-line options override it." };
+        var idle = new Option<double?>("--idle-timeout") { Description = $"Seconds a flow the backend answered may stay idle (default {FlowLimits.DefaultIdleTimeout.TotalSeconds})." };
+        var oneWay = new Option<double?>("--one-way-timeout") { Description = $"Seconds a flow the backend never answered may stay idle (default {FlowLimits.DefaultOneWayIdleTimeout.TotalSeconds})." };
+        var maxFlows = new Option<int?>("--max-flows") { Description = $"Most flows at once (default {FlowLimits.DefaultMaxFlows}); new flows beyond it are refused." };
+        var perClient = new Option<int?>("--max-flows-per-client") { Description = $"Most flows from one client IP address (default {FlowLimits.DefaultMaxFlowsPerClient})." };
+        var ipv6Only = new Option<bool>("--ipv6-only") { Description = "On [::], serve IPv6 only (V6ONLY=1)." };
+        var stats = new Option<int>("--stats") { Description = "Print a statistics line to stderr every N seconds (0: never)." };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "Log every flow opened." };
+
+        var command = new Command("proxy", "Front a UDP service you cannot change so its replies leave from the address each client targeted.")
+        {
+            listen, to, config, idle, oneWay, maxFlows, perClient, ipv6Only, stats, verbose,
+        }.WithEpilogue(
+            "Examples:\n  rebound proxy --listen [::]:6088 --to 127.0.0.1:16088\n" +
+            "  rebound proxy -l [::]:53 -t 127.0.0.1:5301 -t 127.0.0.1:5302 --stats 10\n" +
+            "  rebound proxy --config /etc/rebound/proxy.json\n\n" +
+            "Forwards only to the configured backends, never to an address taken from a packet: not an open relay.\n\n" + ExitCodes.Help);
+
+        command.SetAction(async (parse, cancellation) =>
+        {
+            var request = new ProxyRequest(
+                parse.GetValue(listen) ?? [], parse.GetValue(to) ?? [], parse.GetValue(config), parse.GetValue(idle), parse.GetValue(oneWay),
+                parse.GetValue(maxFlows), parse.GetValue(perClient), parse.GetValue(ipv6Only) ? false : null);
+            if (!request.TryBuild(out ProxyOptions? options, out string error))
+            {
+                Console.Error.WriteLine($"rebound proxy: {error}");
+                return ExitCodes.Usage;
+            }
+
+            return await RunAsync(options!, parse.GetValue(stats), parse.GetValue(verbose), cancellation).ConfigureAwait(false);
+        });
+        return command;
+    }
+
+    private static async Task<int> RunAsync(ProxyOptions options, int statsSeconds, bool verbose, CancellationToken cancellation)
+    {
+        using ILoggerFactory logging = LoggerFactory.Create(builder => builder
+            .SetMinimumLevel(verbose ? LogLevel.Debug : LogLevel.Information)
+            .AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss ";
+            })
+            .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
+        ILogger logger = logging.CreateLogger("rebound.proxy");
+
+        // Stop gracefully on SIGTERM (systemd, docker stop) as on Ctrl-C: drain, close, exit 0.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        using PosixSignalRegistration onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Graceful);
+        using PosixSignalRegistration onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Graceful);
+        void Graceful(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        }
+
+        await using var proxy = new UdpProxy(options, logger);
+        try
+        {
+            proxy.Start();
+        }
+        catch (SocketException e)
+        {
+            return SocketErrors.Report(e, "listen on", proxy.FailedListen);
+        }
+
+        using var statsTimer = statsSeconds > 0 ? new PeriodicTimer(TimeSpan.FromSeconds(statsSeconds)) : null;
+        Task statsLoop = statsTimer is null ? Task.CompletedTask : PrintStatsAsync(proxy, statsTimer);
+        try
+        {
+            await Task.WhenAny(proxy.Completion, Task.Delay(Timeout.Infinite, stop.Token)).ConfigureAwait(false);
+            await proxy.StopAsync().ConfigureAwait(false);
+        }
+        catch (InvalidOperationException e)
+        {
+            Console.Error.WriteLine($"rebound proxy: {e.Message}");
+            return ExitCodes.Network;
+        }
+        finally
+        {
+            statsTimer?.Dispose();
+            await statsLoop.ConfigureAwait(false);
+        }
+
+        return ExitCodes.Success;
+    }
+
+    private static async Task PrintStatsAsync(UdpProxy proxy, PeriodicTimer timer)
+    {
+        while (await timer.WaitForNextTickAsync().ConfigureAwait(false))
+        {
+            Console.Error.WriteLine($"rebound proxy: {proxy.Statistics}");
+        }
+    }
+}

@@ -1,0 +1,139 @@
+using System.Net;
+using System.Net.Sockets;
+using Rebound.Cli.Proxy;
+using Rebound.Cli.Tests.Support;
+
+namespace Rebound.Cli.Tests.Proxy;
+
+/// <summary><c>rebound proxy</c>'s settings: the config file, command-line overrides, and clear errors with the documented exit codes.</summary>
+public sealed class ProxyCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("rebound-proxy-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private FileInfo WriteConfig(string json)
+    {
+        string path = Path.Combine(_dir, $"proxy{Guid.NewGuid():N}.json");
+        File.WriteAllText(path, json);
+        return new FileInfo(path);
+    }
+
+    private static ProxyRequest Request(string[] listen, string[] to, FileInfo? config = null, int? maxFlows = null) =>
+        new(listen, to, config, null, null, maxFlows, null, null);
+
+    [Fact]
+    public void A_config_file_supplies_every_setting_and_the_command_line_overrides_it()
+    {
+        FileInfo config = WriteConfig("""
+            {
+              // comments and trailing commas are fine
+              "listen": ["[::]:6088", "0.0.0.0:6089"],
+              "backends": ["127.0.0.1:16088", "[::1]:16089"],
+              "idleTimeoutSeconds": 30,
+              "oneWayIdleTimeoutSeconds": 600,
+              "maxFlows": 1000,
+              "maxFlowsPerClient": 10,
+              "dualStack": false,
+              "drainTimeoutSeconds": 2,
+            }
+            """);
+        Assert.True(Request([], [], config).TryBuild(out ProxyOptions? options, out string error), error);
+        Assert.Equal([IPEndPoint.Parse("[::]:6088"), IPEndPoint.Parse("0.0.0.0:6089")], options!.Listen);
+        Assert.Equal([IPEndPoint.Parse("127.0.0.1:16088"), IPEndPoint.Parse("[::1]:16089")], options.Backends);
+        Assert.Equal(TimeSpan.FromSeconds(30), options.Limits.IdleTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(600), options.Limits.OneWayIdleTimeout);
+        Assert.Equal(10, options.Limits.MaxFlowsPerClient);
+        Assert.False(options.DualStack);
+        Assert.Equal(TimeSpan.FromSeconds(2), options.DrainTimeout);
+
+        Assert.True(Request(["[::]:7000"], [], config, maxFlows: 5).TryBuild(out options, out error), error);
+        Assert.Equal([IPEndPoint.Parse("[::]:7000")], options!.Listen);
+        Assert.Equal(5, options.Limits.MaxFlows);
+    }
+
+    [Fact]
+    public void Defaults_are_the_documented_ones()
+    {
+        Assert.True(Request(["6088"], ["16088"]).TryBuild(out ProxyOptions? options, out string error), error);
+        Assert.Equal(IPEndPoint.Parse("[::]:6088"), options!.Listen[0]);
+        Assert.Equal(IPEndPoint.Parse("127.0.0.1:16088"), options.Backends[0]);
+        Assert.Equal(TimeSpan.FromSeconds(60), options.Limits.IdleTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(300), options.Limits.OneWayIdleTimeout);
+        Assert.Equal(65_536, options.Limits.MaxFlows);
+        Assert.Equal(256, options.Limits.MaxFlowsPerClient);
+        Assert.True(options.DualStack);
+    }
+
+    [Theory]
+    [InlineData("{\"listen\": [\"[::]:1\"], \"backends\": [\"127.0.0.1:2\"], \"maxFlow\": 3}", "maxFlow")]
+    [InlineData("{\"listen\": [\"[::]:1\"], \"backends\": [\"127.0.0.1:2\"], \"maxFlows\": 0}", "max flows must be at least 1")]
+    [InlineData("{\"listen\": [\"[::]:1\"], \"backends\": [\"0.0.0.0:2\"]}", "wildcard")]
+    [InlineData("{\"listen\": [\"[::]:1\"], \"backends\": [\"127.0.0.1:1\"]}", "loop")]
+    [InlineData("{\"listen\": [\"[::]:1\"], \"backends\": [\"example.org:53\"]}", "not an IP address")]
+    [InlineData("{\"listen\": [\"[::]:1\"]}", "--to")]
+    [InlineData("[1, 2]", "not valid proxy settings")]
+    [InlineData("{\"listen\": [\"[::]:1\"], \"backends\": [\"127.0.0.1:2\"], \"idleTimeoutSeconds\": -1}", "timeouts")]
+    public void Bad_settings_are_refused_with_a_reason(string json, string expected)
+    {
+        Assert.False(Request([], [], WriteConfig(json)).TryBuild(out ProxyOptions? options, out string error));
+        Assert.Null(options);
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_command_exits_2_for_bad_addresses_and_3_for_a_port_in_use()
+    {
+        (int code, _, string stderr) = CliProcess.Run("", "proxy", "--listen", "[::]:99999", "--to", "127.0.0.1:53");
+        Assert.Equal(2, code);
+        Assert.Contains("--listen", stderr, StringComparison.Ordinal);
+
+        (code, _, stderr) = CliProcess.Run("", "proxy", "--listen", "[::]:0", "--to", "[::]:53");
+        Assert.Equal(2, code);
+        Assert.Contains("wildcard", stderr, StringComparison.Ordinal);
+
+        (code, _, stderr) = CliProcess.Run("", "proxy", "--config", Path.Combine(_dir, "missing.json"));
+        Assert.Equal(2, code);
+        Assert.Contains("missing.json", stderr, StringComparison.Ordinal);
+
+        using var taken = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        taken.Bind(new IPEndPoint(IPAddress.Any, 0));
+        int port = ((IPEndPoint)taken.LocalEndPoint!).Port;
+        (code, _, stderr) = CliProcess.Run("", "proxy", "--listen", $"0.0.0.0:{port}", "--to", "127.0.0.1:53");
+        Assert.Equal(3, code);
+        Assert.Contains("already uses that port", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_command_proxies_logs_refusals_and_stops_cleanly_with_exit_0_on_SIGTERM()
+    {
+        using EchoServer backend = EchoServer.Naive(new IPEndPoint(IPAddress.Any, 0));
+        using var probe = new Socket(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp) { DualMode = true };
+        probe.Bind(new IPEndPoint(IPAddress.IPv6Any, 0));
+        int port = ((IPEndPoint)probe.LocalEndPoint!).Port;
+        probe.Dispose();
+
+        using System.Diagnostics.Process proxy = CliProcess.Start(
+            "proxy", "--listen", $"[::]:{port}", "--to", $"127.0.0.1:{backend.LocalEndPoint.Port}", "--stats", "1", "--max-flows", "1");
+        try
+        {
+            CliProcess.WaitForStderr(proxy, "Proxying");
+            using Socket client = UdpClients.Connect(new IPEndPoint(IPAddress.Parse("127.0.0.2"), port), new IPEndPoint(IPAddress.Loopback, 0));
+            Assert.Equal("through", UdpClients.Exchange(client, "through", ProxyTestHelpers.Answer));
+            using Socket second = UdpClients.Connect(new IPEndPoint(IPAddress.Parse("127.0.0.2"), port), new IPEndPoint(IPAddress.Loopback, 0));
+            Assert.Null(UdpClients.Exchange(second, "refused", 200));
+            CliProcess.WaitForStderr(proxy, "Refused 1 new flow(s) in the last second: the proxy holds its maximum of 1 flows");
+            CliProcess.WaitForStderr(proxy, "to clients 1 dgrams");
+        }
+        finally
+        {
+            _ = Signal(proxy.Id, 15);
+        }
+
+        Assert.True(proxy.WaitForExit(TimeSpan.FromSeconds(10)));
+        Assert.Equal(0, proxy.ExitCode);
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill")]
+    private static extern int Signal(int pid, int signal);
+}
