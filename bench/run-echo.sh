@@ -22,7 +22,7 @@ warmup=${WARMUP:-0.8}
 size=${SIZE:-64}
 aux_rounds=${AUX_ROUNDS:-2}
 impls=(${IMPLS:-c-recvfrom c-recvmsg c-recvmmsg naive-sync naive-async rebound-sync rebound-async} ${EXTRA_IMPLS:-})
-scaling=${SCALING:-auto}   # auto: measure 1 vs 2 SO_REUSEPORT sockets when `rebound echo` has --sockets (branch speed)
+scaling=${SCALING:-auto}   # auto: measure 1 vs 2 SO_REUSEPORT sockets when `rebound echo` has --sockets
 out=${OUT:-$(mktemp -d /tmp/rebound-bench.XXXXXX)}
 mkdir -p "$out" bench/c/build
 results="$out/echo.jsonl"
@@ -53,7 +53,7 @@ start_server() { # impl [cpus]
   local cpus=${2:-$server_cpu}
   case $1 in
     c-*) taskset -c "$cpus" bench/c/build/echo_server "${1#c-}" "$port" 2>/dev/null & ;;
-    # The batched multi-core ReboundServer, through `rebound echo` (branch speed): one socket, or one per CPU.
+    # The batched multi-core ReboundServer, through `rebound echo`: one socket, or two.
     rebound-batched) taskset -c "$cpus" "$cli" echo -l "0.0.0.0:$port" --sockets 1 --batch 32 >/dev/null 2>&1 & ;;
     rebound-server-2) taskset -c "$cpus" "$cli" echo -l "0.0.0.0:$port" --sockets 2 --batch 32 >/dev/null 2>&1 & ;;
     *) taskset -c "$cpus" "$cli" bench serve --impl "$1" --listen "0.0.0.0:$port" 2>/dev/null & ;;
