@@ -44,7 +44,7 @@ public static class ReboundMetrics
         meter.CreateObservableCounter("rebound.datagrams.sent", () => Sum(s => s.Sent), "{datagram}", "Datagrams sent from a chosen source address.");
         meter.CreateObservableCounter("rebound.datagrams.dropped", Dropped, "{datagram}", "Datagrams not answered or not sent, by reason.");
         meter.CreateObservableCounter("rebound.send.errors", SendErrorsByErrno, "{datagram}", "Failed sends by Linux errno.");
-        meter.CreateObservableCounter("rebound.kernel.receive_queue_drops", () => Sum(s => s.KernelDrops), "{datagram}", "Datagrams the kernel dropped for want of receive-queue space (SO_RXQ_OVFL).");
+        meter.CreateObservableCounter("rebound.kernel.receive_queue_drops", () => Sum(s => s.KernelDrops), "{datagram}", "Datagrams the kernel dropped for want of receive-queue space (sk_drops).");
         return meter;
     }
 

@@ -36,6 +36,7 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
         LocalEndPoint = (IPEndPoint)socket.LocalEndPoint!;
         _port = (ushort)LocalEndPoint.Port;
         _controlSize = controlSize;
+        _counters.ReadKernelDrops = ReadKernelDrops;
         ReboundMetrics.Register(_counters);
     }
 
@@ -273,8 +274,33 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
     /// <summary>Closes the socket. Pending receives end with <see cref="ObjectDisposedException"/> or <see cref="SocketException"/>.</summary>
     public void Dispose()
     {
+        _counters.RecordKernelDrops(ReadKernelDrops());
+        _counters.ReadKernelDrops = null;
         ReboundMetrics.Unregister(_counters);
         _socket.Dispose();
+    }
+
+    /// <summary>
+    /// The socket's drop counter (sk_drops: datagrams lost to a full receive queue), read with getsockopt(SO_MEMINFO)
+    /// only when statistics or metrics are read. It is the same counter SO_RXQ_OVFL would attach to every datagram.
+    /// </summary>
+    private long ReadKernelDrops()
+    {
+        const int MemInfoDrops = 8;   // SK_MEMINFO_DROPS
+        Span<uint> memInfo = stackalloc uint[16];
+        try
+        {
+            int length = _socket.GetRawSocketOption(SOL_SOCKET, SO_MEMINFO, System.Runtime.InteropServices.MemoryMarshal.AsBytes(memInfo));
+            return length >= (MemInfoDrops + 1) * sizeof(uint) ? memInfo[MemInfoDrops] : 0;
+        }
+        catch (ObjectDisposedException)
+        {
+            return 0;
+        }
+        catch (SocketException)
+        {
+            return 0;
+        }
     }
 
     /// <inheritdoc cref="Dispose"/>

@@ -27,7 +27,7 @@ public readonly record struct ReboundStatistics
     /// <summary>All failed sends, including <see cref="SourceUnavailable"/>.</summary>
     public long SendErrors { get; init; }
 
-    /// <summary>Datagrams the kernel dropped because the receive queue was full (SO_RXQ_OVFL), as last reported.</summary>
+    /// <summary>Datagrams the kernel dropped for this socket because its receive queue was full (sk_drops).</summary>
     public long KernelDrops { get; init; }
 
     /// <summary>Requests a <see cref="ReboundServer"/> handler threw on (or answered with an impossible length); not answered.</summary>

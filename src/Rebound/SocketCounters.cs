@@ -51,6 +51,18 @@ internal sealed class SocketCounters
         }
     }
 
+    /// <summary>Reads the socket's kernel drop counter on demand (SO_MEMINFO), so the hot path pays nothing for it.</summary>
+    public Func<long>? ReadKernelDrops { get; set; }
+
+    /// <summary>Keeps the last kernel drop count, e.g. just before the socket closes.</summary>
+    public void RecordKernelDrops(long drops)
+    {
+        if (drops > Volatile.Read(ref _kernelDrops))
+        {
+            Volatile.Write(ref _kernelDrops, drops);
+        }
+    }
+
     public void CountReceived(long count) => Interlocked.Add(ref _received, count);
 
     public void CountSent(long count = 1) => Interlocked.Add(ref _sent, count);
@@ -78,7 +90,7 @@ internal sealed class SocketCounters
         MissingPacketInfo = Volatile.Read(ref _missingPacketInfo),
         SourceUnavailable = Volatile.Read(ref _sourceUnavailable),
         SendErrors = Volatile.Read(ref _sendErrors),
-        KernelDrops = Volatile.Read(ref _kernelDrops),
+        KernelDrops = Math.Max(Volatile.Read(ref _kernelDrops), ReadKernelDrops?.Invoke() ?? 0),
         HandlerErrors = Volatile.Read(ref _handlerErrors),
     };
 

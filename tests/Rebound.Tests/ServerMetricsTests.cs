@@ -40,8 +40,7 @@ public sealed class ServerMetricsTests
         long kernelDrops = meter.Read("rebound.kernel.receive_queue_drops");
         using (ReboundSocket server = ReboundSocket.Bind(new IPEndPoint(IPAddress.Loopback, 0), new ReboundSocketOptions { ReceiveBufferSize = 1 }))
         {
-            // The smallest receive queue holds a few datagrams; the kernel drops the rest and reports the running count
-            // in the SO_RXQ_OVFL message of each datagram queued afterwards.
+            // The smallest receive queue holds a few datagrams; the kernel drops the rest and counts them (sk_drops).
             using Socket client = Loopback.Client("127.0.0.1", "127.0.0.1", server.LocalEndPoint.Port);
             var payload = new byte[1000];
             for (int i = 0; i < 50; i++)

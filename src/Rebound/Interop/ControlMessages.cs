@@ -21,7 +21,7 @@ internal static class ControlMessages
 
     /// <summary>
     /// Control buffer size for receiving. A dual-stack socket gets IP_PKTINFO and IPV6_PKTINFO for an IPv4 datagram,
-    /// plus SO_RXQ_OVFL: 32 + 40 + 24 = 96 bytes. The rest is headroom so an unexpected extra cmsg does not truncate.
+    /// plus SO_RXQ_OVFL when enabled: 32 + 40 + 24 = 96 bytes. The rest is headroom so an unexpected extra cmsg does not truncate.
     /// </summary>
     public const int ReceiveBufferSize = 160;
 

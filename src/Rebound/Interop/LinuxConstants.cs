@@ -12,6 +12,7 @@ internal static class LinuxConstants
 
     public const int SO_REUSEPORT = 15;
     public const int SO_RXQ_OVFL = 40;
+    public const int SO_MEMINFO = 55;
 
     public const int IP_PKTINFO = 8;
     public const int IPV6_RECVPKTINFO = 49;

@@ -57,4 +57,20 @@ public sealed class MetricsTests
         Assert.True(Read("rebound.datagrams.received") >= receivedBefore + 1);
         Assert.True(Read("rebound.datagrams.sent") >= sentBefore + 1);
     }
+
+    [Fact]
+    public void Kernel_drops_are_reported_without_any_per_datagram_control_message()
+    {
+        using ReboundSocket server = ReboundSocket.Bind(new IPEndPoint(IPAddress.Loopback, 0), new ReboundSocketOptions { ReceiveBufferSize = 1 });
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        client.Connect(server.LocalEndPoint);
+
+        Assert.Equal(0, server.Statistics.KernelDrops);
+        for (int i = 0; i < 50; i++)
+        {
+            client.Send(new byte[1000]);   // nobody receives: the tiny queue overflows
+        }
+
+        Assert.True(server.Statistics.KernelDrops > 0, "the kernel's drop counter was not read");
+    }
 }
