@@ -94,7 +94,7 @@ public sealed class TcpdumpCaptureTests
     public void Snat_that_remaps_the_port_is_named_unexpected_port()
     {
         using var topology = FieldReportTopology.Create();
-        using EchoServer server = topology.Host.Run(() => EchoServer.Naive(new IPEndPoint(IPAddress.Any, 0)));
+        using LabServer server = topology.Host.Run(() => LabServer.Start(ServerKind.Naive, new IPEndPoint(IPAddress.Any, 0)));
         int port = server.LocalEndPoint.Port;
         // The report's workaround: rewrite the bridge source to eth0's address. conntrack then remaps the source port.
         var nat = topology.Host.Exec("iptables", ["-t", "nat", "-A", "POSTROUTING", "-s", "192.0.2.1", "-p", "udp", "--sport", $"{port}", "-j", "SNAT", "--to-source", "198.51.100.13"]);
@@ -119,7 +119,7 @@ public sealed class TcpdumpCaptureTests
     private static (string[] Replies, int Port, byte[] File) Exchange(FieldReportTopology topology, bool naive, IPAddress target, string name, params string[] tcpdump)
     {
         var any = new IPEndPoint(IPAddress.IPv6Any, 0);
-        using EchoServer server = topology.Host.Run(() => naive ? EchoServer.Naive(any) : EchoServer.Rebound(any));
+        using LabServer server = topology.Host.Run(() => naive ? LabServer.Start(ServerKind.Naive, any) : LabServer.Start(ServerKind.Rebound, any));
         using TcpdumpRecorder recorder = TcpdumpRecorder.Start(topology.Host, name, tcpdump);
         using var client = topology.Container.Run(() => UdpClients.Connect(new IPEndPoint(target, server.LocalEndPoint.Port)));
         string?[] replies = [UdpClients.Exchange(client, "hello"), UdpClients.Exchange(client, "hi")];

@@ -95,7 +95,7 @@ public sealed class TraceTests
     private static (int Exit, string Output, string[] Replies, int Port) TraceExchange(FieldReportTopology topology, bool naive, bool json, string? iface = "docker0")
     {
         var any = new IPEndPoint(IPAddress.Any, 0);
-        using EchoServer server = topology.Host.Run(() => naive ? EchoServer.Naive(any) : EchoServer.Rebound(any));
+        using LabServer server = topology.Host.Run(() => naive ? LabServer.Start(ServerKind.Naive, any) : LabServer.Start(ServerKind.Rebound, any));
         var output = new StringWriter();
         using var started = new ManualResetEventSlim();
         var settings = new TraceSettings(iface, topology.Host.Name, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(2), json);

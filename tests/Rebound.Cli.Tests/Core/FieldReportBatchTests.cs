@@ -23,7 +23,7 @@ public sealed class FieldReportBatchTests
                 return request.Length;
             },
             new ReboundServerOptions { SocketCount = 2, BatchSize = 16 }));
-        using EchoServer naive = topology.Host.Run(() => EchoServer.Naive(new IPEndPoint(IPAddress.IPv6Any, 0)));
+        using LabServer naive = topology.Host.Run(() => LabServer.Start(ServerKind.Naive, new IPEndPoint(IPAddress.IPv6Any, 0)));
 
         foreach (IPAddress asked in new[] { FieldReportTopology.HostEth0V4, FieldReportTopology.HostEth0V6 })
         {

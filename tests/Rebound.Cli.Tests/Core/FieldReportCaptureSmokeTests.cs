@@ -11,7 +11,7 @@ public sealed class FieldReportCaptureSmokeTests
     public void Naive_reply_leaves_from_the_bridge_and_the_container_rejects_it()
     {
         using var topology = FieldReportTopology.Create();
-        using EchoServer server = topology.Host.Run(() => EchoServer.Naive(new IPEndPoint(IPAddress.Any, 0)));
+        using LabServer server = topology.Host.Run(() => LabServer.Start(ServerKind.Naive, new IPEndPoint(IPAddress.Any, 0)));
         using PacketCaptureSocket capture = topology.Host.Run(() => PacketCaptureSocket.Open("docker0"));
         using var client = topology.Container.Run(() => UdpClients.Connect(new IPEndPoint(FieldReportTopology.HostEth0V4, server.LocalEndPoint.Port)));
 

@@ -27,8 +27,8 @@ public sealed class FieldReportReplyTests
         foreach ((string bind, string asked, bool dualStack) in Cases.Select(row => ((string)row[0], (string)row[1], (bool)row[2])))
         {
             var bindTo = new IPEndPoint(IPAddress.Parse(bind), 0);
-            using EchoServer naive = topology.Host.Run(() => EchoServer.Naive(bindTo, dualStack));
-            using EchoServer rebound = topology.Host.Run(() => EchoServer.Rebound(bindTo, dualStack));
+            using LabServer naive = topology.Host.Run(() => LabServer.Start(ServerKind.Naive, bindTo, dualStack));
+            using LabServer rebound = topology.Host.Run(() => LabServer.Start(ServerKind.Rebound, bindTo, dualStack));
 
             string? naiveReply = Ask(topology, IPAddress.Parse(asked), naive.LocalEndPoint.Port);
             (string? first, string? second) = AskTwice(topology, IPAddress.Parse(asked), rebound.LocalEndPoint.Port);
@@ -43,8 +43,8 @@ public sealed class FieldReportReplyTests
     public void Link_local_request_is_answered_on_the_arrival_interface()
     {
         using var topology = FieldReportTopology.Create();
-        using EchoServer rebound = topology.Host.Run(() => EchoServer.Rebound(new IPEndPoint(IPAddress.IPv6Any, 0)));
-        using EchoServer naive = topology.Host.Run(() => EchoServer.Naive(new IPEndPoint(IPAddress.IPv6Any, 0)));
+        using LabServer rebound = topology.Host.Run(() => LabServer.Start(ServerKind.Rebound, new IPEndPoint(IPAddress.IPv6Any, 0)));
+        using LabServer naive = topology.Host.Run(() => LabServer.Start(ServerKind.Naive, new IPEndPoint(IPAddress.IPv6Any, 0)));
         IPAddress bridge = topology.BridgeLinkLocalFromContainer;
 
         (string? first, string? second) = AskTwice(topology, bridge, rebound.LocalEndPoint.Port);

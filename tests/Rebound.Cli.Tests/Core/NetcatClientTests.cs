@@ -11,8 +11,8 @@ public sealed class NetcatClientTests
     public void Netcat_in_the_container_prints_both_replies_from_rebound_and_none_from_the_naive_server()
     {
         using var topology = FieldReportTopology.Create();
-        using EchoServer naive = topology.Host.Run(() => EchoServer.Naive(new IPEndPoint(IPAddress.IPv6Any, 0)));
-        using EchoServer rebound = topology.Host.Run(() => EchoServer.Rebound(new IPEndPoint(IPAddress.IPv6Any, 0)));
+        using LabServer naive = topology.Host.Run(() => LabServer.Start(ServerKind.Naive, new IPEndPoint(IPAddress.IPv6Any, 0)));
+        using LabServer rebound = topology.Host.Run(() => LabServer.Start(ServerKind.Rebound, new IPEndPoint(IPAddress.IPv6Any, 0)));
 
         string fromRebound = RunNetcat(topology, rebound.LocalEndPoint.Port);
         string fromNaive = RunNetcat(topology, naive.LocalEndPoint.Port);

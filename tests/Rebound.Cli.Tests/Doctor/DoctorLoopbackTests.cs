@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text.Json;
 using Rebound.Cli.Doctor;
 using Rebound.Cli.Tests.Support;
+using Rebound.Cli.Lab;
 
 namespace Rebound.Cli.Tests.Doctor;
 
@@ -20,8 +21,8 @@ public sealed class DoctorLoopbackTests
     [Fact]
     public async Task Rebound_server_is_ok_and_naive_server_is_proven_wrong_source()
     {
-        using EchoServer rebound = EchoServer.Rebound(new IPEndPoint(IPAddress.IPv6Any, 0));
-        using EchoServer naive = EchoServer.Naive(new IPEndPoint(IPAddress.Any, 0));
+        using LabServer rebound = LabServer.Start(ServerKind.Rebound, new IPEndPoint(IPAddress.IPv6Any, 0));
+        using LabServer naive = LabServer.Start(ServerKind.Naive, new IPEndPoint(IPAddress.Any, 0));
         int good = rebound.LocalEndPoint.Port, bad = naive.LocalEndPoint.Port;
 
         DoctorReport report = await DoctorRun.RunAsync(Options(good, bad), CancellationToken.None);
@@ -40,8 +41,8 @@ public sealed class DoctorLoopbackTests
     [Fact]
     public async Task Inventory_lists_both_servers_as_wildcard_sockets_of_this_process()
     {
-        using EchoServer rebound = EchoServer.Rebound(new IPEndPoint(IPAddress.IPv6Any, 0));
-        using EchoServer naive = EchoServer.Naive(new IPEndPoint(IPAddress.Any, 0));
+        using LabServer rebound = LabServer.Start(ServerKind.Rebound, new IPEndPoint(IPAddress.IPv6Any, 0));
+        using LabServer naive = LabServer.Start(ServerKind.Naive, new IPEndPoint(IPAddress.Any, 0));
         using var specific = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         specific.Bind(new IPEndPoint(IPAddress.Loopback, 0));
 
@@ -84,8 +85,8 @@ public sealed class DoctorLoopbackTests
     [Fact]
     public void Cli_exits_1_with_json_proof_for_naive_and_0_for_rebound()
     {
-        using EchoServer rebound = EchoServer.Rebound(new IPEndPoint(IPAddress.IPv6Any, 0));
-        using EchoServer naive = EchoServer.Naive(new IPEndPoint(IPAddress.IPv6Any, 0));
+        using LabServer rebound = LabServer.Start(ServerKind.Rebound, new IPEndPoint(IPAddress.IPv6Any, 0));
+        using LabServer naive = LabServer.Start(ServerKind.Naive, new IPEndPoint(IPAddress.IPv6Any, 0));
 
         (int badExit, string badJson, _) = CliProcess.Run("", "doctor", "--port", $"{naive.LocalEndPoint.Port}", "--address", "127.0.0.2", "--json");
         (int goodExit, string goodJson, string goodError) = CliProcess.Run("", "doctor", "--port", $"{rebound.LocalEndPoint.Port}", "--address", "127.0.0.2", "--json");

@@ -6,6 +6,7 @@ using Rebound.Cli.Doctor;
 using Rebound.Cli.Infrastructure;
 using Rebound.Cli.Namespaces;
 using Rebound.Cli.Tests.Support;
+using Rebound.Cli.Lab;
 
 namespace Rebound.Cli.Tests.Doctor;
 
@@ -53,8 +54,8 @@ public sealed class DoctorNamespaceTests
     public void Netns_finds_listeners_and_proves_naive_wrong_on_every_address()
     {
         using NetworkNamespace ns = CreateHost();
-        using EchoServer naive = ns.Run(() => EchoServer.Naive(new IPEndPoint(IPAddress.IPv6Any, 0)));
-        using EchoServer rebound = ns.Run(() => EchoServer.Rebound(new IPEndPoint(IPAddress.IPv6Any, 0)));
+        using LabServer naive = ns.Run(() => LabServer.Start(ServerKind.Naive, new IPEndPoint(IPAddress.IPv6Any, 0)));
+        using LabServer rebound = ns.Run(() => LabServer.Start(ServerKind.Rebound, new IPEndPoint(IPAddress.IPv6Any, 0)));
 
         // No --port: the listeners come from the namespace's own /proc tables.
         (int exit, string json, string error) = CliProcess.Run("", "doctor", "--netns", ns.Name, "--json");
@@ -115,7 +116,7 @@ public sealed class DoctorNamespaceTests
         ns.Ip("addr", "add", "2001:db8::10/64", "dev", "eth0");
         ns.Ip("addr", "add", "2001:db8:1::10/64", "dev", "eth0");
         Assert.Contains("tentative", ns.Ip("-6", "addr", "show", "dev", "eth0"), StringComparison.Ordinal);
-        using EchoServer rebound = ns.Run(() => EchoServer.Rebound(new IPEndPoint(IPAddress.IPv6Any, 0)));
+        using LabServer rebound = ns.Run(() => LabServer.Start(ServerKind.Rebound, new IPEndPoint(IPAddress.IPv6Any, 0)));
 
         var options = new DoctorOptions($"/run/netns/{ns.Name}", ns.Name, [rebound.LocalEndPoint.Port], [], null, TimeSpan.FromMilliseconds(500));
         DoctorReport report = await DoctorRun.RunAsync(options, CancellationToken.None);
@@ -132,7 +133,7 @@ public sealed class DoctorNamespaceTests
     public void Dnsmasq_is_ok_by_pid_and_real_dig_agrees_with_both_verdicts()
     {
         using NetworkNamespace ns = CreateHost();
-        using EchoServer naive = ns.Run(() => EchoServer.Naive(new IPEndPoint(IPAddress.IPv6Any, 0)));
+        using LabServer naive = ns.Run(() => LabServer.Start(ServerKind.Naive, new IPEndPoint(IPAddress.IPv6Any, 0)));
         using Process dnsmasq = StartDnsmasq(ns);
         try
         {

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Rebound.Cli.Proxy;
 using Rebound.Cli.Tests.Support;
+using Rebound.Cli.Lab;
 
 namespace Rebound.Cli.Tests.Proxy;
 
@@ -107,7 +108,7 @@ public sealed class ProxyCommandTests : IDisposable
     [Fact]
     public void The_command_proxies_logs_refusals_and_stops_cleanly_with_exit_0_on_SIGTERM()
     {
-        using EchoServer backend = EchoServer.Naive(new IPEndPoint(IPAddress.Any, 0));
+        using LabServer backend = LabServer.Start(ServerKind.Naive, new IPEndPoint(IPAddress.Any, 0));
         using var probe = new Socket(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp) { DualMode = true };
         probe.Bind(new IPEndPoint(IPAddress.IPv6Any, 0));
         int port = ((IPEndPoint)probe.LocalEndPoint!).Port;
