@@ -21,7 +21,7 @@ internal static class ConnectCommand
             Description = "After input ends, wait this many seconds for replies.",
             DefaultValueFactory = _ => 2,
         };
-        var command = new Command("connect", "Send standard input to a peer and print what comes back (UDP by default).\n" + ExitCodes.Help)
+        var command = new Command("connect", "Send standard input to a peer and print what comes back (UDP by default).")
         {
             target, tcp, source, wait,
         }.WithEpilogue("Examples:\n  echo hello | rebound connect 127.0.0.2:56789 --source 127.0.0.1\n  rebound connect --tcp 198.51.100.13:80\n\n" + ExitCodes.Help);

@@ -21,7 +21,7 @@ internal static class LabCommand
     {
         var verbose = new Option<bool>("--verbose", "-v") { Description = "After the table, print each row's client messages, commands and captured packets." };
         var json = new Option<bool>("--json") { Description = "Write the results as JSON on stdout (nothing else)." };
-        var scenario = new Option<int?>("--scenario", "-s") { HelpName = "N", Description = "Run only row N (1-11; variants such as 6a/6b run together)." };
+        var scenario = new Option<int?>("--scenario", "-s") { HelpName = "N", Description = "Run only row N (1-12; variants such as 6a/6b run together)." };
         var cleanup = new Option<bool>("--cleanup") { Description = "Delete namespaces left behind by lab runs whose process died, then exit." };
 
         var command = new Command("lab", "Reproduce the field report in network namespaces: the failure, the workarounds, the fix, with packet evidence.")

@@ -16,7 +16,7 @@ internal static class ListenCommand
         var endpoint = new Argument<string>("listen") { Description = "PORT, or ADDR:PORT ([::]:PORT dual-stack by default)." };
         var tcp = new Option<bool>("--tcp", "-t") { Description = "Use TCP instead of UDP (accepts one connection)." };
         var naive = new Option<bool>("--naive") { Description = "UDP: answer with plain sendto, letting the kernel pick the source (the bug)." };
-        var command = new Command("listen", "Print what peers send; send standard input back to the latest peer.\n" + ExitCodes.Help)
+        var command = new Command("listen", "Print what peers send; send standard input back to the latest peer.")
         {
             endpoint, tcp, naive,
         }.WithEpilogue("Examples:\n  rebound listen 56789          # UDP, dual-stack\n  rebound listen --tcp 0.0.0.0:8080\n\n" + ExitCodes.Help);
