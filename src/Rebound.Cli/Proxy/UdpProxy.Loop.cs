@@ -13,9 +13,9 @@ internal sealed partial class UdpProxy
     private readonly ProxyFlow?[] _slots;
     private readonly Stack<int> _freeSlots;
     private readonly List<ProxyFlow> _expired = [];
-    private readonly DatagramBatch _frontBatch = new();
-    private readonly DatagramBatch _upstreamBatch = new();
-    private readonly ProxyFlow?[] _batchFlows = new ProxyFlow?[DatagramBatch.Capacity];
+    private readonly ProxyBatch _frontBatch = new();
+    private readonly ProxyBatch _upstreamBatch = new();
+    private readonly ProxyFlow?[] _batchFlows = new ProxyFlow?[ProxyBatch.Capacity];
     private int[] _frontFamilies = [];
     private RateLimitedLog? _refusedLog;
     private RateLimitedLog? _droppedLog;
@@ -110,7 +110,7 @@ internal sealed partial class UdpProxy
     /// <summary>Reads what one front socket has queued, a few batches at most (then other sockets get their turn).</summary>
     private void ReadFront(int index)
     {
-        for (int round = 0; round < 4 && ForwardFrontBatch(index) == DatagramBatch.Capacity; round++)
+        for (int round = 0; round < 4 && ForwardFrontBatch(index) == ProxyBatch.Capacity; round++)
         {
         }
     }
@@ -151,7 +151,7 @@ internal sealed partial class UdpProxy
         }
 
         // Each flow's datagrams, in arrival order, go out with one sendmmsg (flows may interleave in the batch).
-        Span<int> indices = stackalloc int[DatagramBatch.Capacity];
+        Span<int> indices = stackalloc int[ProxyBatch.Capacity];
         for (int i = 0; i < count; i++)
         {
             ProxyFlow? flow = _batchFlows[i];

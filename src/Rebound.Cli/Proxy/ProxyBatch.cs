@@ -9,8 +9,10 @@ namespace Rebound.Cli.Proxy;
 /// proxied exchange's cost is the kernel's; batching removes the per-datagram system call around it. Receiving on a
 /// front socket decodes each datagram's pktinfo with the library's own decoder; replies to one client carry the
 /// library's own pktinfo encoding, so the batched path answers exactly as <see cref="ReboundSocket.Reply"/> does.
+/// Unlike the library's <see cref="Rebound.DatagramBatch"/> (each reply to its own requester), the proxy forwards
+/// payloads on connected upstream sockets and sends runs of backend replies to one client.
 /// </summary>
-internal sealed unsafe class DatagramBatch : IDisposable
+internal sealed unsafe class ProxyBatch : IDisposable
 {
     public const int Capacity = 32;
     private const int SlotSize = 65536;
@@ -27,7 +29,7 @@ internal sealed unsafe class DatagramBatch : IDisposable
     private readonly byte* _replyControl;
     private bool _disposed;
 
-    public DatagramBatch()
+    public ProxyBatch()
     {
         _payloads = (byte*)NativeMemory.Alloc((nuint)(Capacity * SlotSize));
         _names = (byte*)NativeMemory.AllocZeroed((nuint)(Capacity * SocketAddressCodec.MaxSize));
