@@ -12,8 +12,17 @@ if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
   done
   if ((${#missing[@]})); then
     echo "test.sh: installing ${missing[*]}"
-    apt-get update -q >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+    installed=0
+    for attempt in 1 2; do
+      if apt-get update -q >/dev/null &&
+         DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null; then
+        installed=1
+        break
+      fi
+      sleep 5
+    done
+    # Tests whose tools are missing skip with the reason, so a failed install shows up as skipped tests, not a crash.
+    ((installed)) || echo "test.sh: WARNING: apt-get could not install ${missing[*]}; tests needing them will be skipped" >&2
   fi
 else
   echo "test.sh: not root; tests that need network namespaces or extra packages will be skipped."
