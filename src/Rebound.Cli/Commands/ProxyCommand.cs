@@ -23,16 +23,18 @@ internal static class ProxyCommand
         var oneWay = new Option<double?>("--one-way-timeout") { Description = $"Seconds a flow the backend never answered may stay idle (default {FlowLimits.DefaultOneWayIdleTimeout.TotalSeconds})." };
         var maxFlows = new Option<int?>("--max-flows") { Description = $"Most flows at once (default {FlowLimits.DefaultMaxFlows}); new flows beyond it are refused." };
         var perClient = new Option<int?>("--max-flows-per-client") { Description = $"Most flows from one client IP address (default {FlowLimits.DefaultMaxFlowsPerClient})." };
+        var threads = new Option<int?>("--threads") { Description = "Event-loop threads, each with its own sockets sharing the port (SO_REUSEPORT); 0: one per core (default 1)." };
         var ipv6Only = new Option<bool>("--ipv6-only") { Description = "On [::], serve IPv6 only (V6ONLY=1)." };
         var stats = new Option<int>("--stats") { Description = "Print a statistics line to stderr every N seconds (0: never)." };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log every flow opened." };
 
         var command = new Command("proxy", "Front a UDP service you cannot change so its replies leave from the address each client targeted.")
         {
-            listen, to, config, idle, oneWay, maxFlows, perClient, ipv6Only, stats, verbose,
+            listen, to, config, idle, oneWay, maxFlows, perClient, threads, ipv6Only, stats, verbose,
         }.WithEpilogue(
             "Examples:\n  rebound proxy --listen [::]:6088 --to 127.0.0.1:16088\n" +
             "  rebound proxy -l [::]:53 -t 127.0.0.1:5301 -t 127.0.0.1:5302 --stats 10\n" +
+            "  rebound proxy -l [::]:53 -t 127.0.0.1:5301 --threads 0\n" +
             "  rebound proxy --config /etc/rebound/proxy.json\n\n" +
             "Forwards only to the configured backends, never to an address taken from a packet: not an open relay.\n\n" + ExitCodes.Help);
 
@@ -40,7 +42,7 @@ internal static class ProxyCommand
         {
             var request = new ProxyRequest(
                 parse.GetValue(listen) ?? [], parse.GetValue(to) ?? [], parse.GetValue(config), parse.GetValue(idle), parse.GetValue(oneWay),
-                parse.GetValue(maxFlows), parse.GetValue(perClient), parse.GetValue(ipv6Only) ? false : null);
+                parse.GetValue(maxFlows), parse.GetValue(perClient), parse.GetValue(ipv6Only) ? false : null, parse.GetValue(threads));
             if (!request.TryBuild(out ProxyOptions? options, out string error))
             {
                 Console.Error.WriteLine($"rebound proxy: {error}");

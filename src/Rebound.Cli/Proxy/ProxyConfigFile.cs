@@ -27,6 +27,8 @@ internal sealed class ProxyConfigFile
 
     public double? DrainTimeoutSeconds { get; set; }
 
+    public int? Threads { get; set; }
+
     /// <summary>Reads and parses <paramref name="path"/>; on failure returns null and says why in <paramref name="error"/>.</summary>
     public static ProxyConfigFile? Load(string path, out string error)
     {

@@ -133,6 +133,20 @@ internal readonly record struct ProxyStatistics(
     long BytesToClient,
     long Dropped)
 {
+    /// <summary>Field-by-field sum: a proxy's totals over its event loops.</summary>
+    public static ProxyStatistics operator +(ProxyStatistics a, ProxyStatistics b) => new(
+        a.ActiveFlows + b.ActiveFlows,
+        a.FlowsCreated + b.FlowsCreated,
+        a.FlowsExpired + b.FlowsExpired,
+        a.FlowsClosedByBackend + b.FlowsClosedByBackend,
+        a.RefusedTableFull + b.RefusedTableFull,
+        a.RefusedClientLimit + b.RefusedClientLimit,
+        a.DatagramsToBackend + b.DatagramsToBackend,
+        a.DatagramsToClient + b.DatagramsToClient,
+        a.BytesToBackend + b.BytesToBackend,
+        a.BytesToClient + b.BytesToClient,
+        a.Dropped + b.Dropped);
+
     /// <summary>One line for --stats.</summary>
     public override string ToString() =>
         $"flows {ActiveFlows} active, {FlowsCreated} created, {FlowsExpired} expired, {FlowsClosedByBackend} closed by backend, " +

@@ -11,7 +11,7 @@ internal static class ProxyMetrics
 {
     public const string MeterName = "Rebound.Proxy";
 
-    public static Meter Create(ProxyCounters counters)
+    public static Meter Create(ProxyTotals counters)
     {
         var meter = new Meter(MeterName, "1.0");
         meter.CreateObservableUpDownCounter("rebound.proxy.flows.active", () => counters.Snapshot().ActiveFlows, "{flow}", "Flows open now.");

@@ -7,6 +7,9 @@ internal sealed record ProxyOptions
 {
     public static readonly TimeSpan DefaultDrainTimeout = TimeSpan.FromSeconds(1);
 
+    /// <summary>The most event loops a proxy may run (far more than cores on any host it is meant for).</summary>
+    public const int MaxThreads = 1024;
+
     /// <summary>Front addresses. <c>[::]:P</c> is dual-stack unless <see cref="DualStack"/> is false.</summary>
     public required IReadOnlyList<IPEndPoint> Listen { get; init; }
 
@@ -17,6 +20,12 @@ internal sealed record ProxyOptions
 
     /// <summary>For <c>[::]</c> front addresses: also accept IPv4. Default true.</summary>
     public bool DualStack { get; init; } = true;
+
+    /// <summary>
+    /// Event loops (threads), each with its own front sockets (sharing the addresses with SO_REUSEPORT when more than
+    /// one), flow table and upstream sockets. <see cref="FlowLimits.MaxFlows"/> is split between them. Default 1.
+    /// </summary>
+    public int Threads { get; init; } = 1;
 
     /// <summary>On stop, how long to keep delivering backend replies for datagrams already forwarded.</summary>
     public TimeSpan DrainTimeout { get; init; } = DefaultDrainTimeout;
@@ -52,7 +61,21 @@ internal sealed record ProxyOptions
             }
         }
 
-        return DrainTimeout < TimeSpan.Zero ? "the drain timeout cannot be negative" : Limits.Validate();
+        return DrainTimeout < TimeSpan.Zero ? "the drain timeout cannot be negative"
+            : Limits.Validate() is string limits ? limits
+            : Threads is < 1 or > MaxThreads ? $"threads must be between 1 and {MaxThreads} (0 on the command line: one per core)"
+            : Limits.MaxFlows < Threads ? $"max flows ({Limits.MaxFlows}) must be at least the number of threads ({Threads}): each thread holds a share of them"
+            : null;
+    }
+
+    /// <summary>
+    /// Loop <paramref name="loop"/>'s limits: its share of <see cref="FlowLimits.MaxFlows"/> (split as evenly as
+    /// possible, the first loops taking the remainder); the per-client limit applies in each loop as it is.
+    /// </summary>
+    public FlowLimits LimitsOfLoop(int loop)
+    {
+        int share = (Limits.MaxFlows / Threads) + (loop < Limits.MaxFlows % Threads ? 1 : 0);
+        return Limits with { MaxFlows = share };
     }
 
     private static bool IsWildcard(IPAddress address) => address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any);

@@ -14,7 +14,8 @@ internal sealed record ProxyRequest(
     double? OneWayTimeoutSeconds,
     int? MaxFlows,
     int? MaxFlowsPerClient,
-    bool? DualStack)
+    bool? DualStack,
+    int? Threads = null)
 {
     public bool TryBuild(out ProxyOptions? options, out string error)
     {
@@ -48,8 +49,16 @@ internal sealed record ProxyRequest(
             return false;
         }
 
+        int threads = Threads ?? file.Threads ?? 1;
+        if (threads < 0)
+        {
+            error = $"--threads must be 0 (one per core) or more, not {threads}";
+            return false;
+        }
+
         var candidate = new ProxyOptions
         {
+            Threads = threads == 0 ? Environment.ProcessorCount : threads,
             Listen = listenEndPoints,
             Backends = backendEndPoints,
             DualStack = DualStack ?? file.DualStack ?? true,

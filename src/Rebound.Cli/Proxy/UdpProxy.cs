@@ -13,20 +13,20 @@ namespace Rebound.Cli.Proxy;
 /// configured backends, never to an address taken from a packet, so it is not an open relay.
 /// </summary>
 /// <remarks>
-/// All sockets are served by one event-loop thread. <see cref="Start"/> creates that thread on the calling thread, so
-/// calling it inside <c>NetworkNamespace.Run</c> keeps the proxy (front and upstream sockets) in that namespace.
+/// The sockets are served by <see cref="ProxyOptions.Threads"/> independent <see cref="ProxyLoop"/>s (one by default).
+/// <see cref="Start"/> creates their threads on the calling thread, so calling it inside <c>NetworkNamespace.Run</c>
+/// keeps the proxy (front and upstream sockets) in that namespace.
 /// </remarks>
-internal sealed partial class UdpProxy : IAsyncDisposable
+internal sealed class UdpProxy : IAsyncDisposable
 {
     private readonly ProxyOptions _options;
     private readonly ILogger _logger;
-    private readonly ProxyCounters _counters = new();
-    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly List<ReboundSocket> _fronts = [];
+    private readonly List<ProxyLoop> _loops = [];
+    private readonly ProxyTotals _totals;
+    private Task _completion = new TaskCompletionSource().Task;
     private Meter? _meter;
-    private Epoll? _epoll;
-    private Thread? _thread;
-    private volatile bool _stopRequested;
+    private bool _started;
+    private int _stopping;
 
     public UdpProxy(ProxyOptions options, ILogger? logger = null)
     {
@@ -39,63 +39,79 @@ internal sealed partial class UdpProxy : IAsyncDisposable
 
         _options = options;
         _logger = logger ?? NullLogger.Instance;
-        _table = new FlowTable<ProxyFlow>(options.Limits);
-        _slots = new ProxyFlow?[options.Limits.MaxFlows];
-        _freeSlots = new Stack<int>(Enumerable.Range(0, options.Limits.MaxFlows).Reverse());
+        string tableFull = options.Threads == 1
+            ? $"the proxy holds its maximum of {options.Limits.MaxFlows} flows"
+            : $"this thread holds its share of the {options.Limits.MaxFlows} flows (--max-flows is split over {options.Threads} threads)";
+        for (int i = 0; i < options.Threads; i++)
+        {
+            _loops.Add(new ProxyLoop(options with { Limits = options.LimitsOfLoop(i) }, _logger, tableFull));
+        }
+
+        _totals = new ProxyTotals([.. _loops.Select(l => l.Counters)]);
     }
 
     /// <summary>The bound front addresses (actual ports when 0 was asked for), in the order of <see cref="ProxyOptions.Listen"/>.</summary>
-    public IReadOnlyList<IPEndPoint> ListenEndPoints => [.. _fronts.Select(f => f.LocalEndPoint)];
+    public IReadOnlyList<IPEndPoint> ListenEndPoints => [.. _loops[0].ListenEndPoints];
 
     /// <summary>After <see cref="Start"/> threw: the front address that could not be bound.</summary>
     public IPEndPoint? FailedListen { get; private set; }
 
-    /// <summary>What the proxy has done so far.</summary>
-    public ProxyStatistics Statistics => _counters.Snapshot();
+    /// <summary>What the proxy has done so far, summed over its loops.</summary>
+    public ProxyStatistics Statistics => _totals.Snapshot();
 
-    /// <summary>Completes when the event loop has ended (after a stop, or with the error that ended it).</summary>
-    public Task Completion => _completion.Task;
+    /// <summary>Each loop's own statistics, in loop order (to see how the kernel spread the flows).</summary>
+    public IReadOnlyList<ProxyStatistics> LoopStatistics => [.. _loops.Select(l => l.Counters.Snapshot())];
 
-    internal ProxyCounters Counters => _counters;
+    /// <summary>Completes when every event loop has ended (after a stop, or with the error that ended one of them).</summary>
+    public Task Completion => _completion;
+
+    internal ProxyTotals Counters => _totals;
 
     /// <summary>
-    /// Binds every front address and starts the event loop. Throws <see cref="SocketException"/> when an address is in
-    /// use, not local, or needs privileges; nothing stays open then.
+    /// Binds every front address (once per loop) and starts the event loops. Throws <see cref="SocketException"/> when
+    /// an address is in use, not local, or needs privileges; nothing stays open then.
     /// </summary>
     public void Start()
     {
-        if (_thread is not null)
+        if (_started)
         {
             throw new InvalidOperationException("The proxy is already started.");
         }
 
+        bool shared = _loops.Count > 1;
+        IReadOnlyList<IPEndPoint> listen = _options.Listen;
+        ProxyLoop? binding = null;
         try
         {
-            foreach (IPEndPoint listen in _options.Listen)
+            foreach (ProxyLoop loop in _loops)
             {
-                FailedListen = listen;
-                _fronts.Add(ReboundSocket.Bind(listen, new ReboundSocketOptions { DualStack = _options.DualStack }));
-            }
+                binding = loop;
+                loop.Bind(listen, reusePort: shared);
 
-            FailedListen = null;
-
-            _epoll = new Epoll(256);
-            for (int i = 0; i < _fronts.Count; i++)
-            {
-                _epoll.Add((int)_fronts[i].Socket.SafeHandle.DangerousGetHandle(), FrontToken(i));
+                // The other loops join the first one's sockets: the same addresses and ports (the ones it got for port 0).
+                listen = [.. _loops[0].ListenEndPoints];
             }
         }
         catch
         {
-            CloseFronts();
-            _epoll?.Dispose();
+            FailedListen = binding?.FailedListen;
+            foreach (ProxyLoop loop in _loops)
+            {
+                loop.Dispose();
+            }
+
             throw;
         }
 
-        _meter = ProxyMetrics.Create(_counters);
+        _started = true;
+        _meter = ProxyMetrics.Create(_totals);
         ProxyLog.Started(_logger, string.Join(", ", ListenEndPoints), string.Join(", ", _options.Backends));
-        _thread = new Thread(RunLoop) { IsBackground = true, Name = "rebound-proxy" };
-        _thread.Start();
+        for (int i = 0; i < _loops.Count; i++)
+        {
+            _loops[i].Start(shared ? $"rebound-proxy-{i}" : "rebound-proxy");
+        }
+
+        _completion = RunAsync();
     }
 
     /// <summary>Starts the proxy (see <see cref="Start"/>); asynchronous in shape only, for hosting code.</summary>
@@ -107,18 +123,22 @@ internal sealed partial class UdpProxy : IAsyncDisposable
 
     /// <summary>
     /// Stops gracefully: no new datagrams are read from clients, replies to datagrams already forwarded are delivered
-    /// for up to <see cref="ProxyOptions.DrainTimeout"/>, then every socket closes.
+    /// for up to <see cref="ProxyOptions.DrainTimeout"/> (by every loop at once), then every socket closes.
     /// </summary>
     public Task StopAsync()
     {
-        if (_thread is null)
+        if (!_started)
         {
             return Task.CompletedTask;
         }
 
-        _stopRequested = true;
-        _epoll!.Wake();
-        return _completion.Task;
+        if (Interlocked.Exchange(ref _stopping, 1) == 0 && !_completion.IsCompleted)
+        {
+            ProxyLog.Stopping(_logger, (long)_options.DrainTimeout.TotalMilliseconds);
+            StopLoops();
+        }
+
+        return _completion;
     }
 
     public async ValueTask DisposeAsync()
@@ -132,22 +152,34 @@ internal sealed partial class UdpProxy : IAsyncDisposable
             // The loop's own failure was already reported through Completion.
         }
 
-        if (_thread is null)
-        {
-            CloseFronts();
-            _epoll?.Dispose();
-        }
-
         _meter?.Dispose();
     }
 
-    private void CloseFronts()
+    /// <summary>Waits for every loop; the first to fail stops the others, so the proxy never runs on fewer cores unnoticed.</summary>
+    private async Task RunAsync()
     {
-        foreach (ReboundSocket front in _fronts)
+        Task[] loops = [.. _loops.Select(l => l.Completion)];
+        Task first = await Task.WhenAny(loops).ConfigureAwait(false);
+        if (first.IsFaulted)
         {
-            front.Dispose();
+            StopLoops();
+        }
+
+        try
+        {
+            await Task.WhenAll(loops).ConfigureAwait(false);
+        }
+        finally
+        {
+            ProxyLog.Stopped(_logger, Statistics);
         }
     }
 
-    private static ulong FrontToken(int index) => (1UL << 62) | (uint)index;
+    private void StopLoops()
+    {
+        foreach (ProxyLoop loop in _loops)
+        {
+            loop.RequestStop();
+        }
+    }
 }

@@ -4,14 +4,11 @@ using Rebound.Interop;
 
 namespace Rebound.Cli.Proxy;
 
-/// <summary>The event loop: the only code that touches flows and sockets once the proxy runs.</summary>
-internal sealed partial class UdpProxy
+/// <summary>The event loop's body: the only code that touches this loop's flows and sockets once it runs.</summary>
+internal sealed partial class ProxyLoop
 {
     private const int DrainPollMilliseconds = 50;
 
-    private readonly FlowTable<ProxyFlow> _table;
-    private readonly ProxyFlow?[] _slots;
-    private readonly Stack<int> _freeSlots;
     private readonly List<ProxyFlow> _expired = [];
     private readonly ProxyBatch _frontBatch = new();
     private readonly ProxyBatch _upstreamBatch = new();
@@ -21,16 +18,12 @@ internal sealed partial class UdpProxy
     private RateLimitedLog? _droppedLog;
     private long _now;
     private int _awaitingReplies;
-    private string _tableFullReason = "";
-    private string _clientLimitReason = "";
 
     private void RunLoop()
     {
         _refusedLog = new RateLimitedLog((n, why) => ProxyLog.Refused(_logger, n, why));
         _droppedLog = new RateLimitedLog((n, why) => ProxyLog.Dropped(_logger, n, why));
         _frontFamilies = [.. _fronts.Select(f => f.LocalEndPoint.AddressFamily == AddressFamily.InterNetwork ? LinuxConstants.AF_INET : LinuxConstants.AF_INET6)];
-        _tableFullReason = $"the proxy holds its maximum of {_options.Limits.MaxFlows} flows";
-        _clientLimitReason = $"client addresses reached their maximum of {_options.Limits.MaxFlowsPerClient} flows each";
         Epoll epoll = _epoll!;
         long sweepEvery = SweepInterval(_options.Limits);
         _now = Environment.TickCount64;
@@ -87,7 +80,6 @@ internal sealed partial class UdpProxy
                     }
 
                     drainDeadline = _now + (long)_options.DrainTimeout.TotalMilliseconds;
-                    ProxyLog.Stopping(_logger, (long)_options.DrainTimeout.TotalMilliseconds);
                 }
 
                 // Drained when every forwarded datagram has had its reply (or the deadline passed: one-way flows never answer).
@@ -360,7 +352,6 @@ internal sealed partial class UdpProxy
         _epoll?.Dispose();
         _frontBatch.Dispose();
         _upstreamBatch.Dispose();
-        ProxyLog.Stopped(_logger, _counters.Snapshot());
     }
 
     /// <summary>How often idle flows are looked for: a quarter of the shorter timeout, between 10 ms and 1 s.</summary>
