@@ -20,8 +20,68 @@ public sealed class ProxyCommandTests : IDisposable
         return new FileInfo(path);
     }
 
-    private static ProxyRequest Request(string[] listen, string[] to, FileInfo? config = null, int? maxFlows = null) =>
-        new(listen, to, config, null, null, maxFlows, null, null);
+    private static ProxyRequest Request(string[] listen, string[] to, FileInfo? config = null, int? maxFlows = null, int? threads = null) =>
+        new(listen, to, config, null, null, maxFlows, null, null, threads);
+
+    [Fact]
+    public void Threads_come_from_the_config_file_or_the_command_line_and_0_means_one_per_core()
+    {
+        FileInfo config = WriteConfig("""{ "listen": ["[::]:6088"], "backends": ["127.0.0.1:16088"], "threads": 3 }""");
+        Assert.True(Request([], [], config).TryBuild(out ProxyOptions? options, out string error), error);
+        Assert.Equal(3, options!.Threads);
+        Assert.True(Request([], [], config, threads: 0).TryBuild(out options, out error), error);
+        Assert.Equal(Environment.ProcessorCount, options!.Threads);
+        Assert.False(Request([], [], config, threads: -1).TryBuild(out options, out error));
+        Assert.Contains("--threads", error, StringComparison.Ordinal);
+        Assert.False(Request([], [], config, maxFlows: 2).TryBuild(out _, out error));
+        Assert.Contains("at least the number of threads (3)", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("-1", "--threads must be 0")]
+    [InlineData("5000", "threads must be between 1 and 1024")]
+    [InlineData("two", "two")]
+    public void Bad_thread_counts_exit_2_with_a_message(string threads, string expected)
+    {
+        (int code, _, string stderr) = CliProcess.Run("", "proxy", "--listen", "[::]:0", "--to", "127.0.0.1:53", "--threads", threads);
+        Assert.Equal(2, code);
+        Assert.Contains(expected, stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_command_with_two_threads_proxies_and_stops_cleanly_with_exit_0_on_SIGTERM()
+    {
+        using LabServer backend = LabServer.Start(ServerKind.Naive, new IPEndPoint(IPAddress.Any, 0));
+        using var probe = new Socket(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp) { DualMode = true };
+        probe.Bind(new IPEndPoint(IPAddress.IPv6Any, 0));
+        int port = ((IPEndPoint)probe.LocalEndPoint!).Port;
+        probe.Dispose();
+
+        using System.Diagnostics.Process proxy = CliProcess.Start(
+            "proxy", "--listen", $"[::]:{port}", "--to", $"127.0.0.1:{backend.LocalEndPoint.Port}", "--threads", "2", "--stats", "1");
+        try
+        {
+            CliProcess.WaitForStderr(proxy, "Proxying");
+            var clients = Enumerable.Range(0, 8)
+                .Select(_ => UdpClients.Connect(new IPEndPoint(IPAddress.Parse("127.0.0.2"), port), new IPEndPoint(IPAddress.Loopback, 0)))
+                .ToList();
+            foreach (Socket client in clients)
+            {
+                Assert.Equal("through", UdpClients.Exchange(client, "through", ProxyTestHelpers.Answer));
+                client.Dispose();
+            }
+
+            // --stats sums the loops.
+            CliProcess.WaitForStderr(proxy, "to clients 8 dgrams");
+        }
+        finally
+        {
+            _ = Signal(proxy.Id, 15);
+        }
+
+        Assert.True(proxy.WaitForExit(TimeSpan.FromSeconds(10)));
+        Assert.Equal(0, proxy.ExitCode);
+    }
 
     [Fact]
     public void A_config_file_supplies_every_setting_and_the_command_line_overrides_it()
@@ -64,6 +124,7 @@ public sealed class ProxyCommandTests : IDisposable
         Assert.Equal(65_536, options.Limits.MaxFlows);
         Assert.Equal(256, options.Limits.MaxFlowsPerClient);
         Assert.True(options.DualStack);
+        Assert.Equal(1, options.Threads);
     }
 
     [Theory]
