@@ -22,7 +22,7 @@ internal static class ProxyCommand
         var idle = new Option<double?>("--idle-timeout") { Description = $"Seconds a flow the backend answered may stay idle (default {FlowLimits.DefaultIdleTimeout.TotalSeconds})." };
         var oneWay = new Option<double?>("--one-way-timeout") { Description = $"Seconds a flow the backend never answered may stay idle (default {FlowLimits.DefaultOneWayIdleTimeout.TotalSeconds})." };
         var maxFlows = new Option<int?>("--max-flows") { Description = $"Most flows at once (default {FlowLimits.DefaultMaxFlows}); new flows beyond it are refused." };
-        var perClient = new Option<int?>("--max-flows-per-client") { Description = $"Most flows from one client IP address (default {FlowLimits.DefaultMaxFlowsPerClient})." };
+        var perClient = new Option<int?>("--max-flows-per-client") { Description = $"Most flows from one client IP address, in each thread (default {FlowLimits.DefaultMaxFlowsPerClient})." };
         var threads = new Option<int?>("--threads") { Description = "Event-loop threads, each with its own sockets sharing the port (SO_REUSEPORT); 0: one per core (default 1)." };
         var ipv6Only = new Option<bool>("--ipv6-only") { Description = "On [::], serve IPv6 only (V6ONLY=1)." };
         var stats = new Option<int>("--stats") { Description = "Print a statistics line to stderr every N seconds (0: never)." };
