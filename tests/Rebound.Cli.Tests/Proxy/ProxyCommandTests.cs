@@ -49,39 +49,18 @@ public sealed class ProxyCommandTests : IDisposable
     }
 
     [Fact]
-    public void The_command_with_two_threads_proxies_and_stops_cleanly_with_exit_0_on_SIGTERM()
-    {
-        using LabServer backend = LabServer.Start(ServerKind.Naive, new IPEndPoint(IPAddress.Any, 0));
-        using var probe = new Socket(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp) { DualMode = true };
-        probe.Bind(new IPEndPoint(IPAddress.IPv6Any, 0));
-        int port = ((IPEndPoint)probe.LocalEndPoint!).Port;
-        probe.Dispose();
-
-        using System.Diagnostics.Process proxy = CliProcess.Start(
-            "proxy", "--listen", $"[::]:{port}", "--to", $"127.0.0.1:{backend.LocalEndPoint.Port}", "--threads", "2", "--stats", "1");
-        try
+    public void The_command_with_two_threads_proxies_and_stops_cleanly_with_exit_0_on_SIGTERM() =>
+        RunUntilSigterm(["--threads", "2", "--stats", "1"], (proxy, port) =>
         {
-            CliProcess.WaitForStderr(proxy, "Proxying");
-            var clients = Enumerable.Range(0, 8)
-                .Select(_ => UdpClients.Connect(new IPEndPoint(IPAddress.Parse("127.0.0.2"), port), new IPEndPoint(IPAddress.Loopback, 0)))
-                .ToList();
-            foreach (Socket client in clients)
+            for (int i = 0; i < 8; i++)
             {
+                using Socket client = UdpClients.Connect(new IPEndPoint(IPAddress.Parse("127.0.0.2"), port), new IPEndPoint(IPAddress.Loopback, 0));
                 Assert.Equal("through", UdpClients.Exchange(client, "through", ProxyTestHelpers.Answer));
-                client.Dispose();
             }
 
             // --stats sums the loops.
             CliProcess.WaitForStderr(proxy, "to clients 8 dgrams");
-        }
-        finally
-        {
-            _ = Signal(proxy.Id, 15);
-        }
-
-        Assert.True(proxy.WaitForExit(TimeSpan.FromSeconds(10)));
-        Assert.Equal(0, proxy.ExitCode);
-    }
+        });
 
     [Fact]
     public void A_config_file_supplies_every_setting_and_the_command_line_overrides_it()
@@ -167,7 +146,22 @@ public sealed class ProxyCommandTests : IDisposable
     }
 
     [Fact]
-    public void The_command_proxies_logs_refusals_and_stops_cleanly_with_exit_0_on_SIGTERM()
+    public void The_command_proxies_logs_refusals_and_stops_cleanly_with_exit_0_on_SIGTERM() =>
+        RunUntilSigterm(["--stats", "1", "--max-flows", "1"], (proxy, port) =>
+        {
+            using Socket client = UdpClients.Connect(new IPEndPoint(IPAddress.Parse("127.0.0.2"), port), new IPEndPoint(IPAddress.Loopback, 0));
+            Assert.Equal("through", UdpClients.Exchange(client, "through", ProxyTestHelpers.Answer));
+            using Socket second = UdpClients.Connect(new IPEndPoint(IPAddress.Parse("127.0.0.2"), port), new IPEndPoint(IPAddress.Loopback, 0));
+            Assert.Null(UdpClients.Exchange(second, "refused", 200));
+            CliProcess.WaitForStderr(proxy, "Refused 1 new flow(s) in the last second: the proxy holds its maximum of 1 flows");
+            CliProcess.WaitForStderr(proxy, "to clients 1 dgrams");
+        });
+
+    /// <summary>
+    /// Runs <c>rebound proxy --listen [::]:PORT --to (a naive server)</c> plus <paramref name="options"/>, lets
+    /// <paramref name="exercise"/> use it, then sends SIGTERM and asserts a clean exit 0.
+    /// </summary>
+    private static void RunUntilSigterm(string[] options, Action<System.Diagnostics.Process, int> exercise)
     {
         using LabServer backend = LabServer.Start(ServerKind.Naive, new IPEndPoint(IPAddress.Any, 0));
         using var probe = new Socket(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp) { DualMode = true };
@@ -176,16 +170,11 @@ public sealed class ProxyCommandTests : IDisposable
         probe.Dispose();
 
         using System.Diagnostics.Process proxy = CliProcess.Start(
-            "proxy", "--listen", $"[::]:{port}", "--to", $"127.0.0.1:{backend.LocalEndPoint.Port}", "--stats", "1", "--max-flows", "1");
+            ["proxy", "--listen", $"[::]:{port}", "--to", $"127.0.0.1:{backend.LocalEndPoint.Port}", .. options]);
         try
         {
             CliProcess.WaitForStderr(proxy, "Proxying");
-            using Socket client = UdpClients.Connect(new IPEndPoint(IPAddress.Parse("127.0.0.2"), port), new IPEndPoint(IPAddress.Loopback, 0));
-            Assert.Equal("through", UdpClients.Exchange(client, "through", ProxyTestHelpers.Answer));
-            using Socket second = UdpClients.Connect(new IPEndPoint(IPAddress.Parse("127.0.0.2"), port), new IPEndPoint(IPAddress.Loopback, 0));
-            Assert.Null(UdpClients.Exchange(second, "refused", 200));
-            CliProcess.WaitForStderr(proxy, "Refused 1 new flow(s) in the last second: the proxy holds its maximum of 1 flows");
-            CliProcess.WaitForStderr(proxy, "to clients 1 dgrams");
+            exercise(proxy, port);
         }
         finally
         {

@@ -94,45 +94,35 @@ public sealed class ProxyThreadsTests
         Assert.Equal(8, proxy.Statistics.FlowsCreated);
     }
 
-    [Fact]
-    public async Task Max_flows_is_split_between_the_loops()
+    /// <summary>
+    /// 40 clients on 127.0.0.1 (distinct source ports) each open a flow. --max-flows 4 is split, 2 per loop, although
+    /// the kernel spread 40 flows over them; --max-flows-per-client 1 applies in each loop, so one client address holds
+    /// one flow per loop, 2 in all (as documented).
+    /// </summary>
+    [Theory]
+    [InlineData(4, FlowLimits.DefaultMaxFlowsPerClient, 2, Clients - 4, 0)]
+    [InlineData(FlowLimits.DefaultMaxFlows, 1, 1, 0, Clients - 2)]
+    public async Task Limits_with_two_loops_behave_as_documented(int maxFlows, int maxPerClient, int perLoop, int refusedFull, int refusedClient)
     {
         using NaiveUdpEcho backend = NaiveUdpEcho.OnAnyAddress();
-        await using UdpProxy proxy = StartProxy(backend.Loopback, threads: 2, new FlowLimits { MaxFlows = 4 });
+        var limits = new FlowLimits { MaxFlows = maxFlows, MaxFlowsPerClient = maxPerClient };
+        await using UdpProxy proxy = StartProxy(backend.Loopback, threads: 2, limits);
 
-        List<Socket> clients = SendFromManyClients(proxy);
+        var clients = new List<Socket>();
         try
         {
+            for (int i = 0; i < Clients; i++)
+            {
+                clients.Add(ClientOf(proxy));
+                clients[i].Send("open a flow"u8);
+            }
+
             Assert.True(WaitUntil(() => Decided(proxy) == Clients, TimeSpan.FromSeconds(3)), proxy.Statistics.ToString());
             ProxyStatistics total = proxy.Statistics;
-            Assert.Equal(4, total.ActiveFlows);
-            Assert.Equal(Clients - 4, total.RefusedTableFull);
-            Assert.Equal(0, total.RefusedClientLimit);
-
-            // Each loop holds its share, 2 of the 4, even though the kernel spread 40 new flows over them.
-            Assert.All(proxy.LoopStatistics, loop => Assert.Equal(2, loop.ActiveFlows));
-        }
-        finally
-        {
-            clients.ForEach(c => c.Dispose());
-        }
-    }
-
-    [Fact]
-    public async Task Max_flows_per_client_applies_in_each_loop()
-    {
-        using NaiveUdpEcho backend = NaiveUdpEcho.OnAnyAddress();
-        await using UdpProxy proxy = StartProxy(backend.Loopback, threads: 2, new FlowLimits { MaxFlowsPerClient = 1 });
-
-        // One client address, 40 source ports: as documented, each loop admits one flow for it, so 2 in all.
-        List<Socket> clients = SendFromManyClients(proxy);
-        try
-        {
-            Assert.True(WaitUntil(() => Decided(proxy) == Clients, TimeSpan.FromSeconds(3)), proxy.Statistics.ToString());
-            ProxyStatistics total = proxy.Statistics;
-            Assert.Equal(2, total.ActiveFlows);
-            Assert.Equal(Clients - 2, total.RefusedClientLimit);
-            Assert.All(proxy.LoopStatistics, loop => Assert.Equal(1, loop.ActiveFlows));
+            Assert.Equal(2 * perLoop, total.ActiveFlows);
+            Assert.Equal(refusedFull, total.RefusedTableFull);
+            Assert.Equal(refusedClient, total.RefusedClientLimit);
+            Assert.All(proxy.LoopStatistics, loop => Assert.Equal(perLoop, loop.ActiveFlows));
         }
         finally
         {
@@ -158,19 +148,6 @@ public sealed class ProxyThreadsTests
         ProxyOptions five = options with { Limits = new FlowLimits { MaxFlows = 5, MaxFlowsPerClient = 7 } };
         Assert.Equal([3, 2], [five.LimitsOfLoop(0).MaxFlows, five.LimitsOfLoop(1).MaxFlows]);
         Assert.Equal(7, five.LimitsOfLoop(1).MaxFlowsPerClient);
-    }
-
-    /// <summary>40 clients on 127.0.0.1 (distinct source ports) each send one datagram to the proxy at 127.0.0.2.</summary>
-    private static List<Socket> SendFromManyClients(UdpProxy proxy)
-    {
-        var clients = new List<Socket>();
-        for (int i = 0; i < Clients; i++)
-        {
-            clients.Add(ClientOf(proxy));
-            clients[i].Send("open a flow"u8);
-        }
-
-        return clients;
     }
 
     /// <summary>New flows the proxy has admitted or refused so far.</summary>
