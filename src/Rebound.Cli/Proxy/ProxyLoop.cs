@@ -23,6 +23,7 @@ internal sealed partial class ProxyLoop : IDisposable
     private Epoll? _epoll;
     private Thread? _thread;
     private volatile bool _stopRequested;
+    private bool _disposed;
 
     /// <param name="options">The proxy's options, with <see cref="ProxyOptions.Limits"/> already this loop's share.</param>
     /// <param name="tableFullReason">What a refusal for a full table logs (built once, so refusing allocates nothing).</param>
@@ -92,8 +93,9 @@ internal sealed partial class ProxyLoop : IDisposable
     /// <summary>Frees what a loop that never started holds; a started loop frees everything itself when it ends.</summary>
     public void Dispose()
     {
-        if (_thread is null)
+        if (_thread is null && !_disposed)
         {
+            _disposed = true;
             CloseFronts();
             _epoll?.Dispose();
             _frontBatch.Dispose();

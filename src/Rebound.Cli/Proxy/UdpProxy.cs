@@ -152,6 +152,12 @@ internal sealed class UdpProxy : IAsyncDisposable
             // The loop's own failure was already reported through Completion.
         }
 
+        // Loops that never ran (never started, or a failed start) free their sockets and buffers here; running ones did.
+        foreach (ProxyLoop loop in _loops)
+        {
+            loop.Dispose();
+        }
+
         _meter?.Dispose();
     }
 

@@ -10,7 +10,10 @@ namespace Rebound.Cli.Tests.Proxy;
 /// <summary>
 /// The proxy with two event loops on loopback: the kernel spreads client flows over the loops' SO_REUSEPORT sockets,
 /// every client still gets its reply from the address it asked, a flow stays on one loop, and the limits split as documented.
+/// In the descriptor-counting collection: its dozens of client sockets and allocations must not overlap the tests that
+/// count descriptors or allocated bytes.
 /// </summary>
+[Collection(DescriptorCounting.Name)]
 public sealed class ProxyThreadsTests
 {
     private const int Clients = 40;
