@@ -5,8 +5,8 @@ namespace Rebound.Cli.Proxy;
 /// <summary>The proxy's log messages (source-generated, so a disabled level costs nothing).</summary>
 internal static partial class ProxyLog
 {
-    [LoggerMessage(1, LogLevel.Information, "Proxying {Listen} -> {Backends}; replies leave from the address each client targeted.")]
-    public static partial void Started(ILogger logger, string listen, string backends);
+    [LoggerMessage(1, LogLevel.Information, "Proxying {Listen} -> {Backends} on {Threads} thread(s); replies leave from the address each client targeted.")]
+    public static partial void Started(ILogger logger, string listen, string backends, int threads);
 
     [LoggerMessage(2, LogLevel.Warning, "Refused {Count} new flow(s) in the last second: {Why}. Existing flows are unaffected.")]
     public static partial void Refused(ILogger logger, long count, string why);

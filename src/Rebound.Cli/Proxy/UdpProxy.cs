@@ -105,7 +105,7 @@ internal sealed class UdpProxy : IAsyncDisposable
 
         _started = true;
         _meter = ProxyMetrics.Create(_totals);
-        ProxyLog.Started(_logger, string.Join(", ", ListenEndPoints), string.Join(", ", _options.Backends));
+        ProxyLog.Started(_logger, string.Join(", ", ListenEndPoints), string.Join(", ", _options.Backends), _loops.Count);
         for (int i = 0; i < _loops.Count; i++)
         {
             _loops[i].Start(shared ? $"rebound-proxy-{i}" : "rebound-proxy");
