@@ -166,16 +166,9 @@ public sealed class ReboundServer : IDisposable, IAsyncDisposable
     {
         try
         {
-            if (socket.ReceiveBatchBlocking(batch) > 0)
-            {
-                // After Shutdown the kernel can report an empty "datagram": do not answer anything once stopping.
-                return !_stopping;
-            }
-
-            if (!_stopping)
-            {
-                socket.WaitForDatagram();
-            }
+            // Blocks inside recvmmsg; Stop's Shutdown wakes it with a SocketException that ends the thread.
+            socket.ReceiveBatch(batch);
+            return !_stopping;
         }
         catch (SocketException e) when (!_stopping)
         {

@@ -8,17 +8,24 @@ public sealed partial class ReboundSocket
 {
     /// <summary>
     /// Receives into <paramref name="batch"/> every queued datagram it has room for (one <c>recvmmsg</c>), waiting until at
-    /// least one arrives or <see cref="Socket.ReceiveTimeout"/> passes. Returns <see cref="DatagramBatch.Count"/>.
-    /// Allocates nothing.
+    /// least one arrives or <see cref="Socket.ReceiveTimeout"/> passes (then <see cref="SocketException"/> with
+    /// <see cref="SocketError.TimedOut"/>). Returns <see cref="DatagramBatch.Count"/>. Allocates nothing.
     /// </summary>
     public int ReceiveBatch(DatagramBatch batch)
     {
         while (true)
         {
-            int count = TryReceiveBatch(batch);
+            // As in Receive: on a blocking descriptor recvmmsg itself waits for the first datagram (MSG_WAITFORONE).
+            bool block = !_descriptorNonBlocking && _socket.Blocking;
+            int count = ReceiveBatchCore(batch, block);
             if (count > 0)
             {
                 return count;
+            }
+
+            if (block)
+            {
+                throw new SocketException((int)SocketError.TimedOut);
             }
 
             WaitForDatagram();
@@ -26,17 +33,21 @@ public sealed partial class ReboundSocket
     }
 
     /// <summary>Receives into <paramref name="batch"/> the datagrams already queued; returns 0 at once when there are none.</summary>
-    public int TryReceiveBatch(DatagramBatch batch)
+    public int TryReceiveBatch(DatagramBatch batch) => ReceiveBatchCore(batch, block: false);
+
+    /// <summary>One recvmmsg; returns the count, or 0 for EAGAIN. A shut-down or disposed socket throws.</summary>
+    private int ReceiveBatchCore(DatagramBatch batch, bool block)
     {
         ArgumentNullException.ThrowIfNull(batch);
         ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
-        int result = LinuxBatchIO.TryReceive(_handle, batch, _port, _controlSize, _counters);
-        if (result >= 0)
+        int result = LinuxBatchIO.TryReceive(_handle, batch, _port, _controlSize, _counters, block);
+        if (result >= 0 || -result == Errno.EAGAIN)
         {
-            return result;
+            return Math.Max(result, 0);
         }
 
-        return -result == Errno.EAGAIN ? 0 : throw Errno.ToException(-result, "recvmmsg");
+        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+        throw Errno.ToException(-result, "recvmmsg");
     }
 
     /// <summary>
@@ -89,24 +100,6 @@ public sealed partial class ReboundSocket
             batch.ClearReplies();
             return sent;
         }
-    }
-
-    /// <summary>
-    /// For <see cref="ReboundServer"/>'s threads: one recvmmsg that blocks until the first datagram when the socket is in
-    /// blocking mode (it is unless async calls were made on it), so a batch costs one system call instead of a wait and a
-    /// receive. Returns the count, 0 when woken by <see cref="Socket.Shutdown"/> or when the socket is non-blocking and
-    /// nothing is queued (the caller then waits with <see cref="WaitForDatagram"/>).
-    /// </summary>
-    internal int ReceiveBatchBlocking(DatagramBatch batch)
-    {
-        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
-        int result = LinuxBatchIO.TryReceive(_handle, batch, _port, _controlSize, _counters, block: true);
-        if (result >= 0)
-        {
-            return result;
-        }
-
-        return -result == Errno.EAGAIN ? 0 : throw Errno.ToException(-result, "recvmmsg");
     }
 
     /// <summary>Blocks until a datagram is queued (without consuming it), the receive timeout passes, or the socket is shut down.</summary>

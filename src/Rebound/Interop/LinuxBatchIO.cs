@@ -11,7 +11,8 @@ namespace Rebound.Interop;
 internal static unsafe class LinuxBatchIO
 {
     /// <summary>
-    /// Receives up to <see cref="DatagramBatch.Capacity"/> queued datagrams. Returns how many, or -errno. With
+    /// Receives up to <see cref="DatagramBatch.Capacity"/> queued datagrams. Returns how many, or -errno (-ESHUTDOWN when
+    /// the socket was shut down or disposed under a blocked call: the kernel then reports an empty message). With
     /// <paramref name="block"/> a blocking socket waits for the first datagram inside recvmmsg (MSG_WAITFORONE), saving
     /// the separate wait call; a non-blocking socket answers EAGAIN as usual.
     /// </summary>
@@ -50,6 +51,11 @@ internal static unsafe class LinuxBatchIO
                 received = i;
                 break;
             }
+        }
+
+        if (received == 0)
+        {
+            return -Errno.ESHUTDOWN;
         }
 
         batch.SetReceived(received);

@@ -52,4 +52,61 @@ public sealed class BlockingReceiveTests
         Assert.Equal(3, second.Length);
         Assert.True(second.CanReply);
     }
+
+    [Fact]
+    public void Dispose_wakes_a_batch_receive_blocked_in_recvmmsg()
+    {
+        ReboundSocket server = ReboundSocket.Bind(new IPEndPoint(IPAddress.Any, 0));
+        using var batch = new DatagramBatch(8, 256);
+        Exception? caught = null;
+        var receiver = new Thread(() =>
+        {
+            try
+            {
+                server.ReceiveBatch(batch);
+            }
+            catch (Exception e)
+            {
+                caught = e;
+            }
+        });
+        receiver.Start();
+        Thread.Sleep(200);
+
+        server.Dispose();
+
+        Assert.True(receiver.Join(TimeSpan.FromSeconds(5)), "the blocked batch receive was not woken by Dispose");
+        Assert.True(caught is ObjectDisposedException or SocketException, $"unexpected: {caught}");
+    }
+
+    [Fact]
+    public async Task A_batch_receive_on_a_shut_down_socket_throws_instead_of_spinning()
+    {
+        using ReboundSocket server = ReboundSocket.Bind(new IPEndPoint(IPAddress.Any, 0));
+        using var batch = new DatagramBatch(8, 256);
+        try
+        {
+            server.Socket.Shutdown(SocketShutdown.Receive);
+        }
+        catch (SocketException notConnected) when (notConnected.SocketErrorCode == SocketError.NotConnected)
+        {
+            // An unconnected UDP socket answers ENOTCONN, yet the kernel has marked it shut down for reading.
+        }
+
+        Task<int> receive = Task.Run(() => server.ReceiveBatch(batch));
+
+        var e = await Assert.ThrowsAsync<SocketException>(() => receive.WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.Equal(SocketError.Shutdown, e.SocketErrorCode);
+    }
+
+    [Fact]
+    public void A_batch_receive_honours_the_receive_timeout()
+    {
+        using ReboundSocket server = ReboundSocket.Bind(new IPEndPoint(IPAddress.Any, 0));
+        using var batch = new DatagramBatch(8, 256);
+        server.Socket.ReceiveTimeout = 100;
+
+        SocketException e = Assert.Throws<SocketException>(() => server.ReceiveBatch(batch));
+        Assert.Equal(SocketError.TimedOut, e.SocketErrorCode);
+    }
 }
