@@ -83,10 +83,6 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
                 SetFlag(socket, SOL_IP, IP_PKTINFO);
             }
 
-            if (options.ReportKernelDrops)
-            {
-                SetFlag(socket, SOL_SOCKET, SO_RXQ_OVFL);
-            }
 
             if (options.ReusePort)
             {
@@ -151,10 +147,10 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
     private bool TryReceiveCore(Span<byte> buffer, bool block, out ReceivedDatagram datagram)
     {
         ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
-        int errno = LinuxDatagramIO.TryReceive(_handle, buffer, _port, _controlSize, out datagram, out PacketInfo info, block);
+        int errno = LinuxDatagramIO.TryReceive(_handle, buffer, _port, _controlSize, out datagram, block);
         if (errno == 0)
         {
-            _counters.CountReceived(datagram, info);
+            _counters.CountReceived(datagram);
             return true;
         }
 
@@ -282,7 +278,8 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
 
     /// <summary>
     /// The socket's drop counter (sk_drops: datagrams lost to a full receive queue), read with getsockopt(SO_MEMINFO)
-    /// only when statistics or metrics are read. It is the same counter SO_RXQ_OVFL would attach to every datagram.
+    /// only when statistics or metrics are read: the counter SO_RXQ_OVFL would attach to every datagram, without its
+    /// ~0.1 µs per datagram.
     /// </summary>
     private long ReadKernelDrops()
     {

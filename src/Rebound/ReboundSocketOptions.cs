@@ -18,12 +18,6 @@ public sealed class ReboundSocketOptions
     /// <summary>SO_SNDBUF in bytes; 0 keeps the system default.</summary>
     public int SendBufferSize { get; set; }
 
-    /// <summary>
-    /// Also have the kernel attach its receive-queue drop count to every datagram (SO_RXQ_OVFL). Default false:
-    /// <see cref="ReboundStatistics.KernelDrops"/> and the metrics read the same counter on demand (SO_MEMINFO), and the
-    /// per-datagram message costs about 0.1 µs of kernel time.
-    /// </summary>
-    public bool ReportKernelDrops { get; set; }
 
     /// <summary>Control buffer bytes offered to recvmsg. Only tests lower it, to provoke MSG_CTRUNC.</summary>
     internal int ControlBufferSize { get; set; } = Interop.ControlMessages.ReceiveBufferSize;

@@ -16,17 +16,17 @@ internal sealed class SocketCounters
     private long _handlerErrors;
     private readonly long[] _sendErrorsByErrno = new long[Interop.Errno.MaxTracked + 1];
 
-    public void CountReceived(in ReceivedDatagram datagram, in Interop.PacketInfo info)
+    public void CountReceived(in ReceivedDatagram datagram)
     {
         Interlocked.Increment(ref _received);
-        CountProblems(datagram, info);
+        CountProblems(datagram);
     }
 
     /// <summary>
-    /// Counts what is unusual about one datagram of a batch (truncation, missing destination, kernel drops); the batch's
+    /// Counts what is unusual about one datagram of a batch (truncation, missing destination); the batch's
     /// total is added once with <see cref="CountReceived(long)"/>, so a clean datagram costs no atomic operation.
     /// </summary>
-    public void CountProblems(in ReceivedDatagram datagram, in Interop.PacketInfo info)
+    public void CountProblems(in ReceivedDatagram datagram)
     {
         if (datagram.IsTruncated)
         {
@@ -43,11 +43,6 @@ internal sealed class SocketCounters
             default:
                 Interlocked.Increment(ref _missingPacketInfo);
                 break;
-        }
-
-        if (info.HasKernelDrops)
-        {
-            Volatile.Write(ref _kernelDrops, info.KernelDrops);
         }
     }
 

@@ -7,7 +7,7 @@ namespace Rebound.Tests;
 
 /// <summary>
 /// The "Rebound" meter through a real <see cref="MeterListener"/>: batch traffic, drops by reason, and kernel
-/// receive-queue overflows (SO_RXQ_OVFL) provoked for real. Counters are process-wide and other tests run at the same
+/// receive-queue overflows (sk_drops, read with SO_MEMINFO) provoked for real. Counters are process-wide and other tests run at the same
 /// time, so each check is "moved by at least".
 /// </summary>
 public sealed class ServerMetricsTests

@@ -14,19 +14,16 @@ internal static class BenchServers
     public const string ReboundSync = "rebound-sync";
     public const string ReboundAsync = "rebound-async";
 
-    /// <summary>Rebound sync with <see cref="ReboundSocketOptions.ReportKernelDrops"/> on: what the SO_RXQ_OVFL control message costs.</summary>
-    public const string ReboundSyncDropReports = "rebound-sync-drops";
     public const string NaiveSync = "naive-sync";
     public const string NaiveAsync = "naive-async";
 
-    public static readonly string[] Names = [ReboundSync, ReboundAsync, ReboundSyncDropReports, NaiveSync, NaiveAsync];
+    public static readonly string[] Names = [ReboundSync, ReboundAsync, NaiveSync, NaiveAsync];
 
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
 
     public static Task RunAsync(string implementation, IPEndPoint listen, CancellationToken cancellation) => implementation switch
     {
-        ReboundSync => RunOnThread(() => ReboundSyncLoop(listen, reportDrops: false, cancellation)),
-        ReboundSyncDropReports => RunOnThread(() => ReboundSyncLoop(listen, reportDrops: true, cancellation)),
+        ReboundSync => RunOnThread(() => ReboundSyncLoop(listen, cancellation)),
         // The async Rebound server is `rebound echo` itself: ReceiveAsync, check CanReply, ReplyAsync.
         ReboundAsync => ReboundEchoServer.RunAsync(new EchoSettings(listen, DualStack: true, Verbose: false, Count: 0), cancellation),
         NaiveSync => RunOnThread(() => NaiveSyncLoop(listen, cancellation)),
@@ -34,9 +31,9 @@ internal static class BenchServers
         _ => throw new ArgumentException($"unknown implementation '{implementation}'", nameof(implementation)),
     };
 
-    private static void ReboundSyncLoop(IPEndPoint listen, bool reportDrops, CancellationToken cancellation)
+    private static void ReboundSyncLoop(IPEndPoint listen, CancellationToken cancellation)
     {
-        using ReboundSocket socket = Bind(listen, reportDrops);
+        using ReboundSocket socket = Bind(listen);
         socket.Socket.ReceiveTimeout = (int)PollInterval.TotalMilliseconds;
         byte[] buffer = new byte[65536];
         while (!cancellation.IsCancellationRequested)
@@ -101,8 +98,7 @@ internal static class BenchServers
         }
     }
 
-    private static ReboundSocket Bind(IPEndPoint listen, bool reportDrops = false) =>
-        ReboundSocket.Bind(listen, new ReboundSocketOptions { ReportKernelDrops = reportDrops });
+    private static ReboundSocket Bind(IPEndPoint listen) => ReboundSocket.Bind(listen);
 
     private static Socket BindNaive(IPEndPoint listen)
     {

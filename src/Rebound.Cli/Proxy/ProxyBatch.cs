@@ -84,8 +84,7 @@ internal sealed unsafe class ProxyBatch : IDisposable
         _messages[index].Header.Flags,
         new ReadOnlySpan<byte>(_names + (index * SocketAddressCodec.MaxSize), (int)_messages[index].Header.NameLength),
         new ReadOnlySpan<byte>(_controls + (index * ControlMessages.ReceiveBufferSize), (int)_messages[index].Header.ControlLength),
-        localPort,
-        out _);
+        localPort);
 
     /// <summary>Payload of datagram <paramref name="index"/> of the last receive.</summary>
     public ReadOnlySpan<byte> Payload(int index) => new(_payloads + ((long)index * SlotSize), LengthOf(index));

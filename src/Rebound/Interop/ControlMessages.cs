@@ -21,7 +21,7 @@ internal static class ControlMessages
 
     /// <summary>
     /// Control buffer size for receiving. A dual-stack socket gets IP_PKTINFO and IPV6_PKTINFO for an IPv4 datagram,
-    /// plus SO_RXQ_OVFL when enabled: 32 + 40 + 24 = 96 bytes. The rest is headroom so an unexpected extra cmsg does not truncate.
+    /// 32 + 40 = 72 bytes. The rest is headroom so an unexpected extra cmsg does not truncate.
     /// </summary>
     public const int ReceiveBufferSize = 160;
 
@@ -127,15 +127,6 @@ internal static class ControlMessages
                 info.HasV6 = true;
                 info.V6InterfaceIndex = BinaryPrimitives.ReadInt32LittleEndian(data[16..]);
                 info.V6Destination = UdpEndpoint.FromIPv6(data[..16], 0);
-                return true;
-            case (SOL_SOCKET, SO_RXQ_OVFL):
-                if (data.Length < 4)
-                {
-                    return false;
-                }
-
-                info.HasKernelDrops = true;
-                info.KernelDrops = BinaryPrimitives.ReadUInt32LittleEndian(data);
                 return true;
             default:
                 return true;

@@ -13,10 +13,9 @@ internal static class DatagramDecoder
         int messageFlags,
         ReadOnlySpan<byte> name,
         ReadOnlySpan<byte> control,
-        ushort localPort,
-        out PacketInfo info)
+        ushort localPort)
     {
-        info = ControlMessages.Read(control);
+        PacketInfo info = ControlMessages.Read(control);
         SocketAddressCodec.TryRead(name, out UdpEndpoint remote);
         bool truncated = (messageFlags & MSG_TRUNC) != 0;
 

@@ -67,9 +67,8 @@ internal static unsafe class LinuxBatchIO
                 header.Flags,
                 new ReadOnlySpan<byte>(header.Name, (int)header.NameLength),
                 new ReadOnlySpan<byte>(header.Control, (int)header.ControlLength),
-                localPort,
-                out PacketInfo info);
-            counters.CountProblems(batch.Slot(i), info);
+                localPort);
+            counters.CountProblems(batch.Slot(i));
         }
 
         counters.CountReceived(received);

@@ -11,7 +11,6 @@ internal static class LinuxConstants
     public const int SOL_IPV6 = 41;
 
     public const int SO_REUSEPORT = 15;
-    public const int SO_RXQ_OVFL = 40;
     public const int SO_MEMINFO = 55;
 
     public const int IP_PKTINFO = 8;

@@ -21,7 +21,6 @@ internal static unsafe class LinuxDatagramIO
         ushort localPort,
         int controlSize,
         out ReceivedDatagram datagram,
-        out PacketInfo info,
         bool block = false)
     {
         byte* name = stackalloc byte[SocketAddressCodec.MaxSize];
@@ -50,7 +49,6 @@ internal static unsafe class LinuxDatagramIO
             if (received < 0 || (received == 0 && message.NameLength == 0))
             {
                 datagram = default;
-                info = default;
                 return received < 0 ? Marshal.GetLastPInvokeError() : Errno.ESHUTDOWN;
             }
 
@@ -59,8 +57,7 @@ internal static unsafe class LinuxDatagramIO
                 message.Flags,
                 new ReadOnlySpan<byte>(name, (int)message.NameLength),
                 new ReadOnlySpan<byte>(control, (int)message.ControlLength),
-                localPort,
-                out info);
+                localPort);
             return 0;
         }
     }

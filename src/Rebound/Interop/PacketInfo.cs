@@ -24,11 +24,6 @@ internal struct PacketInfo
     /// <summary><c>ipi6_ifindex</c>.</summary>
     public int V6InterfaceIndex;
 
-    /// <summary>SO_RXQ_OVFL was present: <see cref="KernelDrops"/> is the socket's cumulative receive-queue drop count.</summary>
-    public bool HasKernelDrops;
-
-    /// <summary>Datagrams the kernel dropped because the socket's receive queue was full, since the socket opened.</summary>
-    public uint KernelDrops;
 
     /// <summary>A control message was cut short or its header was inconsistent; decoding stopped there.</summary>
     public bool Malformed;

@@ -13,6 +13,7 @@ internal static class ControlMessageBytes
     public static byte[] In6PacketInfo(string addr, int ifindex) =>
         Message(41, 50, [.. IPAddress.Parse(addr).GetAddressBytes(), .. Int32(ifindex)]);
 
+    /// <summary>SO_RXQ_OVFL (SOL_SOCKET, 40), a message Rebound does not ask for and must skip.</summary>
     public static byte[] DropCounter(uint drops) => Message(1, 40, Int32((int)drops));
 
     /// <summary>One cmsg: 8-byte length, level, type, data, padded to 8.</summary>

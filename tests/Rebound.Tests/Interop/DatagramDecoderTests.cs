@@ -112,5 +112,5 @@ public sealed class DatagramDecoderTests
     }
 
     private static ReceivedDatagram Decode(int flags, byte[] name, byte[] control) =>
-        DatagramDecoder.Decode(6, flags, name, control, 56789, out _);
+        DatagramDecoder.Decode(6, flags, name, control, 56789);
 }

@@ -26,7 +26,7 @@ public sealed class LayoutTests
     }
 
     [Fact]
-    public void Receive_buffer_holds_both_pktinfos_of_a_dual_stack_datagram_and_the_drop_counter()
+    public void Receive_buffer_holds_both_pktinfos_of_a_dual_stack_datagram_and_an_unasked_extra_message()
     {
         int needed = ControlMessages.Space(ControlMessages.InPacketInfoSize)
                      + ControlMessages.Space(ControlMessages.In6PacketInfoSize)

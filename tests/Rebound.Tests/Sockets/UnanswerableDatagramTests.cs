@@ -11,7 +11,7 @@ public sealed class UnanswerableDatagramTests
     public void Control_truncation_from_a_real_kernel_blocks_the_reply_and_is_counted()
     {
         // 16 bytes of control space cannot hold IP_PKTINFO (28), so the kernel sets MSG_CTRUNC.
-        var options = new ReboundSocketOptions { ControlBufferSize = 16, ReportKernelDrops = false };
+        var options = new ReboundSocketOptions { ControlBufferSize = 16 };
         using ReboundSocket server = ReboundSocket.Bind(new IPEndPoint(IPAddress.Any, 0), options);
         using Socket client = ConnectedClient(AskedAddress, server.LocalEndPoint.Port);
         byte[] buffer = new byte[100];
