@@ -33,7 +33,7 @@ internal static class BenchServers
 
     private static void ReboundSyncLoop(IPEndPoint listen, CancellationToken cancellation)
     {
-        using ReboundSocket socket = Bind(listen);
+        using ReboundSocket socket = ReboundSocket.Bind(listen);
         socket.Socket.ReceiveTimeout = (int)PollInterval.TotalMilliseconds;
         byte[] buffer = new byte[65536];
         while (!cancellation.IsCancellationRequested)
@@ -57,7 +57,7 @@ internal static class BenchServers
 
     private static void NaiveSyncLoop(IPEndPoint listen, CancellationToken cancellation)
     {
-        using Socket socket = BindNaive(listen);
+        using Socket socket = NaiveUdpSocket.Bind(listen);
         socket.ReceiveTimeout = (int)PollInterval.TotalMilliseconds;
         byte[] buffer = new byte[65536];
         var peer = new SocketAddress(listen.AddressFamily);
@@ -79,7 +79,7 @@ internal static class BenchServers
 
     private static async Task NaiveAsyncLoop(IPEndPoint listen, CancellationToken cancellation)
     {
-        using Socket socket = BindNaive(listen);
+        using Socket socket = NaiveUdpSocket.Bind(listen);
         byte[] buffer = new byte[65536];
         var peer = new SocketAddress(listen.AddressFamily);
         while (!cancellation.IsCancellationRequested)
@@ -95,28 +95,6 @@ internal static class BenchServers
             }
 
             await socket.SendToAsync(buffer.AsMemory(0, received), SocketFlags.None, peer, cancellation).ConfigureAwait(false);
-        }
-    }
-
-    private static ReboundSocket Bind(IPEndPoint listen) => ReboundSocket.Bind(listen);
-
-    private static Socket BindNaive(IPEndPoint listen)
-    {
-        var socket = new Socket(listen.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-        try
-        {
-            if (listen.AddressFamily == AddressFamily.InterNetworkV6)
-            {
-                socket.DualMode = true;
-            }
-
-            socket.Bind(listen);
-            return socket;
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
         }
     }
 

@@ -11,13 +11,7 @@ internal static class NaiveEchoServer
 {
     public static async Task<int> RunAsync(EchoSettings settings, CancellationToken cancellation)
     {
-        using var socket = new Socket(settings.Listen.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-        if (settings.Listen.AddressFamily == AddressFamily.InterNetworkV6)
-        {
-            socket.DualMode = settings.DualStack;
-        }
-
-        socket.Bind(settings.Listen);
+        using Socket socket = NaiveUdpSocket.Bind(settings.Listen, settings.DualStack);
         Console.Error.WriteLine($"rebound echo --naive: listening on {socket.LocalEndPoint}; replies use plain sendto (the kernel picks the source).");
 
         byte[] buffer = new byte[65536];

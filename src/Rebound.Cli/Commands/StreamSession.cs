@@ -119,13 +119,7 @@ internal sealed partial class StreamSession(Stream input, Stream output)
     /// <summary>The same with a plain socket and sendto: replies may leave from the wrong address.</summary>
     public async Task<int> RunNaiveUdpServerAsync(IPEndPoint local, CancellationToken cancellation)
     {
-        using var socket = new Socket(local.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-        if (local.AddressFamily == AddressFamily.InterNetworkV6)
-        {
-            socket.DualMode = true;
-        }
-
-        socket.Bind(local);
+        using Socket socket = NaiveUdpSocket.Bind(local);
         Console.Error.WriteLine($"rebound listen --naive: UDP on {socket.LocalEndPoint} (replies use plain sendto)");
         EndPoint? latest = null;
         var firstPeer = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -62,21 +62,7 @@ internal sealed class LabServer : IDisposable
 
     private static LabServer StartNaive(IPEndPoint bindTo, bool dualStack)
     {
-        var socket = new Socket(bindTo.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-        try
-        {
-            if (bindTo.AddressFamily == AddressFamily.InterNetworkV6)
-            {
-                socket.DualMode = dualStack;
-            }
-
-            socket.Bind(bindTo);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
+        Socket socket = Commands.NaiveUdpSocket.Bind(bindTo, dualStack);
 
         return new LabServer(socket, socket, ServerKind.Naive, () =>
         {
