@@ -31,11 +31,19 @@ public sealed class NetworkNamespace : IDisposable
     {
         int n = Interlocked.Increment(ref s_counter);
         string name = $"{Prefix}{Environment.ProcessId}-{role}{n}";
-        ProcessRunner.RunChecked("ip", "netns", "add", name);
         var ns = new NetworkNamespace(name);
+        // Tracked before it exists: a SIGTERM while `ip netns add` runs must still find it (and delete it again below
+        // if the janitor got there first).
         NamespaceJanitor.Track(ns);
         try
         {
+            ProcessRunner.RunChecked("ip", "netns", "add", name);
+            if (Volatile.Read(ref ns._deleted))
+            {
+                ProcessRunner.Run("ip", ["netns", "del", name]);
+                throw new OperationCanceledException($"namespace {name} was deleted while it was being created (the process is stopping).");
+            }
+
             ns.Ip("link", "set", "lo", "up");
             // Addresses are usable at once: duplicate address detection would hold IPv6 addresses "tentative" for ~1 s.
             ns.WriteSysctl("net/ipv6/conf/all/accept_dad", "0");
