@@ -86,25 +86,14 @@ public sealed class DockerDiagnosisTests(DockerFixture docker)
             Assert.Equal(ExitCodes.Finding, trace.ExitCode);
             JsonElement live = Assert.Single(events.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries)
                 .Select(l => JsonDocument.Parse(l).RootElement), e => e.GetProperty("event").GetString() == "finding");
-            AssertIsTheNaiveReply(live, client, 56793);
-
-            ProcessResult analysis = ProcessRunner.Run("dotnet", [CliProcess.AssemblyPath, "analyze", "--json", file]);
-            Assert.True(analysis.ExitCode == ExitCodes.Finding, analysis.StandardOutput + analysis.StandardError);
-            using var json = JsonDocument.Parse(analysis.StandardOutput);
-            AssertIsTheNaiveReply(Assert.Single(json.RootElement.GetProperty("findings").EnumerateArray()), client, 56793);
+            DockerScenario.AssertFinding(live, client, $"{Uplink}:56793", "192.0.2.1:56793");
+            DockerScenario.AssertFinding(DockerScenario.SingleFinding(file), client, $"{Uplink}:56793", "192.0.2.1:56793");
         }
         finally
         {
             DockerScenario.Stop(naive);
             host.Remove(client);
         }
-    }
-
-    private static void AssertIsTheNaiveReply(JsonElement finding, DockerContainer client, int port)
-    {
-        Assert.Equal($"{Uplink}:{port}", finding.GetProperty("server").GetString());
-        Assert.Equal($"192.0.2.1:{port}", finding.GetProperty("replySource").GetString());
-        Assert.StartsWith($"{client.Address}:", finding.GetProperty("client").GetString(), StringComparison.Ordinal);
     }
 
     private static (int Exit, JsonElement Report) Doctor(string? netns, params string[] arguments)

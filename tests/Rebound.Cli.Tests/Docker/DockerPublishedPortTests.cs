@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
-using Rebound.Cli.Infrastructure;
 using Rebound.Cli.Tests.Support;
 using Rebound.Cli.Tests.Support.Docker;
 
@@ -34,13 +32,7 @@ public sealed class DockerPublishedPortTests(DockerFixture docker)
 
             Assert.Equal("", viaUplink);
             Assert.Equal("hello\nhi\n", viaBridge);
-            ProcessResult analysis = ProcessRunner.Run("dotnet", [CliProcess.AssemblyPath, "analyze", "--json", file]);
-            Assert.True(analysis.ExitCode == ExitCodes.Finding, analysis.StandardOutput + analysis.StandardError);
-            using var json = JsonDocument.Parse(analysis.StandardOutput);
-            JsonElement finding = Assert.Single(json.RootElement.GetProperty("findings").EnumerateArray());
-            Assert.Equal($"{Uplink}:5353", finding.GetProperty("server").GetString());
-            Assert.Equal("192.0.2.1:5353", finding.GetProperty("replySource").GetString());
-            Assert.Equal(client.Address.ToString(), finding.GetProperty("client").GetString()!.Split(':')[0]);
+            DockerScenario.AssertFinding(DockerScenario.SingleFinding(file), client, $"{Uplink}:5353", "192.0.2.1:5353");
         }
         finally
         {

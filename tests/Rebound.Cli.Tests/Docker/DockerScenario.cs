@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Text.Json;
+using Rebound.Cli.Infrastructure;
 using Rebound.Cli.Tests.Support;
 using Rebound.Cli.Tests.Support.Docker;
 
@@ -70,4 +72,21 @@ internal static class DockerScenario
     /// </summary>
     public static string Netcat(DockerHost host, DockerContainer client, string address, int port) =>
         host.Exec(client, "sh", "-c", $"(echo hello; sleep 0.3; echo hi; sleep 0.5) | /usr/bin/nc -u -q1 {address} {port}").Output;
+
+    /// <summary>Runs <c>rebound analyze --json</c> on a capture, expects exit 1 and one finding, and returns it.</summary>
+    public static JsonElement SingleFinding(string captureFile)
+    {
+        ProcessResult analysis = ProcessRunner.Run("dotnet", [CliProcess.AssemblyPath, "analyze", "--json", captureFile]);
+        Assert.True(analysis.ExitCode == ExitCodes.Finding, analysis.StandardOutput + analysis.StandardError);
+        using var json = JsonDocument.Parse(analysis.StandardOutput);
+        return Assert.Single(json.RootElement.GetProperty("findings").EnumerateArray()).Clone();
+    }
+
+    /// <summary>Asserts a finding (analyze or trace JSON) is the request to <paramref name="server"/> answered from <paramref name="replySource"/>.</summary>
+    public static void AssertFinding(JsonElement finding, DockerContainer client, string server, string replySource)
+    {
+        Assert.Equal(server, finding.GetProperty("server").GetString());
+        Assert.Equal(replySource, finding.GetProperty("replySource").GetString());
+        Assert.StartsWith($"{client.Address}:", finding.GetProperty("client").GetString(), StringComparison.Ordinal);
+    }
 }
