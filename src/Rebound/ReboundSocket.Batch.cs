@@ -16,7 +16,7 @@ public sealed partial class ReboundSocket
         while (true)
         {
             // As in Receive: on a blocking descriptor recvmmsg itself waits for the first datagram (MSG_WAITFORONE).
-            bool block = !_descriptorNonBlocking && _socket.Blocking;
+            bool block = _socket.Blocking;
             int count = ReceiveBatchCore(batch, block);
             if (count > 0)
             {
@@ -51,8 +51,8 @@ public sealed partial class ReboundSocket
     }
 
     /// <summary>
-    /// Receives a batch like <see cref="ReceiveBatch(DatagramBatch)"/>, waiting on the runtime's socket engine (epoll)
-    /// instead of a thread when nothing is queued.
+    /// Receives a batch like <see cref="ReceiveBatch(DatagramBatch)"/>; when nothing is queued, waits without holding a
+    /// thread, as <see cref="ReceiveAsync(Memory{byte}, CancellationToken)"/> does (on the socket's own I/O thread).
     /// </summary>
     public ValueTask<int> ReceiveBatchAsync(DatagramBatch batch, CancellationToken cancellationToken = default)
     {
@@ -70,8 +70,7 @@ public sealed partial class ReboundSocket
     {
         while (true)
         {
-            _descriptorNonBlocking = true;
-            await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.Peek, cancellationToken).ConfigureAwait(false);
+            await _io.WaitReadableAsync(cancellationToken).ConfigureAwait(false);
             int count = TryReceiveBatch(batch);
             if (count > 0)
             {

@@ -24,9 +24,7 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
     private readonly ushort _port;
     private readonly int _controlSize;
     private readonly SocketCounters _counters = new();
-
-    /// <summary>Set once an async wait has run: the runtime then switched the descriptor to O_NONBLOCK for good.</summary>
-    private volatile bool _descriptorNonBlocking;
+    private readonly SocketIOThread _io;
 
     private ReboundSocket(Socket socket, int controlSize)
     {
@@ -36,6 +34,7 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
         LocalEndPoint = (IPEndPoint)socket.LocalEndPoint!;
         _port = (ushort)LocalEndPoint.Port;
         _controlSize = controlSize;
+        _io = new SocketIOThread(_handle, $"rebound io {LocalEndPoint}");
         _counters.ReadKernelDrops = ReadKernelDrops;
         ReboundMetrics.Register(_counters);
     }
@@ -123,9 +122,9 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
         while (true)
         {
             // On a blocking descriptor, wait inside recvmsg itself: one system call per datagram, as a C server makes.
-            // Dispose wakes it (the runtime shuts the socket down). Once async calls have made the descriptor
-            // non-blocking, recvmsg answers EAGAIN at once and the zero-byte peek below does the waiting.
-            bool block = !_descriptorNonBlocking && _socket.Blocking;
+            // Dispose wakes it (the runtime shuts the socket down). Async waits leave the descriptor blocking (they
+            // poll on the socket's own I/O thread); if the user made it non-blocking, the zero-byte peek below waits.
+            bool block = _socket.Blocking;
             if (TryReceiveCore(buffer, block, out ReceivedDatagram datagram))
             {
                 return datagram;
@@ -273,6 +272,7 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
         _counters.RecordKernelDrops(ReadKernelDrops());
         _counters.ReadKernelDrops = null;
         ReboundMetrics.Unregister(_counters);
+        _io.Dispose();
         _socket.Dispose();
     }
 
