@@ -52,7 +52,7 @@ public sealed partial class ReboundSocket
     public ValueTask ReplyAsync(in ReceivedDatagram request, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
     {
         ThrowIfUnanswerable(request);
-        int interfaceIndex = DatagramDecoder.ReplyInterface(request.ReplySource, request.InterfaceIndex);
+        int interfaceIndex = request.ReplyInterfaceIndex;
         int errno = TrySendCore(payload.Span, request.RemoteEndpoint, request.ReplySource, interfaceIndex);
         return errno == 0
             ? ValueTask.CompletedTask

@@ -171,7 +171,7 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
     public void Reply(in ReceivedDatagram request, ReadOnlySpan<byte> payload)
     {
         ThrowIfUnanswerable(request);
-        Send(payload, request.RemoteEndpoint, request.ReplySource, DatagramDecoder.ReplyInterface(request.ReplySource, request.InterfaceIndex));
+        Send(payload, request.RemoteEndpoint, request.ReplySource, request.ReplyInterfaceIndex);
     }
 
     /// <summary>
@@ -190,12 +190,7 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
             destination = destination.MapToIPv6();
         }
 
-        if (interfaceIndex == 0 && source.IsIPv6LinkLocal)
-        {
-            interfaceIndex = (int)source.ScopeId;
-        }
-
-        Send(payload, destination, source, interfaceIndex);
+        Send(payload, destination, source, ReplyPolicy.InterfaceFor(source, interfaceIndex));
     }
 
     /// <summary>Convenience form of <see cref="SendFrom(UdpEndpoint, UdpEndpoint, ReadOnlySpan{byte}, int)"/>.</summary>
@@ -247,18 +242,10 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
         if (!request.CanReply)
         {
             throw new InvalidOperationException(
-                $"Refusing to answer the datagram from {request.RemoteEndpoint}: {Describe(request.Unanswerable)}. " +
+                $"Refusing to answer the datagram from {request.RemoteEndpoint}: {request.Unanswerable.Describe()}. " +
                 "Replying without it could send from the wrong address.");
         }
     }
-
-    internal static string Describe(UnanswerableReason reason) => reason switch
-    {
-        UnanswerableReason.ControlDataTruncated => "the kernel truncated its control data (MSG_CTRUNC), so its destination address is unknown",
-        UnanswerableReason.MissingPacketInfo => "it arrived without IP_PKTINFO/IPV6_PKTINFO, so its destination address is unknown",
-        UnanswerableReason.MalformedControlData => "its control data was malformed, so its destination address is unknown",
-        _ => "nothing is wrong with it",
-    };
 
     private static void SetFlag(Socket socket, int level, int name)
     {

@@ -37,7 +37,7 @@ internal static class MultiCoreEchoServer
             BatchSize = batch > 0 ? batch : 32,
             BufferSize = DatagramBatch.MaxBufferSize,
             Socket = new ReboundSocketOptions { DualStack = settings.DualStack },
-            OnHandlerError = e => Console.Error.WriteLine($"rebound echo: {e.Message}"),
+            OnError = e => Console.Error.WriteLine($"rebound echo: {e.Message}"),
         };
         ReboundServer server = ReboundServer.Start(settings.Listen, Echo, options);
         await using (server.ConfigureAwait(false))

@@ -97,7 +97,7 @@ internal static unsafe class LinuxBatchIO
             byte* control = batch.SendControl + (messages * ControlMessages.SendBufferSize);
             IoVec* vector = batch.SendVectors + messages;
             *vector = new IoVec { Base = batch.ReplyAddress(i), Length = (nuint)length };
-            int interfaceIndex = DatagramDecoder.ReplyInterface(request.ReplySource, request.InterfaceIndex);
+            int interfaceIndex = request.ReplyInterfaceIndex;
             batch.SendHeaders[messages] = new MultiMessageHeader
             {
                 Header = new MessageHeader
