@@ -237,7 +237,7 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
         throw Errno.ToException(errno, $"sendmsg to {destination} from {source.ToString("a", null)}");
     }
 
-    private static void ThrowIfUnanswerable(in ReceivedDatagram request)
+    internal static void ThrowIfUnanswerable(in ReceivedDatagram request)
     {
         if (!request.CanReply)
         {
