@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Text.RegularExpressions;
 using Rebound.Cli.Lab;
 using Rebound.Cli.Namespaces;
 using Rebound.Cli.Tests.Support;
@@ -12,7 +11,7 @@ namespace Rebound.Cli.Tests.PerAddress;
 /// route to the container goes out of docker0. A naive wildcard server answers from docker0's address and the client
 /// drops it; the per-address set answers on the socket bound to the address asked.
 /// </summary>
-public sealed partial class PerAddressFieldReportTests
+public sealed class PerAddressFieldReportTests
 {
     [NamespaceFact]
     public void Every_family_is_answered_from_the_address_asked_where_the_naive_server_is_not()
@@ -56,8 +55,8 @@ public sealed partial class PerAddressFieldReportTests
     {
         using var topology = FieldReportTopology.Create();
         using PerAddressEcho portable = PerAddressEcho.Start(topology.Host, "::");
-        IPAddress hostEth0LinkLocal = LinkLocalOf(topology.Host, "eth0");
-        LinkLocalOf(topology.Lan, "lan0");   // the client's own fe80:: route comes with it
+        IPAddress hostEth0LinkLocal = FieldReportTopology.WaitForLinkLocal(topology.Host, "eth0");
+        FieldReportTopology.WaitForLinkLocal(topology.Lan, "lan0");   // the client's own fe80:: route comes with it
         int lan0 = topology.Lan.InterfaceIndex("lan0");
 
         var askedFromContainer = new IPEndPoint(topology.BridgeLinkLocalFromContainer, portable.Port);
@@ -79,23 +78,4 @@ public sealed partial class PerAddressFieldReportTests
         using Socket client = ns.Run(() => UdpClients.Connect(new IPEndPoint(asked, port)));
         return (UdpClients.Exchange(client, "hello"), UdpClients.Exchange(client, "hi"));
     }
-
-    internal static IPAddress LinkLocalOf(NetworkNamespace ns, string device)
-    {
-        for (int attempt = 0; attempt < 100; attempt++)
-        {
-            Match match = LinkLocal().Match(ns.Ip("-6", "-o", "addr", "show", "dev", device, "scope", "link"));
-            if (match.Success)
-            {
-                return IPAddress.Parse(match.Groups[1].Value);
-            }
-
-            Thread.Sleep(20);
-        }
-
-        throw new InvalidOperationException($"{device} in {ns.Name} has no link-local address");
-    }
-
-    [GeneratedRegex(@"inet6 (fe80::[0-9a-f:]+)/")]
-    private static partial Regex LinkLocal();
 }
