@@ -1,13 +1,10 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using Rebound.Cli.Infrastructure;
-using Rebound.Cli.Lab;
-using Rebound.Cli.Namespaces;
-using Rebound.Cli.Tests.Support;
+using Rebound.Lab;
 using Rebound.PerAddress;
 
-namespace Rebound.Cli.Tests.PerAddress;
+namespace Rebound.Tests.PerAddress;
 
 /// <summary>
 /// 200 addresses on the host's eth0 (120 IPv4 there before the server starts, 80 IPv6 added while it runs): the

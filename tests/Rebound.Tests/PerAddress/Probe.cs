@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Rebound.Cli.Tests.PerAddress;
+namespace Rebound.Tests.PerAddress;
 
 /// <summary>
 /// An unconnected client socket that asks a server address and reports where the answer came from, so a wrong-source

@@ -1,9 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
-using Rebound.Cli.Namespaces;
+using Rebound.Lab;
 using Rebound.PerAddress;
 
-namespace Rebound.Cli.Tests.PerAddress;
+namespace Rebound.Tests.PerAddress;
 
 /// <summary>
 /// An echo server on the per-address socket set, opened inside a namespace (its sockets and its address watcher live

@@ -1,10 +1,9 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using Rebound.Cli.Lab;
-using Rebound.Cli.Tests.Support;
+using Rebound.Lab;
 
-namespace Rebound.Cli.Tests.PerAddress;
+namespace Rebound.Tests.PerAddress;
 
 /// <summary>
 /// Address churn inside the host namespace: for 30 s an address is added every 100 ms (IPv4 and IPv6 in turn) and the

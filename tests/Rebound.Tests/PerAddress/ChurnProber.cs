@@ -3,9 +3,9 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using Rebound.Cli.Namespaces;
+using Rebound.Lab;
 
-namespace Rebound.Cli.Tests.PerAddress;
+namespace Rebound.Tests.PerAddress;
 
 /// <summary>
 /// The client side of the churn test, on a thread of its own in the LAN namespace: every 50 ms it probes each live

@@ -1,10 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
-using Rebound.Cli.Lab;
-using Rebound.Cli.Namespaces;
-using Rebound.Cli.Tests.Support;
+using Rebound.Lab;
 
-namespace Rebound.Cli.Tests.PerAddress;
+namespace Rebound.Tests.PerAddress;
 
 /// <summary>
 /// The per-address strategy in the field report's topology: the container asks the host's eth0 address, the host's
