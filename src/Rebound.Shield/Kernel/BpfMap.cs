@@ -61,13 +61,7 @@ internal sealed unsafe class BpfMap : IDisposable
         fixed (byte* k = key)
         fixed (byte* v = value)
         {
-            var attributes = new MapElementAttributes { MapFd = Fd.Value, Key = (ulong)k, Value = (ulong)v };
-            if (BpfCalls.Invoke(BpfCommand.MapLookupElement, ref attributes, out int errno) < 0)
-            {
-                return errno == 2 ? false : throw new BpfException("map lookup failed", errno);
-            }
-
-            return true;
+            return TryElementCall(BpfCommand.MapLookupElement, k, v, "map lookup");
         }
     }
 
@@ -108,14 +102,20 @@ internal sealed unsafe class BpfMap : IDisposable
         fixed (byte* k = current)
         fixed (byte* n = next)
         {
-            var attributes = new MapElementAttributes { MapFd = Fd.Value, Key = (ulong)k, Value = (ulong)n };
-            if (BpfCalls.Invoke(BpfCommand.MapGetNextKey, ref attributes, out int errno) < 0)
-            {
-                return errno == 2 ? false : throw new BpfException("map walk failed", errno);
-            }
-
-            return true;
+            return TryElementCall(BpfCommand.MapGetNextKey, k, n, "map walk");
         }
+    }
+
+    /// <summary>A key/value call where ENOENT means "no such key" (or "no next key"), not an error.</summary>
+    private bool TryElementCall(BpfCommand command, byte* key, byte* value, string what)
+    {
+        var attributes = new MapElementAttributes { MapFd = Fd.Value, Key = (ulong)key, Value = (ulong)value };
+        if (BpfCalls.Invoke(command, ref attributes, out int errno) < 0)
+        {
+            return errno == 2 ? false : throw new BpfException($"{what} failed", errno);
+        }
+
+        return true;
     }
 
     private void CheckKey(ReadOnlySpan<byte> key)
