@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 using Rebound.Interop;
-using static Rebound.Capture.CaptureInterop;
+using static Rebound.Interop.Libc;
 
 namespace Rebound.Capture;
 
@@ -48,7 +48,7 @@ public sealed unsafe class PacketCaptureSocket : IDisposable
         {
             int errno = Marshal.GetLastPInvokeError();
             string message = $"cannot open a packet capture socket: {Marshal.GetPInvokeErrorMessage(errno)}";
-            throw errno is 1 or 13 ? new UnauthorizedAccessException(message + " (capturing needs root or CAP_NET_RAW)") : new IOException(message);
+            throw errno is Errno.EPERM or Errno.EACCES ? new UnauthorizedAccessException(message + " (capturing needs root or CAP_NET_RAW)") : new IOException(message);
         }
 
         var handle = new DescriptorHandle(fd);
@@ -74,8 +74,8 @@ public sealed unsafe class PacketCaptureSocket : IDisposable
     public bool TryReceive(Span<byte> buffer, TimeSpan timeout, out CapturedFrame frame)
     {
         frame = default;
-        var poll = new PollInterop.PollDescriptor { Descriptor = (int)_handle.DangerousGetHandle(), Events = PollInterop.POLLIN };
-        int ready = PollInterop.Poll(&poll, 1, (int)Math.Clamp(timeout.TotalMilliseconds, 0, int.MaxValue));
+        var poll = new PollDescriptor { Descriptor = (int)_handle.DangerousGetHandle(), Events = POLLIN };
+        int ready = Poll(&poll, 1, (int)Math.Clamp(timeout.TotalMilliseconds, 0, int.MaxValue));
         if (ready <= 0)
         {
             return false;
@@ -86,13 +86,13 @@ public sealed unsafe class PacketCaptureSocket : IDisposable
         nint length;
         fixed (byte* data = buffer)
         {
-            length = ReceiveFrom(_handle, data, (nuint)buffer.Length, MSG_TRUNC | MSG_DONTWAIT, &from, &fromLength);
+            length = ReceiveFrom(_handle, data, (nuint)buffer.Length, LinuxConstants.MSG_TRUNC | LinuxConstants.MSG_DONTWAIT, &from, &fromLength);
         }
 
         if (length < 0)
         {
             int errno = Marshal.GetLastPInvokeError();
-            return errno is EAGAIN or EINTR ? false : throw new IOException($"capture failed: {Marshal.GetPInvokeErrorMessage(errno)}");
+            return errno is Errno.EAGAIN or Errno.EINTR ? false : throw new IOException($"capture failed: {Marshal.GetPInvokeErrorMessage(errno)}");
         }
 
         PacketDirection direction = from.PacketType switch
@@ -113,6 +113,6 @@ public sealed unsafe class PacketCaptureSocket : IDisposable
         public DescriptorHandle(int fd)
             : base(ownsHandle: true) => SetHandle(fd);
 
-        protected override bool ReleaseHandle() => CaptureInterop.Close(handle) == 0;
+        protected override bool ReleaseHandle() => Libc.Close((int)handle) == 0;
     }
 }

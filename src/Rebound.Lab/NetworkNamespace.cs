@@ -126,7 +126,7 @@ public sealed class NetworkNamespace : IDisposable
 
     private static void Enter(SafeFileHandle handle, string what)
     {
-        if (NamespaceInterop.SetNamespace(handle, NamespaceInterop.CLONE_NEWNET) != 0)
+        if (Libc.SetNamespace(handle, Libc.CLONE_NEWNET) != 0)
         {
             int errno = Marshal.GetLastPInvokeError();
             throw new InvalidOperationException($"setns into {what} failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})");

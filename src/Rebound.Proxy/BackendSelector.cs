@@ -15,8 +15,10 @@ internal static class BackendSelector
         }
 
         // FNV-1a over the 16-byte form (IPv4 as v4-mapped, so both families of one IPv4 client agree).
+        Span<byte> bytes = stackalloc byte[16];
+        client.MapToIPv6().ToIPAddress().TryWriteBytes(bytes, out _);
         uint hash = 2166136261;
-        foreach (byte b in client.Bytes)
+        foreach (byte b in bytes)
         {
             hash = (hash ^ b) * 16777619;
         }

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Rebound.Interop;
 
 namespace Rebound.Proxy;
 
@@ -7,16 +8,8 @@ namespace Rebound.Proxy;
 /// over every front and upstream socket; the runtime's own socket engine would hop to the thread pool for each
 /// datagram, which costs more than the four system calls a proxied exchange needs.
 /// </summary>
-internal sealed unsafe partial class Epoll : IDisposable
+internal sealed unsafe class Epoll : IDisposable
 {
-    private const int EPOLL_CLOEXEC = 0x80000;
-    private const int EFD_CLOEXEC = 0x80000;
-    private const int EFD_NONBLOCK = 0x800;
-    private const int EPOLL_CTL_ADD = 1;
-    private const int EPOLL_CTL_DEL = 2;
-    private const uint EPOLLIN = 0x001;
-    private const int EINTR = 4;
-
     /// <summary>The token <see cref="Wait"/> reports when <see cref="Wake"/> was called.</summary>
     public const ulong WakeToken = ulong.MaxValue;
 
@@ -33,16 +26,16 @@ internal sealed unsafe partial class Epoll : IDisposable
     public Epoll(int capacity)
     {
         _capacity = capacity;
-        _epoll = epoll_create1(EPOLL_CLOEXEC);
+        _epoll = Libc.EpollCreate(Libc.EPOLL_CLOEXEC);
         if (_epoll < 0)
         {
             throw new InvalidOperationException($"epoll_create1 failed: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
         }
 
-        _wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        _wake = Libc.EventFd(0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
         if (_wake < 0)
         {
-            _ = close(_epoll);
+            _ = Libc.Close(_epoll);
             throw new InvalidOperationException($"eventfd failed: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
         }
 
@@ -54,9 +47,9 @@ internal sealed unsafe partial class Epoll : IDisposable
     public void Add(int fd, ulong token)
     {
         byte* ev = stackalloc byte[16];
-        *(uint*)ev = EPOLLIN;
+        *(uint*)ev = Libc.EPOLLIN;
         *(ulong*)(ev + DataOffset) = token;
-        if (epoll_ctl(_epoll, EPOLL_CTL_ADD, fd, ev) != 0)
+        if (Libc.EpollControl(_epoll, Libc.EPOLL_CTL_ADD, fd, ev) != 0)
         {
             throw new InvalidOperationException($"epoll_ctl(ADD) failed: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
         }
@@ -66,20 +59,20 @@ internal sealed unsafe partial class Epoll : IDisposable
     public void Remove(int fd)
     {
         byte* ev = stackalloc byte[16];
-        _ = epoll_ctl(_epoll, EPOLL_CTL_DEL, fd, ev);
+        _ = Libc.EpollControl(_epoll, Libc.EPOLL_CTL_DEL, fd, ev);
     }
 
     /// <summary>Waits up to <paramref name="timeoutMilliseconds"/> for events; returns how many (0 on timeout or signal).</summary>
     public int Wait(int timeoutMilliseconds)
     {
-        int n = epoll_wait(_epoll, _events, _capacity, timeoutMilliseconds);
+        int n = Libc.EpollWait(_epoll, _events, _capacity, timeoutMilliseconds);
         if (n >= 0)
         {
             return n;
         }
 
         int errno = Marshal.GetLastPInvokeError();
-        return errno == EINTR
+        return errno == Errno.EINTR
             ? 0
             : throw new InvalidOperationException($"epoll_wait failed: {Marshal.GetPInvokeErrorMessage(errno)}");
     }
@@ -90,15 +83,14 @@ internal sealed unsafe partial class Epoll : IDisposable
     /// <summary>Makes a pending or the next <see cref="Wait"/> return at once, from any thread.</summary>
     public void Wake()
     {
-        ulong one = 1;
-        _ = write(_wake, &one, 8);
+        _ = Libc.EventFdWrite(_wake, 1);
     }
 
     /// <summary>Clears the wake signal (call when <see cref="WakeToken"/> was reported).</summary>
     public void ClearWake()
     {
         ulong value;
-        _ = read(_wake, &value, 8);
+        _ = Libc.EventFdRead(_wake, &value);
     }
 
     public void Dispose()
@@ -109,29 +101,8 @@ internal sealed unsafe partial class Epoll : IDisposable
         }
 
         _disposed = true;
-        _ = close(_wake);
-        _ = close(_epoll);
+        _ = Libc.Close(_wake);
+        _ = Libc.Close(_epoll);
         NativeMemory.Free(_events);
     }
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int epoll_create1(int flags);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int epoll_ctl(int epfd, int op, int fd, byte* ev);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int epoll_wait(int epfd, byte* events, int maxEvents, int timeout);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int eventfd(uint initval, int flags);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial nint write(int fd, void* buffer, nint count);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial nint read(int fd, void* buffer, nint count);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int close(int fd);
 }

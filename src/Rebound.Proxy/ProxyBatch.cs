@@ -46,7 +46,7 @@ internal sealed unsafe class ProxyBatch : IDisposable
         {
             count = Libc.ReceiveMessages(socket, _messages, Capacity, LinuxConstants.MSG_DONTWAIT, null);
         }
-        while (count < 0 && Marshal.GetLastPInvokeError() == Errno.EINTR);
+        while (Errno.Interrupted(count));
 
         errno = count < 0 ? Marshal.GetLastPInvokeError() : 0;
         return count;

@@ -48,10 +48,10 @@ internal static unsafe class LoadGenerator
     private static LoadResult Drive(LoadSettings settings, List<ClientSocket> clients, CancellationToken cancellation)
     {
         var tally = new LoadTally();
-        PollInterop.PollDescriptor* polls = stackalloc PollInterop.PollDescriptor[clients.Count];
+        PollDescriptor* polls = stackalloc PollDescriptor[clients.Count];
         for (int i = 0; i < clients.Count; i++)
         {
-            polls[i] = new PollInterop.PollDescriptor { Descriptor = clients[i].Descriptor, Events = PollInterop.POLLIN };
+            polls[i] = new PollDescriptor { Descriptor = clients[i].Descriptor, Events = Libc.POLLIN };
         }
 
         // During the warm-up nothing is counted and the budget is unlimited; the window has the --count budget.
@@ -118,9 +118,9 @@ internal static unsafe class LoadGenerator
     }
 
     private static void Step(
-        List<ClientSocket> clients, PollInterop.PollDescriptor* polls, LoadTally tally, long budget, TimeSpan lossTimeout, ref long lastScan, long scanEvery)
+        List<ClientSocket> clients, PollDescriptor* polls, LoadTally tally, long budget, TimeSpan lossTimeout, ref long lastScan, long scanEvery)
     {
-        int ready = PollInterop.Poll(polls, (nuint)clients.Count, PollMilliseconds);
+        int ready = Libc.Poll(polls, (nuint)clients.Count, PollMilliseconds);
         if (ready < 0 && Marshal.GetLastPInvokeError() != Errno.EINTR)
         {
             throw Errno.ToException(Marshal.GetLastPInvokeError(), "poll");
@@ -128,7 +128,7 @@ internal static unsafe class LoadGenerator
 
         for (int i = 0; i < clients.Count; i++)
         {
-            if (ready > 0 && (polls[i].ReturnedEvents & (PollInterop.POLLIN | PollInterop.POLLERR)) != 0)
+            if (ready > 0 && (polls[i].ReturnedEvents & (Libc.POLLIN | Libc.POLLERR)) != 0)
             {
                 clients[i].Pump(tally, budget);
             }

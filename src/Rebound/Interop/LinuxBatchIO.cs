@@ -34,7 +34,7 @@ internal static unsafe class LinuxBatchIO
         {
             received = Libc.ReceiveMessages(socket, headers, (uint)batch.Capacity, block ? LinuxConstants.MSG_WAITFORONE : LinuxConstants.MSG_DONTWAIT, null);
         }
-        while (received < 0 && Marshal.GetLastPInvokeError() == Errno.EINTR);
+        while (Errno.Interrupted(received));
 
         if (received < 0)
         {

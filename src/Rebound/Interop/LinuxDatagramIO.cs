@@ -44,7 +44,7 @@ internal static unsafe class LinuxDatagramIO
             {
                 received = Libc.ReceiveMessage(socket, &message, block ? 0 : MSG_DONTWAIT);
             }
-            while (received < 0 && Marshal.GetLastPInvokeError() == Errno.EINTR);
+            while (Errno.Interrupted(received));
 
             if (received < 0 || (received == 0 && message.NameLength == 0))
             {
@@ -93,7 +93,7 @@ internal static unsafe class LinuxDatagramIO
             {
                 sent = Libc.SendMessage(socket, &message, MSG_DONTWAIT);
             }
-            while (sent < 0 && Marshal.GetLastPInvokeError() == Errno.EINTR);
+            while (Errno.Interrupted(sent));
 
             return sent < 0 ? Marshal.GetLastPInvokeError() : 0;
         }

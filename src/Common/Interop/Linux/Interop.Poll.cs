@@ -2,24 +2,24 @@ using System.Runtime.InteropServices;
 
 namespace Rebound.Interop;
 
-/// <summary>poll(2): waits for several descriptors at once (the capture socket, the load generator's client sockets).</summary>
-internal static unsafe partial class PollInterop
+/// <summary><c>struct pollfd</c>.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct PollDescriptor
+{
+    public int Descriptor;
+    public short Events;
+    public short ReturnedEvents;
+}
+
+// poll(): how a ReboundSocket's own I/O thread, the capture socket and the bench's load generator wait.
+internal static unsafe partial class Libc
 {
     /// <summary>Data to read.</summary>
-    public const short POLLIN = 0x1;
+    public const short POLLIN = 0x001;
 
     /// <summary>An error is pending (ICMP unreachable on a connected socket).</summary>
-    public const short POLLERR = 0x8;
+    public const short POLLERR = 0x008;
 
-    /// <summary><c>struct pollfd</c>.</summary>
-    [StructLayout(LayoutKind.Sequential)]
-    public struct PollDescriptor
-    {
-        public int Descriptor;
-        public short Events;
-        public short ReturnedEvents;
-    }
-
-    [LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
+    [LibraryImport(Library, EntryPoint = "poll", SetLastError = true)]
     public static partial int Poll(PollDescriptor* descriptors, nuint count, int timeoutMilliseconds);
 }

@@ -3,11 +3,9 @@ using System.Runtime.InteropServices;
 
 namespace Rebound.Interop;
 
-/// <summary>The hand-written libc entry points Rebound needs; nothing else in the library calls native code.</summary>
+// recvmsg/sendmsg and their batched forms: the datagram path of ReboundSocket, DatagramBatch, the proxy and the bench.
 internal static unsafe partial class Libc
 {
-    private const string Library = "libc";
-
     [LibraryImport(Library, EntryPoint = "recvmsg", SetLastError = true)]
     public static partial nint ReceiveMessage(SafeSocketHandle socket, MessageHeader* message, int flags);
 

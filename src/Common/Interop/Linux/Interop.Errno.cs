@@ -3,7 +3,10 @@ using System.Runtime.InteropServices;
 
 namespace Rebound.Interop;
 
-/// <summary>Linux errno values the library reacts to, and their mapping onto <see cref="SocketError"/>.</summary>
+/// <summary>
+/// Linux errno values Rebound reacts to (defined here only), their mapping onto <see cref="SocketError"/>, and the one
+/// EINTR rule: a call a signal interrupted is made again (<c>do { r = call(); } while (Errno.Interrupted(r));</c>).
+/// </summary>
 internal static class Errno
 {
     public const int EPERM = 1;
@@ -26,6 +29,12 @@ internal static class Errno
 
     /// <summary>Largest errno value counted individually in statistics; larger ones share the last slot.</summary>
     public const int MaxTracked = 134;
+
+    /// <summary>The errno of the last failed native call on this thread (imports declare SetLastError = true).</summary>
+    public static int Last => Marshal.GetLastPInvokeError();
+
+    /// <summary>True when a call that returned <paramref name="result"/> failed with EINTR and should be made again.</summary>
+    public static bool Interrupted(nint result) => result < 0 && Marshal.GetLastPInvokeError() == EINTR;
 
     /// <summary>True for the errors a send from a chosen source gets when that address is gone or unusable.</summary>
     public static bool MeansSourceUnavailable(int errno) =>
