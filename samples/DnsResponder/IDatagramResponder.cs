@@ -1,8 +1,9 @@
 namespace DnsResponder;
 
 /// <summary>
-/// Turns one request datagram into one reply, with no knowledge of sockets: the same responder runs behind a
-/// <see cref="Rebound.ReboundSocket"/> loop today and can run behind a batched server later without change.
+/// Turns one request datagram into one reply, with no knowledge of sockets: the same responder runs behind the batched
+/// <see cref="Rebound.ReboundServer"/>, a single <see cref="Rebound.ReboundSocket"/> loop and the naive loop
+/// (<see cref="ServeMode"/>).
 /// </summary>
 internal interface IDatagramResponder
 {

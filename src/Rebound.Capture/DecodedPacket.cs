@@ -58,6 +58,4 @@ public sealed record DecodedPacket
     public bool IsIPv6 => Source?.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6;
 
     public IPEndPoint SourceEndPoint => new(Source!, SourcePort);
-
-    public IPEndPoint DestinationEndPoint => new(Destination!, DestinationPort);
 }

@@ -51,7 +51,7 @@ internal sealed partial class ProxyLoop
                     {
                         epoll.ClearWake();
                     }
-                    else if ((token & (1UL << 62)) != 0)
+                    else if (IsFrontToken(token))
                     {
                         // Checked per event: once a stop is asked for, no further client datagram is read.
                         if (!_stopRequested)

@@ -115,5 +115,10 @@ internal sealed partial class ProxyLoop : IDisposable
         }
     }
 
-    private static ulong FrontToken(int index) => (1UL << 62) | (uint)index;
+    /// <summary>Marks an epoll token as a front socket's (its index in the low bits); an upstream flow's token is its slot.</summary>
+    private const ulong FrontTokenFlag = 1UL << 62;
+
+    private static ulong FrontToken(int index) => FrontTokenFlag | (uint)index;
+
+    private static bool IsFrontToken(ulong token) => (token & FrontTokenFlag) != 0;
 }

@@ -10,9 +10,6 @@ namespace Rebound;
 /// </summary>
 internal static class PlatformSupport
 {
-    public static bool IsSupported =>
-        OperatingSystem.IsLinux() && Environment.Is64BitProcess && BitConverter.IsLittleEndian;
-
     public static void ThrowIfUnsupported()
     {
         if (!OperatingSystem.IsLinux())

@@ -16,7 +16,7 @@ public sealed class ReboundServerOptions
     public int BufferSize { get; set; } = 4096;
 
     /// <summary>
-    /// Socket settings (dual-stack, buffer sizes, kernel drop reporting). <see cref="ReboundSocketOptions.ReusePort"/> is
+    /// Socket settings (dual-stack, buffer sizes). <see cref="ReboundSocketOptions.ReusePort"/> is
     /// turned on whenever <see cref="SocketCount"/> is above 1.
     /// </summary>
     public ReboundSocketOptions Socket { get; set; } = new();
