@@ -22,6 +22,9 @@ internal static partial class ProxyLog
 
     [LoggerMessage(6, LogLevel.Debug, "Flow {Client} -> {Local} opened to backend {Backend}.")]
     public static partial void FlowOpened(ILogger logger, UdpEndpoint client, UdpEndpoint local, string backend);
+
+    [LoggerMessage(7, LogLevel.Information, "Serving metrics on {Url} (Prometheus text).")]
+    public static partial void ServingMetrics(ILogger logger, string url);
 }
 
 /// <summary>

@@ -30,6 +30,12 @@ internal sealed record ProxyOptions
     /// <summary>On stop, how long to keep delivering backend replies for datagrams already forwarded.</summary>
     public TimeSpan DrainTimeout { get; init; } = DefaultDrainTimeout;
 
+    /// <summary>
+    /// Where <c>rebound proxy</c> serves its metrics as Prometheus text (<c>--metrics-listen</c>); null: nowhere. The
+    /// engine itself ignores it.
+    /// </summary>
+    public IPEndPoint? MetricsListen { get; init; }
+
     /// <summary>Null when the options make sense, otherwise one sentence saying what is wrong.</summary>
     public string? Validate()
     {

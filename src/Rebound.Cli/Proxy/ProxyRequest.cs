@@ -1,4 +1,5 @@
 using System.Net;
+using Rebound.Cli.Infrastructure;
 
 namespace Rebound.Cli.Proxy;
 
@@ -15,7 +16,8 @@ internal sealed record ProxyRequest(
     int? MaxFlows,
     int? MaxFlowsPerClient,
     bool? DualStack,
-    int? Threads = null)
+    int? Threads = null,
+    string? MetricsListen = null)
 {
     public bool TryBuild(out ProxyOptions? options, out string error)
     {
@@ -38,6 +40,25 @@ internal sealed record ProxyRequest(
             !ProxyConfigFile.TryParseEndpoints(backends, IPAddress.Loopback, "--to", out List<IPEndPoint> backendEndPoints, out error))
         {
             return false;
+        }
+
+        IPEndPoint? metrics = null;
+        string? metricsText = MetricsListen ?? file.MetricsListen;
+        if (metricsText is not null)
+        {
+            if (!EndpointParser.TryParse(metricsText, IPAddress.Loopback, out IPEndPoint parsed, out string why))
+            {
+                error = $"--metrics-listen: {why}";
+                return false;
+            }
+
+            if (parsed.Port == 0)
+            {
+                error = "--metrics-listen needs a port, e.g. 127.0.0.1:9464";
+                return false;
+            }
+
+            metrics = parsed;
         }
 
         double idle = IdleTimeoutSeconds ?? file.IdleTimeoutSeconds ?? FlowLimits.DefaultIdleTimeout.TotalSeconds;
@@ -63,6 +84,7 @@ internal sealed record ProxyRequest(
             Backends = backendEndPoints,
             DualStack = DualStack ?? file.DualStack ?? true,
             DrainTimeout = TimeSpan.FromSeconds(drain),
+            MetricsListen = metrics,
             Limits = new FlowLimits
             {
                 IdleTimeout = TimeSpan.FromSeconds(idle),

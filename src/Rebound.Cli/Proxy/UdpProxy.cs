@@ -104,7 +104,7 @@ internal sealed class UdpProxy : IAsyncDisposable
         }
 
         _started = true;
-        _meter = ProxyMetrics.Create(_totals);
+        _meter = ProxyMetrics.Create(_totals, ListenEndPoints.Select(e => e.Port).Distinct().Count() == 1 ? ListenEndPoints[0].Port : null);
         ProxyLog.Started(_logger, string.Join(", ", ListenEndPoints), string.Join(", ", _options.Backends), _loops.Count);
         for (int i = 0; i < _loops.Count; i++)
         {
