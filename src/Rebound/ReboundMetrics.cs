@@ -67,6 +67,7 @@ public static class ReboundMetrics
         new(Sum(s => s.Truncated), new KeyValuePair<string, object?>("error.type", "truncated")),
         new(Sum(s => s.ControlDataTruncated), new KeyValuePair<string, object?>("error.type", "control_truncated")),
         new(Sum(s => s.MissingPacketInfo), new KeyValuePair<string, object?>("error.type", "no_pktinfo")),
+        new(Sum(s => s.MalformedControlData), new KeyValuePair<string, object?>("error.type", "malformed_control")),
         new(Sum(s => s.SourceUnavailable), new KeyValuePair<string, object?>("error.type", "source_unavailable")),
         new(Sum(s => s.HandlerErrors), new KeyValuePair<string, object?>("error.type", "handler_error")),
     ];
