@@ -52,7 +52,8 @@ public sealed class NuGetPackageTests
         {
             string[] files = [.. zip.Entries.Select(e => e.FullName).Where(n => n.StartsWith("tools/", StringComparison.Ordinal))];
             Assert.Contains(files, f => f.EndsWith("/Rebound.Cli.dll", StringComparison.Ordinal));
-            Assert.DoesNotContain(files, f => f.Contains("EventLog", StringComparison.Ordinal) || f.Contains("Microsoft.Extensions.Hosting", StringComparison.Ordinal) || f.EndsWith(".xml", StringComparison.Ordinal));
+            Assert.DoesNotContain(files, f => f.Contains("EventLog", StringComparison.Ordinal) || f.Contains("Microsoft.Extensions.Hosting", StringComparison.Ordinal) ||
+                (f.EndsWith(".xml", StringComparison.Ordinal) && !f.EndsWith("/DotnetToolSettings.xml", StringComparison.Ordinal)));
             Assert.DoesNotContain(files, f => f.EndsWith(".resources.dll", StringComparison.Ordinal));
         }
 
