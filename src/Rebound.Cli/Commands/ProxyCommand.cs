@@ -5,7 +5,7 @@ using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
 using Rebound.Cli.Infrastructure;
-using Rebound.Cli.Proxy;
+using Rebound.Proxy;
 
 namespace Rebound.Cli.Commands;
 
@@ -48,18 +48,18 @@ internal static class ProxyCommand
                 parse.GetValue(listen) ?? [], parse.GetValue(to) ?? [], parse.GetValue(config), parse.GetValue(idle), parse.GetValue(oneWay),
                 parse.GetValue(maxFlows), parse.GetValue(perClient), parse.GetValue(ipv6Only) ? false : null, parse.GetValue(threads),
                 parse.GetValue(metricsListen));
-            if (!request.TryBuild(out ProxyOptions? options, out string error))
+            if (!request.TryBuild(out ProxyOptions? options, out IPEndPoint? metricsAt, out string error))
             {
                 Console.Error.WriteLine($"rebound proxy: {error}");
                 return ExitCodes.Usage;
             }
 
-            return await RunAsync(options!, parse.GetValue(stats), parse.GetValue(verbose), parse.GetValue(logFormat), cancellation).ConfigureAwait(false);
+            return await RunAsync(options!, metricsAt, parse.GetValue(stats), parse.GetValue(verbose), parse.GetValue(logFormat), cancellation).ConfigureAwait(false);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(ProxyOptions options, int statsSeconds, bool verbose, LogFormat logFormat, CancellationToken cancellation)
+    private static async Task<int> RunAsync(ProxyOptions options, IPEndPoint? metricsAt, int statsSeconds, bool verbose, LogFormat logFormat, CancellationToken cancellation)
     {
         using ILoggerFactory logging = DaemonLogging.Create(logFormat, verbose ? LogLevel.Debug : LogLevel.Information);
         ILogger logger = logging.CreateLogger("rebound.proxy");
@@ -67,19 +67,19 @@ internal static class ProxyCommand
         MeterProvider? metrics;
         try
         {
-            metrics = MetricsExport.Start(options.MetricsListen);
+            metrics = MetricsExport.Start(metricsAt);
         }
         catch (InvalidOperationException e) when (e.InnerException is HttpListenerException listen)
         {
             // The exporter wraps the listener's failure (EADDRINUSE 98, EACCES 13, EADDRNOTAVAIL 99).
-            Console.Error.WriteLine($"rebound proxy: cannot serve metrics on {options.MetricsListen}: {listen.Message}");
+            Console.Error.WriteLine($"rebound proxy: cannot serve metrics on {metricsAt}: {listen.Message}");
             return listen.ErrorCode == 13 ? ExitCodes.Permission : ExitCodes.Network;
         }
 
         using MeterProvider? exporting = metrics;
-        if (options.MetricsListen is not null)
+        if (metricsAt is not null)
         {
-            ProxyLog.ServingMetrics(logger, MetricsExport.Url(options.MetricsListen));
+            MetricsExport.LogServing(logger, MetricsExport.Url(metricsAt));
         }
 
         // Stop gracefully on SIGTERM (systemd, docker stop) as on Ctrl-C: drain, close, exit 0.

@@ -1,4 +1,4 @@
-using Rebound.Cli.Infrastructure;
+using Rebound.Lab;
 using Rebound.Cli.Tests.Docker;
 using Rebound.Cli.Tests.Support;
 using Rebound.Cli.Tests.Support.Docker;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using Rebound.Cli.Infrastructure;
+using Rebound.Lab;
 using Rebound.Cli.Tests.Proxy;
 using Rebound.Cli.Tests.Support;
 

@@ -1,7 +1,8 @@
 using System.Net;
 using System.Text.Json;
-using Rebound.Cli.Infrastructure;
-using Rebound.Cli.Proxy;
+using Rebound.Lab;
+using Rebound.Cli.Commands;
+using Rebound.Proxy;
 using Rebound.Cli.Tests.Support;
 
 namespace Rebound.Cli.Tests.Release;
@@ -49,10 +50,11 @@ public sealed class DeploymentManifestTests
         string settings = Path.Combine(Directory.CreateTempSubdirectory("rebound-k8s-").FullName, "proxy.json");
         File.WriteAllText(settings, configMap.GetProperty("data").GetProperty("proxy.json").GetString());
         var request = new ProxyRequest([], [], new FileInfo(settings), null, null, null, null, null);
-        Assert.True(request.TryBuild(out ProxyOptions? options, out string error), error);
+        Assert.True(request.TryBuild(out ProxyOptions? options, out IPEndPoint? metrics, out string error), error);
         Directory.Delete(Path.GetDirectoryName(settings)!, recursive: true);
-        int metricsPort = options!.MetricsListen!.Port;
-        Assert.Equal(IPAddress.Any, options.MetricsListen.Address);
+        Assert.NotNull(options);
+        int metricsPort = metrics!.Port;
+        Assert.Equal(IPAddress.Any, metrics.Address);
         Assert.Equal(metricsPort, proxy.GetProperty("ports").EnumerateArray().Single(p => p.GetProperty("name").GetString() == "metrics").GetProperty("containerPort").GetInt32());
         Assert.Equal(metricsPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             spec.GetProperty("template").GetProperty("metadata").GetProperty("annotations").GetProperty("prometheus.io/port").GetString());

@@ -3,7 +3,7 @@ using System.IO.Compression;
 using System.Net;
 using System.Net.Sockets;
 using System.Xml.Linq;
-using Rebound.Cli.Infrastructure;
+using Rebound.Lab;
 using Rebound.Cli.Tests.Support;
 
 namespace Rebound.Cli.Tests.Release;
@@ -21,7 +21,8 @@ public sealed class NuGetPackageTests
     {
         ReleaseBuild release = ReleaseBuild.Get();
         string[] libraries = [.. Directory.EnumerateDirectories(Path.Combine(RepositoryRoot.Path, "src"))
-            .Where(d => File.Exists(Path.Combine(d, Path.GetFileName(d) + ".csproj")) && Path.GetFileName(d) != "Rebound.Cli")
+            .Where(d => File.Exists(Path.Combine(d, Path.GetFileName(d) + ".csproj")) && Path.GetFileName(d) != "Rebound.Cli" &&
+                        !File.ReadAllText(Path.Combine(d, Path.GetFileName(d) + ".csproj")).Contains("<IsPackable>false</IsPackable>", StringComparison.Ordinal))
             .Select(Path.GetFileName)!];
         Assert.Contains("Rebound", libraries);
         Assert.Contains("Rebound.Hosting", libraries);

@@ -1,4 +1,4 @@
-using Rebound.Cli.Infrastructure;
+using Rebound.Lab;
 using Rebound.Cli.Tests.Support;
 
 namespace Rebound.Cli.Tests.Release;
