@@ -19,6 +19,9 @@ namespace Rebound.Proxy;
 /// </remarks>
 public sealed class UdpProxy : IAsyncDisposable
 {
+    /// <summary>The meter the proxy publishes its counters under (<c>dotnet-counters</c>, OpenTelemetry <c>AddMeter</c>).</summary>
+    public const string MeterName = ProxyMetrics.MeterName;
+
     private readonly ProxyOptions _options;
     private readonly ILogger _logger;
     private readonly List<ProxyLoop> _loops = [];

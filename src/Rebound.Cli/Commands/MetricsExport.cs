@@ -42,7 +42,7 @@ internal static partial class MetricsExport
                 resource.AddService("rebound-proxy", serviceVersion: typeof(MetricsExport).Assembly.GetName().Version?.ToString(3));
                 resource.AddEnvironmentVariableDetector();
             })
-            .AddMeter(ProxyMetrics.MeterName, ReboundMetrics.MeterName);
+            .AddMeter(UdpProxy.MeterName, ReboundMetrics.MeterName);
         if (prometheus is not null)
         {
             string prefix = Prefix(prometheus);
