@@ -4,7 +4,7 @@
 #   rebound_VERSION_ARCH.deb           /usr/bin/rebound, man page, bash/zsh completions, systemd units
 #   *.nupkg / *.snupkg                 every packable project under src/ (the libraries and the `rebound` dotnet tool)
 #   SHA256SUMS                         `sha256sum -c SHA256SUMS` checks them
-# linux-arm64 is built too when Debian's cross toolchain is installed (gcc-aarch64-linux-gnu); --arch to choose.
+# --arch arm64 cross-compiles linux-arm64 with Debian's gcc-aarch64-linux-gnu (not yet verified; x64 is the default).
 # Needs the .NET SDK, gcc (NativeAOT links with it) and dpkg-deb. Does not touch bin/ or obj/ of the checkout: every
 # build goes to its own artifacts folder, so it can run while tests build.
 set -euo pipefail
@@ -22,10 +22,7 @@ while (($#)); do
     *) usage ;;
   esac
 done
-if ((${#arches[@]} == 0)); then
-  arches=(x64)
-  command -v aarch64-linux-gnu-gcc >/dev/null && arches+=(arm64)
-fi
+((${#arches[@]})) || arches=(x64)
 for a in "${arches[@]}"; do [[ $a == x64 || $a == arm64 ]] || usage; done
 
 # The repository's public address, when there is one: REBOUND_REPOSITORY_URL, else an https "origin" remote.
@@ -127,7 +124,7 @@ done
 # --- NuGet: every packable project under src/ (libraries and the dotnet tool) -----------------------------------
 if ((nuget)); then
   echo "release: NuGet packages…" >&2
-  mapfile -t projects < <(find src -name '*.csproj' | sort)
+  mapfile -t projects < <(find src -name '*.csproj' | sort | xargs grep -L '<IsPackable>false</IsPackable>')
   for p in "${projects[@]}"; do
     dotnet pack "$p" -c Release -o "$out" --artifacts-path "$work/artifacts-pack" -p:ContinuousIntegrationBuild=true \
       --nologo -v quiet -clp:"ErrorsOnly;NoSummary"
