@@ -20,6 +20,7 @@ internal static class CaptureFileAnalysis
         ArgumentNullException.ThrowIfNull(error);
         var analyzer = new FlowAnalyzer(settings.Window);
         string format = "?";
+        LinkType? linkType = null;
         try
         {
             using Stream file = settings.Path == "-"
@@ -35,6 +36,7 @@ internal static class CaptureFileAnalysis
             }
 
             format = reader.Format;
+            linkType = analyzer.Summary.Packets > 0 ? reader.LinkType : null;
         }
         catch (CaptureFormatException e)
         {
@@ -52,7 +54,7 @@ internal static class CaptureFileAnalysis
 
         if (settings.Json)
         {
-            JsonReport.WriteDocument(output, settings.Path, format, analyzer);
+            JsonReport.WriteDocument(output, settings.Path, format, linkType, analyzer);
         }
         else
         {

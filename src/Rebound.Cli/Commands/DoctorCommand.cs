@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Net;
 using Rebound.Cli.Doctor;
 using Rebound.Cli.Infrastructure;
+using Rebound.Cli.Output;
 using Spectre.Console;
 
 namespace Rebound.Cli.Commands;
@@ -58,8 +59,7 @@ internal static class DoctorCommand
             if (parse.GetValue(json))
             {
                 using Stream stdout = Console.OpenStandardOutput();
-                DoctorJsonWriter.Write(report, stdout);
-                stdout.WriteByte((byte)'\n');
+                JsonOutput.WriteLine(stdout, DoctorDocument.From(report));
             }
             else
             {

@@ -100,11 +100,12 @@ internal static class LabCommand
 
     private static int RunLoopback(LabSettings settings)
     {
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         IReadOnlyList<LoopbackResult> results = LoopbackDemo.Run();
         if (settings.Json)
         {
             using Stream stdout = Console.OpenStandardOutput();
-            LabJson.WriteLoopback(stdout, results);
+            LabJson.WriteLoopback(stdout, results, System.Diagnostics.Stopwatch.GetElapsedTime(started));
         }
         else
         {
