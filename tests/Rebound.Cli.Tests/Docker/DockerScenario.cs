@@ -3,6 +3,7 @@ using System.Text.Json;
 using Rebound.Cli.Infrastructure;
 using Rebound.Cli.Tests.Support;
 using Rebound.Cli.Tests.Support.Docker;
+using Rebound.Cli.Tests.Output;
 
 namespace Rebound.Cli.Tests.Docker;
 
@@ -78,6 +79,7 @@ internal static class DockerScenario
     {
         ProcessResult analysis = ProcessRunner.Run("dotnet", [CliProcess.AssemblyPath, "analyze", "--json", captureFile]);
         Assert.True(analysis.ExitCode == ExitCodes.Finding, analysis.StandardOutput + analysis.StandardError);
+        JsonSchemaAssert.Valid("analyze", analysis.StandardOutput);
         using var json = JsonDocument.Parse(analysis.StandardOutput);
         return Assert.Single(json.RootElement.GetProperty("findings").EnumerateArray()).Clone();
     }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Rebound.Cli.Infrastructure;
 using Rebound.Cli.Tests.Support;
+using Rebound.Cli.Tests.Output;
 
 namespace Rebound.Cli.Tests.Lab;
 
@@ -19,6 +20,7 @@ public sealed class LabProcessTests
         ProcessResult result = ProcessRunner.Run("dotnet", [CliAssembly, "lab", "--scenario", "1", "--json"], TimeSpan.FromSeconds(60));
 
         Assert.True(result.ExitCode == 0, result.StandardError);
+        JsonSchemaAssert.Valid("lab", result.StandardOutput);
         using JsonDocument json = JsonDocument.Parse(result.StandardOutput);
         Assert.True(json.RootElement.GetProperty("allMatch").GetBoolean());
         JsonElement row = Assert.Single(json.RootElement.GetProperty("rows").EnumerateArray());
