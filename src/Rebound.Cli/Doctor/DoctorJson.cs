@@ -23,7 +23,7 @@ internal sealed record DoctorDocument(
                 EndpointText.Format(e.Socket.Local), EndpointText.Format(e.Socket.Remote), e.Exposure,
                 e.Socket.Inode, e.Socket.Uid, e.Socket.Drops, Processes(e.Owners)))],
             [.. report.Listeners.Select(l => new DoctorListenerJson(
-                l.Port, l.Protocol, l.Verdict, Processes([.. l.Sockets.SelectMany(s => s.Owners).Distinct()]),
+                l.Port, l.Protocol, l.Verdict, l.Explanation, Processes([.. l.Sockets.SelectMany(s => s.Owners).Distinct()]),
                 [.. l.Probes.Select(p => new DoctorProbeJson(
                     EndpointText.Address(p.Target.Address), EndpointText.Format(p.Target.Address, p.Port), p.Target.Interface,
                     EndpointText.Address(p.Source), p.Verdict, p.RepliedFrom is null ? null : EndpointText.Format(p.RepliedFrom), p.Detail))]))],
@@ -52,6 +52,7 @@ internal sealed record DoctorListenerJson(
     int Port,
     string Protocol,
     [property: JsonConverter(typeof(KebabCaseEnumConverter<ListenerVerdict>))] ListenerVerdict Verdict,
+    string Explanation,
     IReadOnlyList<DoctorProcessJson> Processes,
     IReadOnlyList<DoctorProbeJson> Probes);
 
