@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Rebound.Cli.Infrastructure;
+using Rebound.Cli.Output;
 
 namespace Rebound.Cli.Commands;
 
@@ -17,9 +18,8 @@ internal static class MultiCoreEchoServer
         {
             if (settings.Verbose)
             {
-                Console.WriteLine(
-                    $"{datagram.RemoteEndpoint} -> {datagram.LocalEndpoint} via {InterfaceNames.Describe(datagram.InterfaceIndex)} " +
-                    $"{datagram.Length} bytes, replied from {datagram.ReplySource.ToString("a", null)}");
+                EchoLog.Answered(settings.Json, datagram.RemoteEndpoint, datagram.LocalEndpoint, datagram.InterfaceIndex, datagram.Length,
+                    datagram.ReplySource.WithPort(datagram.LocalEndpoint.Port));
             }
 
             if (settings.Count > 0 && Interlocked.Increment(ref answered) >= settings.Count)

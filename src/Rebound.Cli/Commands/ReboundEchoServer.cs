@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Rebound.Cli.Infrastructure;
+using Rebound.Cli.Output;
 
 namespace Rebound.Cli.Commands;
 
@@ -44,9 +45,8 @@ internal static class ReboundEchoServer
 
             if (settings.Verbose)
             {
-                Console.WriteLine(
-                    $"{request.RemoteEndpoint} -> {request.LocalEndpoint} via {InterfaceNames.Describe(request.InterfaceIndex)} " +
-                    $"{request.Length} bytes, replied from {request.ReplySource.ToString("a", null)}");
+                EchoLog.Answered(settings.Json, request.RemoteEndpoint, request.LocalEndpoint, request.InterfaceIndex, request.Length,
+                    request.ReplySource.WithPort(request.LocalEndpoint.Port));
             }
 
             if (settings.Count > 0 && ++answered >= settings.Count)

@@ -21,4 +21,5 @@ namespace Rebound.Cli.Output;
 [JsonSerializable(typeof(TraceSummaryJson))]
 [JsonSerializable(typeof(LabDocument))]
 [JsonSerializable(typeof(BenchDocument))]
+[JsonSerializable(typeof(EchoDatagramJson))]
 internal sealed partial class OutputJsonContext : JsonSerializerContext;

@@ -81,7 +81,7 @@ public sealed class DockerPublishedPortTests(DockerFixture docker)
         DockerHost host = docker.Require();
         DockerContainer client = DockerScenario.StartClient(host, "loopback-client");
         DockerContainer service = DockerScenario.StartReboundIn(host, "loopback-service", ["-p", "127.0.0.1:5354:7000/udp"], "echo", "-l", "0.0.0.0:7000");
-        Process proxy = DockerScenario.StartOnHost(host, "Proxying", "proxy", "-l", "0.0.0.0:5353", "-t", "127.0.0.1:5354");
+        Process proxy = DockerScenario.StartOnHost(host, "Proxying", "proxy", "-l", "0.0.0.0:5353", "--to", "127.0.0.1:5354");
         try
         {
             Assert.Equal("hello\nhi\n", DockerScenario.Netcat(host, client, Uplink, 5353));

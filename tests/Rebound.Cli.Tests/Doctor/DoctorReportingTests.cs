@@ -25,7 +25,7 @@ public sealed class DoctorReportingTests
 
         // 200 ports × 3 addresses = 600 probes; nothing listens, so every probe sent is refused at once.
         string[] ports = [.. Enumerable.Range(40001, 200).Select(p => p.ToString(CultureInfo.InvariantCulture))];
-        (int exit, string json, string error) = CliProcess.Run("", ["doctor", "--netns", ns.Name, "--json", "--timeout", "2000", "-p", .. ports]);
+        (int exit, string json, string error) = CliProcess.Run("", ["doctor", "--netns", ns.Name, "--json", "--timeout", "2", "-p", .. ports]);
 
         Assert.True(exit == 0, $"exit {exit}: {error}");
         JsonElement[] listeners = [.. JsonSchemaAssert.Valid("doctor", json).GetProperty("listeners").EnumerateArray()];
