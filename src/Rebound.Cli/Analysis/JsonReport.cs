@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
-using Rebound.Cli.Capture;
+using Rebound.Capture;
+using Rebound.Capture.Analysis;
 using Rebound.Cli.Output;
 
 namespace Rebound.Cli.Analysis;

@@ -26,7 +26,7 @@ internal sealed record DoctorDocument(
                 l.Port, l.Protocol, l.Verdict, l.Explanation, Processes([.. l.Sockets.SelectMany(s => s.Owners).Distinct()]),
                 [.. l.Probes.Select(p => new DoctorProbeJson(
                     EndpointText.Address(p.Target.Address), EndpointText.Format(p.Target.Address, p.Port), p.Target.Interface,
-                    EndpointText.Address(p.Source), p.Verdict, p.RepliedFrom is null ? null : EndpointText.Format(p.RepliedFrom), p.Detail))]))],
+                    EndpointText.Address(p.Source), p.Verdict, p.RepliedFrom is null ? null : EndpointText.Format(p.RepliedFrom), p.Detail, p.Client))]))],
             report.Notes);
     }
 
@@ -56,7 +56,10 @@ internal sealed record DoctorListenerJson(
     IReadOnlyList<DoctorProcessJson> Processes,
     IReadOnlyList<DoctorProbeJson> Probes);
 
-/// <summary>One probe: a request from <c>clientAddress</c> to <c>server</c>, and where the reply came from.</summary>
+/// <summary>
+/// One probe: a request from <c>clientAddress</c> to <c>server</c>, and where the reply came from; <c>clientNamespace</c>
+/// names the clients' network namespace with <c>--from-…</c> (null: asked from the inspected namespace itself).
+/// </summary>
 internal sealed record DoctorProbeJson(
     string LocalAddress,
     string Server,
@@ -64,4 +67,5 @@ internal sealed record DoctorProbeJson(
     string ClientAddress,
     [property: JsonConverter(typeof(KebabCaseEnumConverter<ProbeVerdict>))] ProbeVerdict Verdict,
     string? ReplySource,
-    string Detail);
+    string Detail,
+    string? ClientNamespace);

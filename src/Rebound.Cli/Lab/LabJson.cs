@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Rebound.Cli.Output;
+using Rebound.Lab;
 
 namespace Rebound.Cli.Lab;
 

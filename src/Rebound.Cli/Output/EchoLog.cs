@@ -1,4 +1,4 @@
-using Rebound.Cli.Infrastructure;
+using Rebound.Interop;
 
 namespace Rebound.Cli.Output;
 

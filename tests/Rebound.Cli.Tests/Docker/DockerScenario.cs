@@ -4,6 +4,7 @@ using Rebound.Cli.Infrastructure;
 using Rebound.Cli.Tests.Support;
 using Rebound.Cli.Tests.Support.Docker;
 using Rebound.Cli.Tests.Output;
+using Rebound.Lab;
 
 namespace Rebound.Cli.Tests.Docker;
 

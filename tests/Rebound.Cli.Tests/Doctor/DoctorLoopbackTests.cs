@@ -5,6 +5,7 @@ using Rebound.Cli.Doctor;
 using Rebound.Cli.Tests.Support;
 using Rebound.Cli.Lab;
 using Rebound.Cli.Tests.Output;
+using Rebound.Lab;
 
 namespace Rebound.Cli.Tests.Doctor;
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Json.Schema;
-using Rebound.Cli.Tests.Support;
+using Rebound.TestSupport;
 
 namespace Rebound.Cli.Tests.Output;
 

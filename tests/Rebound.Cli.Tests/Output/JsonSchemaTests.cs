@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Rebound.Cli.Output;
+using Rebound.TestSupport;
 
 namespace Rebound.Cli.Tests.Output;
 
@@ -10,7 +11,7 @@ namespace Rebound.Cli.Tests.Output;
 public class JsonSchemaTests
 {
     private const string Probe =
-        """{"localAddress":"127.0.0.2","server":"127.0.0.2:53","interface":"lo","clientAddress":"127.0.0.1","verdict":"wrong-source","replySource":"127.0.0.1:53","detail":""}""";
+        """{"localAddress":"127.0.0.2","server":"127.0.0.2:53","interface":"lo","clientAddress":"127.0.0.1","verdict":"wrong-source","replySource":"127.0.0.1:53","detail":"","clientNamespace":null}""";
 
     [Fact]
     public void A_doctor_document_in_the_documented_words_is_valid()
@@ -49,8 +50,8 @@ public class JsonSchemaTests
     [Fact]
     public void Every_schema_file_is_named_in_docs_output_md()
     {
-        string doc = File.ReadAllText(Path.Combine(Support.RepositoryRoot.Path, "docs", "output.md"));
-        foreach (string file in Directory.GetFiles(Path.Combine(Support.RepositoryRoot.Path, "docs", "schemas"), "*.schema.json"))
+        string doc = File.ReadAllText(Path.Combine(RepositoryRoot.Path, "docs", "output.md"));
+        foreach (string file in Directory.GetFiles(Path.Combine(RepositoryRoot.Path, "docs", "schemas"), "*.schema.json"))
         {
             string name = Path.GetFileName(file);
             Assert.True(name == "common.schema.json" || doc.Contains(name, StringComparison.Ordinal), $"{name} is not described in docs/output.md");
