@@ -28,8 +28,8 @@ internal static class EndpointText
             : string.Create(CultureInfo.InvariantCulture, $"{shown}:{port}");
     }
 
-    /// <summary>A <see cref="UdpEndpoint"/>, as <see cref="Format(IPEndPoint)"/>.</summary>
-    public static string Format(UdpEndpoint endPoint) => endPoint.MapToIPv4().ToString();
+    /// <summary>A <see cref="UdpEndPoint"/>, as <see cref="Format(IPEndPoint)"/>.</summary>
+    public static string Format(UdpEndPoint endPoint) => endPoint.MapToIPv4().ToString();
 
     /// <summary>An address without a port: <c>192.0.2.1</c>, <c>2001:db8::1</c>; v4-mapped as IPv4.</summary>
     public static string Address(IPAddress address)

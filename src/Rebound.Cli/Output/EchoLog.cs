@@ -9,7 +9,7 @@ namespace Rebound.Cli.Output;
 internal static class EchoLog
 {
     /// <summary>A datagram Rebound answered: it knows where the request went and where the reply left from.</summary>
-    public static void Answered(bool json, UdpEndpoint client, UdpEndpoint server, int interfaceIndex, int bytes, UdpEndpoint replySource)
+    public static void Answered(bool json, UdpEndPoint client, UdpEndPoint server, int interfaceIndex, int bytes, UdpEndPoint replySource)
     {
         if (json)
         {

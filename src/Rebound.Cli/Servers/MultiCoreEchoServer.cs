@@ -19,8 +19,8 @@ internal static class MultiCoreEchoServer
         {
             if (settings.Verbose)
             {
-                EchoLog.Answered(settings.Json, datagram.RemoteEndpoint, datagram.LocalEndpoint, datagram.InterfaceIndex, datagram.Length,
-                    datagram.ReplySource.WithPort(datagram.LocalEndpoint.Port));
+                EchoLog.Answered(settings.Json, datagram.RemoteEndPoint, datagram.LocalEndPoint, datagram.InterfaceIndex, datagram.Length,
+                    datagram.ReplySource.WithPort(datagram.LocalEndPoint.Port));
             }
 
             if (settings.Count > 0 && Interlocked.Increment(ref answered) >= settings.Count)

@@ -30,7 +30,7 @@ internal static class ReboundEchoServer
 
             if (!request.CanReply)
             {
-                Console.Error.WriteLine($"rebound echo: not answering {request.RemoteEndpoint}: {request.Unanswerable.Describe()}.");
+                Console.Error.WriteLine($"rebound echo: not answering {request.RemoteEndPoint}: {request.Unanswerable.Describe()}.");
                 continue;
             }
 
@@ -46,8 +46,8 @@ internal static class ReboundEchoServer
 
             if (settings.Verbose)
             {
-                EchoLog.Answered(settings.Json, request.RemoteEndpoint, request.LocalEndpoint, request.InterfaceIndex, request.Length,
-                    request.ReplySource.WithPort(request.LocalEndpoint.Port));
+                EchoLog.Answered(settings.Json, request.RemoteEndPoint, request.LocalEndPoint, request.InterfaceIndex, request.Length,
+                    request.ReplySource.WithPort(request.LocalEndPoint.Port));
             }
 
             if (settings.Count > 0 && ++answered >= settings.Count)
