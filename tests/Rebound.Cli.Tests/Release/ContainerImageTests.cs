@@ -1,7 +1,7 @@
 using Rebound.Lab;
 using Rebound.Cli.Tests.Docker;
 using Rebound.Cli.Tests.Support;
-using Rebound.Cli.Tests.Support.Docker;
+using Rebound.TestSupport.Docker;
 
 namespace Rebound.Cli.Tests.Release;
 
