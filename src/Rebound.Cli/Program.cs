@@ -30,6 +30,7 @@ var root = new Command(
     TraceCommand.Create(),
     ProxyCommand.Create(),
     BenchCommand.Create(),
+    ShieldCommand.Create(),
 };
 
 HelpEpilogue.Install(root);
