@@ -147,13 +147,9 @@ internal static class ShieldCommand
 
     private static int AttachPinned(string cgroup, int capacity)
     {
-        using (var existing = CgroupShield.OpenPinned(cgroup))
+        if (AlreadyShielded(cgroup))
         {
-            if (existing is not null)
-            {
-                Console.WriteLine($"{cgroup} is already shielded (pinned at {existing.PinDirectory}); nothing to do.");
-                return ExitCodes.Success;
-            }
+            return ExitCodes.Success;
         }
 
         try
@@ -173,13 +169,9 @@ internal static class ShieldCommand
 
     private static int RunForeground(string cgroup, int capacity)
     {
-        using (var existing = CgroupShield.OpenPinned(cgroup))
+        if (AlreadyShielded(cgroup))
         {
-            if (existing is not null)
-            {
-                Console.WriteLine($"{cgroup} is already shielded (pinned at {existing.PinDirectory}); nothing to do.");
-                return ExitCodes.Success;
-            }
+            return ExitCodes.Success;
         }
 
         CgroupShield shield;
@@ -213,6 +205,18 @@ internal static class ShieldCommand
         }
 
         return ExitCodes.Success;
+    }
+
+    /// <summary>Attaching twice is a no-op that says so.</summary>
+    private static bool AlreadyShielded(string cgroup)
+    {
+        using var existing = CgroupShield.OpenPinned(cgroup);
+        if (existing is not null)
+        {
+            Console.WriteLine($"{cgroup} is already shielded (pinned at {existing.PinDirectory}); nothing to do.");
+        }
+
+        return existing is not null;
     }
 
     private static void WarnIfRoot(string cgroup)
