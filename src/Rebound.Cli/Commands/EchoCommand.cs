@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Net;
 using System.Net.Sockets;
 using Rebound.Cli.Infrastructure;
+using Rebound.Cli.Servers;
 
 namespace Rebound.Cli.Commands;
 
@@ -89,6 +90,3 @@ internal static class EchoCommand
         return command;
     }
 }
-
-/// <summary>What an echo server was asked to do.</summary>
-internal sealed record EchoSettings(IPEndPoint Listen, bool DualStack, bool Verbose, int Count);
