@@ -1,4 +1,4 @@
-using Rebound.Shield.Interop;
+using Rebound.Interop;
 using Rebound.Shield.Kernel;
 
 namespace Rebound.Shield;

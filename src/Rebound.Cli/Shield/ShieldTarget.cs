@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using Rebound.Cli.Infrastructure;
+using Rebound.Lab;
 using Rebound.Shield;
 
 namespace Rebound.Cli.Shield;

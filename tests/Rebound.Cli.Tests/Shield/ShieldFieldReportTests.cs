@@ -1,9 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using Rebound.Cli.Lab;
 using Rebound.Cli.Tests.Support;
+using Rebound.Lab;
+using Rebound.TestSupport;
 using Rebound.Shield;
+using Rebound.TestSupport.Shield;
 
 namespace Rebound.Cli.Tests.Shield;
 
@@ -111,7 +113,7 @@ public sealed class ShieldFieldReportTests
     public void Attaching_twice_is_a_no_op_and_detach_all_leaves_nothing_behind()
     {
         using var setup = new ShieldSetup();
-        using var second = Rebound.Shield.Tests.Support.TestCgroup.Create();
+        using var second = TestCgroup.Create();
         int port = setup.StartServer("naive4");
 
         setup.Attach();

@@ -1,8 +1,9 @@
 using System.Globalization;
-using Rebound.Cli.Lab;
 using Rebound.Cli.Tests.Support;
+using Rebound.Lab;
+using Rebound.TestSupport;
 using Rebound.Shield;
-using Rebound.Shield.Tests.Support;
+using Rebound.TestSupport.Shield;
 
 namespace Rebound.Cli.Tests.Shield;
 

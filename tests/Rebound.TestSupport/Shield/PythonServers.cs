@@ -1,4 +1,4 @@
-namespace Rebound.Shield.Tests.Support;
+namespace Rebound.TestSupport.Shield;
 
 /// <summary>
 /// Small UDP servers in Python — programs that are not Rebound's — started in a cgroup. Each binds port 0, prints the
