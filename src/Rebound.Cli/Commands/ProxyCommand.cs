@@ -18,14 +18,14 @@ internal static class ProxyCommand
     public static Command Create()
     {
         var listen = new Option<string[]>("--listen", "-l") { Description = "Front address to listen on, e.g. [::]:6088 (dual-stack) or 0.0.0.0:6088. Repeatable."};
-        var to = new Option<string[]>("--to", "-t") { Description = "Backend to forward to, e.g. 127.0.0.1:16088. Repeatable: each client address sticks to one backend." };
-        var config = new Option<FileInfo?>("--config", "-c") { Description = "JSON settings file (see docs/proxy.md); command-line options override it." };
+        var to = new Option<string[]>("--to") { Description = "Backend to forward to, e.g. 127.0.0.1:16088. Repeatable: each client address sticks to one backend." };
+        var config = new Option<FileInfo?>("--config") { Description = "JSON settings file (see docs/proxy.md); command-line options override it." };
         var idle = new Option<double?>("--idle-timeout") { Description = $"Seconds a flow the backend answered may stay idle (default {FlowLimits.DefaultIdleTimeout.TotalSeconds})." };
         var oneWay = new Option<double?>("--one-way-timeout") { Description = $"Seconds a flow the backend never answered may stay idle (default {FlowLimits.DefaultOneWayIdleTimeout.TotalSeconds})." };
         var maxFlows = new Option<int?>("--max-flows") { Description = $"Most flows at once (default {FlowLimits.DefaultMaxFlows}); new flows beyond it are refused." };
         var perClient = new Option<int?>("--max-flows-per-client") { Description = $"Most flows from one client IP address, in each thread (default {FlowLimits.DefaultMaxFlowsPerClient})." };
         var threads = new Option<int?>("--threads") { Description = "Event-loop threads, each with its own sockets sharing the port (SO_REUSEPORT); 0: one per core (default 1)." };
-        var ipv6Only = new Option<bool>("--ipv6-only") { Description = "On [::], serve IPv6 only (V6ONLY=1)." };
+        var ipv6Only = SharedOptions.IPv6("on [::], serve IPv6 only (V6ONLY=1)", "--ipv6-only");
         var stats = new Option<int>("--stats") { Description = "Print a statistics line to stderr every N seconds (0: never)." };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log every flow opened." };
         var metricsListen = new Option<string?>("--metrics-listen") { Description = "Serve metrics as Prometheus text on http://ADDR:PORT/metrics, e.g. 127.0.0.1:9464. OTLP export follows the OTEL_EXPORTER_OTLP_* variables." };
@@ -36,9 +36,9 @@ internal static class ProxyCommand
             listen, to, config, idle, oneWay, maxFlows, perClient, threads, ipv6Only, stats, verbose, metricsListen, logFormat,
         }.WithEpilogue(
             "Examples:\n  rebound proxy --listen [::]:6088 --to 127.0.0.1:16088\n" +
-            "  rebound proxy -l [::]:53 -t 127.0.0.1:5301 -t 127.0.0.1:5302 --stats 10\n" +
-            "  rebound proxy -l [::]:53 -t 127.0.0.1:5301 --threads 0\n" +
-            "  rebound proxy -l [::]:53 -t 127.0.0.1:5301 --metrics-listen 127.0.0.1:9464 --log-format json\n" +
+            "  rebound proxy -l [::]:53 --to 127.0.0.1:5301 --to 127.0.0.1:5302 --stats 10\n" +
+            "  rebound proxy -l [::]:53 --to 127.0.0.1:5301 --threads 0\n" +
+            "  rebound proxy -l [::]:53 --to 127.0.0.1:5301 --metrics-listen 127.0.0.1:9464 --log-format json\n" +
             "  rebound proxy --config /etc/rebound/proxy.json\n\n" +
             "Forwards only to the configured backends, never to an address taken from a packet: not an open relay.\n\n" + ExitCodes.Help);
 

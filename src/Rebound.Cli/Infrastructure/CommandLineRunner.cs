@@ -9,7 +9,8 @@ internal static class CommandLineRunner
     {
         ParseResult parse = root.Parse(args);
         bool wantsHelp = parse.Tokens.Any(t => t.Value is "-h" or "--help" or "-?");
-        if (parse.Errors.Count > 0 && !wantsHelp)
+        bool completing = args.Length > 0 && args[0].StartsWith("[suggest", StringComparison.Ordinal);
+        if (parse.Errors.Count > 0 && !wantsHelp && !completing)
         {
             foreach (System.CommandLine.Parsing.ParseError error in parse.Errors)
             {

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Rebound.Cli.Output;
 using Rebound.Lab;
 
 namespace Rebound.Cli.Servers;
@@ -33,7 +34,7 @@ internal static class NaiveEchoServer
             await socket.SendToAsync(buffer.AsMemory(0, request.ReceivedBytes), SocketFlags.None, request.RemoteEndPoint, cancellation).ConfigureAwait(false);
             if (settings.Verbose)
             {
-                Console.WriteLine($"{request.RemoteEndPoint} -> ? (unknown) {request.ReceivedBytes} bytes, replied with sendto (source chosen by the kernel)");
+                EchoLog.AnsweredNaively(settings.Json, (IPEndPoint)request.RemoteEndPoint, request.ReceivedBytes);
             }
 
             if (settings.Count > 0 && ++answered >= settings.Count)

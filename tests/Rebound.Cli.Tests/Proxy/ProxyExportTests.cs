@@ -53,12 +53,12 @@ public sealed partial class ProxyExportTests
         taken.Start();
         int port = ((IPEndPoint)taken.LocalEndpoint).Port;
 
-        (int code, _, string stderr) = CliProcess.Run("", "proxy", "-l", "127.0.0.1:0", "-t", "127.0.0.1:9", "--metrics-listen", $"127.0.0.1:{port}");
+        (int code, _, string stderr) = CliProcess.Run("", "proxy", "-l", "127.0.0.1:0", "--to", "127.0.0.1:9", "--metrics-listen", $"127.0.0.1:{port}");
 
         Assert.Equal(3, code);
         Assert.Contains($"cannot serve metrics on 127.0.0.1:{port}", stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("Proxying", stderr, StringComparison.Ordinal);
-        (code, _, stderr) = CliProcess.Run("", "proxy", "-l", "127.0.0.1:0", "-t", "127.0.0.1:9", "--metrics-listen", "127.0.0.1");
+        (code, _, stderr) = CliProcess.Run("", "proxy", "-l", "127.0.0.1:0", "--to", "127.0.0.1:9", "--metrics-listen", "127.0.0.1");
         Assert.Equal(2, code);
         Assert.Contains("rebound proxy: --metrics-listen", stderr, StringComparison.Ordinal);
     }
@@ -146,7 +146,7 @@ public sealed partial class ProxyExportTests
             Assert.Contains(" info: rebound.proxy[1] Proxying 0.0.0.0:", line, StringComparison.Ordinal);
         }
 
-        (int code, _, string stderr) = CliProcess.Run("", "proxy", "-l", "127.0.0.1:0", "-t", "127.0.0.1:9", "--log-format", "xml");
+        (int code, _, string stderr) = CliProcess.Run("", "proxy", "-l", "127.0.0.1:0", "--to", "127.0.0.1:9", "--log-format", "xml");
         Assert.Equal(2, code);
         Assert.Contains("xml", stderr, StringComparison.Ordinal);
     }
@@ -160,7 +160,7 @@ public sealed partial class ProxyExportTests
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (string a in (string[])[CliProcess.AssemblyPath, "proxy", "-l", "0.0.0.0:0", "-t", backend.Loopback.ToString(), .. extra])
+        foreach (string a in (string[])[CliProcess.AssemblyPath, "proxy", "-l", "0.0.0.0:0", "--to", backend.Loopback.ToString(), .. extra])
         {
             start.ArgumentList.Add(a);
         }
