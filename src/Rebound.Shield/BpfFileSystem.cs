@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using Rebound.Shield.Interop;
+using Rebound.Interop;
 using Rebound.Shield.Kernel;
 
 namespace Rebound.Shield;

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Runtime.InteropServices;
-using Rebound.Shield.Interop;
+using Rebound.Interop;
 using Rebound.Shield.Kernel;
 
 namespace Rebound.Shield;

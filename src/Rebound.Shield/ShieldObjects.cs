@@ -1,5 +1,5 @@
 using System.Net.Sockets;
-using Rebound.Shield.Interop;
+using Rebound.Interop;
 using Rebound.Shield.Kernel;
 using Rebound.Shield.Programs;
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Rebound.Shield.Tests.Support;
+using Rebound.TestSupport.Shield;
 
 namespace Rebound.Shield.Tests;
 

@@ -1,5 +1,5 @@
 using Rebound.Shield.Bpf;
-using Rebound.Shield.Interop;
+using Rebound.Interop;
 using Rebound.Shield.Kernel;
 using Rebound.Shield.Tests.Support;
 

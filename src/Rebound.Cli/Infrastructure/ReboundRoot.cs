@@ -27,6 +27,7 @@ internal static class ReboundRoot
             TraceCommand.Create(),
             ProxyCommand.Create(),
             BenchCommand.Create(),
+            ShieldCommand.Create(),
             CompletionCommand.Create(),
         };
         HelpEpilogue.Install(root);

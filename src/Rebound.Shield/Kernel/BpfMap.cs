@@ -1,4 +1,4 @@
-using Rebound.Shield.Interop;
+using Rebound.Interop;
 
 namespace Rebound.Shield.Kernel;
 

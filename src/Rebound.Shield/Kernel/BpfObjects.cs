@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text;
-using Rebound.Shield.Interop;
+using Rebound.Interop;
 
 namespace Rebound.Shield.Kernel;
 

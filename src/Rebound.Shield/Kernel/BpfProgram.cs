@@ -1,6 +1,6 @@
 using System.Text;
 using Rebound.Shield.Bpf;
-using Rebound.Shield.Interop;
+using Rebound.Interop;
 
 namespace Rebound.Shield.Kernel;
 

@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using Rebound.Shield.Interop;
+using Rebound.Interop;
 
 namespace Rebound.Shield.Kernel;
 

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Rebound.Shield.Interop;
+namespace Rebound.Interop;
 
 /// <summary>
 /// The raw <c>bpf(2)</c> system call, reached through libc's <c>syscall</c> (glibc has no bpf wrapper). Every BPF

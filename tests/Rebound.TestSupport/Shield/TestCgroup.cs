@@ -1,6 +1,7 @@
 using System.Globalization;
+using Rebound.Shield;
 
-namespace Rebound.Shield.Tests.Support;
+namespace Rebound.TestSupport.Shield;
 
 /// <summary>A cgroup v2 directory this test made (rebound-test-PID-N under the unified mount), removed on dispose.</summary>
 public sealed class TestCgroup : IDisposable

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Rebound.Shield.Interop;
+namespace Rebound.Interop;
 
 // The members of union bpf_attr the shield fills, one struct each, at the kernel's offsets (include/uapi/linux/bpf.h).
 // Bytes past the fields a command knows must be zero; the structs are zero-initialised and no larger than the kernel's union.

@@ -1,4 +1,4 @@
-namespace Rebound.Shield.Tests.Support;
+namespace Rebound.TestSupport.Shield;
 
 /// <summary>
 /// Small UDP servers in Python — programs that are not Rebound's — started in a cgroup. Each binds port 0, prints the
@@ -23,6 +23,10 @@ public static class PythonServers
             # Sends one datagram to argv[2]:argv[3] from a connected socket, then echoes replies on it.
             s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.connect((sys.argv[2], int(sys.argv[3])))
             s.send(b"from connected"); print(s.getsockname()[1], flush=True); s.recv(2048); sys.exit(0)
+        elif kind == "dns":
+            # Answers every query with an empty NOERROR response (QR set), from a plain sendto.
+            s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0); s.bind(("::", 0))
         elif kind == "tcp":
             s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("0.0.0.0", 0)); s.listen(4)
@@ -35,6 +39,8 @@ public static class PythonServers
                 for _ in range(int(sys.argv[2])):
                     s.recvfrom(2048)
                 s.sendto(data, peer); continue
+            if kind == "dns":
+                s.sendto(data[:2] + bytes([data[2] | 0x80, data[3]]) + data[4:], peer); continue
             if kind == "pktinfo":
                 # An application that picks its own source: always 127.0.0.3, whatever was asked.
                 pktinfo = struct.pack("@i4s4s", 0, socket.inet_aton("127.0.0.3"), bytes(4))
@@ -43,10 +49,17 @@ public static class PythonServers
                 s.sendto(data, peer)
         """;
 
-    /// <summary>Starts a server of <paramref name="kind"/> (naive4, naive6, pktinfo, late N, connected HOST PORT, tcp) in the cgroup; returns it and its port.</summary>
-    public static (CgroupProcess Process, int Port) Start(string cgroupPath, string kind, params string[] arguments)
+    /// <summary>Starts a server of <paramref name="kind"/> (naive4, naive6, dns, pktinfo, late N, connected HOST PORT, tcp) in the cgroup; returns it and its port.</summary>
+    public static (CgroupProcess Process, int Port) Start(string cgroupPath, string kind, params string[] arguments) =>
+        StartIn(null, cgroupPath, kind, arguments);
+
+    /// <summary>The same inside the named network namespace (<c>ip netns exec</c> keeps the pid, so the cgroup holds).</summary>
+    public static (CgroupProcess Process, int Port) StartIn(string? netns, string cgroupPath, string kind, params string[] arguments)
     {
-        var process = CgroupProcess.Start(cgroupPath, "python3", ["-c", Script, kind, .. arguments]);
+        string[] python = ["python3", "-c", Script, kind, .. arguments];
+        var process = netns is null
+            ? CgroupProcess.Start(cgroupPath, python[0], python[1..])
+            : CgroupProcess.Start(cgroupPath, "ip", ["netns", "exec", netns, .. python]);
         try
         {
             return (process, int.Parse(process.ReadLine(), System.Globalization.CultureInfo.InvariantCulture));

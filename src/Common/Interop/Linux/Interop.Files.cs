@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Rebound.Shield.Interop;
+namespace Rebound.Interop;
 
 /// <summary>open/close/mount: a cgroup is attached to through a directory descriptor, which .NET's file APIs do not open.</summary>
 internal static unsafe partial class FileCalls

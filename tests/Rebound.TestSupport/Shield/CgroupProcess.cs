@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Rebound.Shield.Tests.Support;
+namespace Rebound.TestSupport.Shield;
 
 /// <summary>
 /// A program started inside a cgroup: a shell writes its own pid into cgroup.procs and then execs the program, so
