@@ -16,10 +16,17 @@ public sealed class ReboundServerOptions
     public int BufferSize { get; set; } = 4096;
 
     /// <summary>
-    /// Socket settings (dual-stack, buffer sizes, kernel drop reporting). <see cref="ReboundSocketOptions.ReusePort"/> is
-    /// turned on whenever <see cref="SocketCount"/> is above 1.
+    /// Socket settings (dual-stack, buffer sizes). The server's own sockets always share the address with each other; set
+    /// <see cref="ReboundSocketOptions.ReusePort"/> only to share it with other servers as well (same user only, the
+    /// kernel's rule). Without it, starting on an address another socket holds fails with "address in use".
     /// </summary>
     public ReboundSocketOptions Socket { get; set; } = new();
+
+    /// <summary>
+    /// Multicast groups every socket of the server joins. Each request to a group (or to a broadcast address) is
+    /// answered once, by one socket, although the kernel hands a copy to each.
+    /// </summary>
+    public IList<MulticastGroup> MulticastGroups { get; } = [];
 
     /// <summary>
     /// Called on a server thread when the handler throws, or when receiving fails unexpectedly; the server keeps

@@ -39,14 +39,14 @@ public sealed partial class ReboundSocket
     private int ReceiveBatchCore(DatagramBatch batch, bool block)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+        ThrowIfDisposed();
         int result = LinuxBatchIO.TryReceive(_handle, batch, _port, _controlSize, _counters, block);
         if (result >= 0 || -result == Errno.EAGAIN)
         {
             return Math.Max(result, 0);
         }
 
-        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+        ThrowIfDisposed();
         throw Errno.ToException(-result, "recvmmsg");
     }
 
@@ -91,13 +91,26 @@ public sealed partial class ReboundSocket
     public int ReplyBatch(DatagramBatch batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+        ThrowIfDisposed();
         int messages = LinuxBatchIO.PrepareReplies(batch, _family);
         var sender = new LinuxBatchIO.SocketSender(_handle, _socket);
         unsafe
         {
-            int sent = LinuxBatchIO.SendAll(ref sender, batch.SendHeaders, messages, batch.SendOrder, batch.ReplyErrors, _counters);
+            int sent;
+            try
+            {
+                sent = LinuxBatchIO.SendAll(ref sender, batch.SendHeaders, messages, batch.SendOrder, batch.ReplyErrors, _counters);
+            }
+            catch (SocketException)
+            {
+                ThrowIfDisposed();
+                throw;
+            }
+
             batch.ClearReplies();
+
+            // Disposed while sending: the refusals were the shutdown (EPIPE), not the replies.
+            ThrowIfDisposed();
             return sent;
         }
     }

@@ -23,6 +23,7 @@ internal static class DatagramDecoder
         UdpEndpoint replySource = default;
         int interfaceIndex = 0;
         UnanswerableReason problem = UnanswerableReason.None;
+        bool group = false;
 
         if (remote.IsIPv4 || remote.IsIPv4MappedToIPv6)
         {
@@ -33,12 +34,17 @@ internal static class DatagramDecoder
                 local = MatchFamily(info.V4Destination, remote);
                 replySource = MatchFamily(info.V4SpecificDestination, remote);
                 interfaceIndex = info.V4InterfaceIndex;
+
+                // The kernel sets ipi_spec_dst to the header's destination for a local unicast address, and to a unicast
+                // address of the interface for broadcast and multicast: a difference means the datagram went to a group.
+                group = local.IsMulticast || local.IsLimitedBroadcast || !info.V4Destination.HasSameAddress(info.V4SpecificDestination);
             }
             else if (info.HasV6 && info.V6Destination.IsIPv4MappedToIPv6)
             {
                 local = info.V6Destination;
                 replySource = local;
                 interfaceIndex = info.V6InterfaceIndex;
+                group = local.IsMulticast || local.IsLimitedBroadcast;
             }
             else
             {
@@ -50,6 +56,7 @@ internal static class DatagramDecoder
             local = info.V6Destination;
             interfaceIndex = info.V6InterfaceIndex;
             replySource = local.IsMulticast ? default(UdpEndpoint).MapToIPv6() : local;
+            group = local.IsMulticast;
             if (local.IsIPv6LinkLocal)
             {
                 local = local.WithScopeId((uint)interfaceIndex);
@@ -70,7 +77,7 @@ internal static class DatagramDecoder
             problem = UnanswerableReason.MalformedControlData;
         }
 
-        return new ReceivedDatagram(length, remote, local.WithPort(localPort), replySource.WithPort(localPort), interfaceIndex, truncated, problem);
+        return new ReceivedDatagram(length, remote, local.WithPort(localPort), replySource.WithPort(localPort), interfaceIndex, truncated, problem, group);
     }
 
     /// <summary>

@@ -88,7 +88,7 @@ internal static unsafe class LinuxBatchIO
         {
             ref readonly ReceivedDatagram request = ref batch.Slot(i);
             int length = batch.ReplyLength(i);
-            if (length == 0 || !request.CanReply)
+            if (length == DatagramBatch.NoReply || !request.CanReply)
             {
                 continue;
             }
