@@ -9,6 +9,10 @@ internal sealed partial class ProxyLoop
 {
     private const int DrainPollMilliseconds = 50;
 
+    private const string ReflectedReason =
+        "a datagram came from a backend's address and port, or from the proxy's own front address: not forwarded, " +
+        "since the replies would loop (a spoofed source)";
+
     private readonly List<ProxyFlow> _expired = [];
     private readonly ProxyBatch _frontBatch = new();
     private readonly ProxyBatch _upstreamBatch = new();
@@ -134,6 +138,18 @@ internal sealed partial class ProxyLoop
                 continue;
             }
 
+            // The kernel gives a broadcast or multicast datagram to every loop's socket: only the first loop forwards it.
+            if (datagram.IsBroadcastOrMulticast && !_answersGroups)
+            {
+                continue;
+            }
+
+            if (IsReflection(datagram.RemoteEndpoint))
+            {
+                Drop(DropReason.Reflected, ReflectedReason);
+                continue;
+            }
+
             var key = new FlowKey(datagram.RemoteEndpoint, datagram.LocalEndpoint);
             if (_table.TryGet(key, out ProxyFlow flow) || TryOpenFlow(key, datagram, index, out flow))
             {
@@ -218,10 +234,7 @@ internal sealed partial class ProxyLoop
             _counters.ToBackend(_frontBatch.LengthOf(i));
         }
 
-        if (sent > 0)
-        {
-            SetAwaiting(flow, true);
-        }
+        AddOutstanding(flow, sent);
 
         for (int lost = sent; lost < indices.Length; lost++)
         {
@@ -257,7 +270,7 @@ internal sealed partial class ProxyLoop
 
         flow.LastActivity = _now;
         flow.Answered = true;
-        SetAwaiting(flow, false);
+        AddOutstanding(flow, -count);
         ReboundSocket front = _fronts[flow.Front];
         int sent = _upstreamBatch.Reply(front.Socket.SafeHandle, _frontFamilies[flow.Front], flow.Request, count, out _);
         for (int i = 0; i < count; i++)
@@ -295,13 +308,45 @@ internal sealed partial class ProxyLoop
         }
     }
 
-    private void SetAwaiting(ProxyFlow flow, bool awaiting)
+    /// <summary>
+    /// Counts datagrams forwarded (positive) or answered (negative) on a flow, and keeps <see cref="_awaitingReplies"/>
+    /// the number of flows with a datagram still unanswered: a stop drains until it is 0 (or the deadline passes).
+    /// </summary>
+    private void AddOutstanding(ProxyFlow flow, int change)
     {
-        if (flow.AwaitingReply != awaiting)
+        bool before = flow.Outstanding > 0;
+        flow.Outstanding = Math.Max(0, flow.Outstanding + change);
+        bool after = flow.Outstanding > 0;
+        if (before != after)
         {
-            flow.AwaitingReply = awaiting;
-            _awaitingReplies += awaiting ? 1 : -1;
+            _awaitingReplies += after ? 1 : -1;
         }
+    }
+
+    /// <summary>
+    /// True for a datagram whose source is a backend, or this proxy's own front (a local address on a front port):
+    /// forwarding it would start a loop no reply ever ends. Legitimate clients are neither.
+    /// </summary>
+    private bool IsReflection(UdpEndpoint source)
+    {
+        source = source.MapToIPv4();
+        foreach (UdpEndpoint backend in _backends)
+        {
+            if (backend.Equals(source))
+            {
+                return true;
+            }
+        }
+
+        foreach (ReboundSocket front in _fronts)
+        {
+            if (front.LocalEndPoint.Port == source.Port)
+            {
+                return _localAddresses.Cached(source, _now);
+            }
+        }
+
+        return false;
     }
 
     private void ExpireIdleFlows()
@@ -327,7 +372,7 @@ internal sealed partial class ProxyLoop
     /// <summary>Frees a flow already removed from the table: its epoll entry, its socket and its slot.</summary>
     private void Release(ProxyFlow flow, FlowCloseReason reason)
     {
-        SetAwaiting(flow, false);
+        AddOutstanding(flow, -flow.Outstanding);
         _epoll!.Remove(flow.UpstreamFd);
         flow.Upstream.Dispose();
         _slots[flow.Slot] = null;
