@@ -184,8 +184,11 @@ public sealed class ReboundServer : IDisposable, IAsyncDisposable
                     continue;
                 }
 
-                Answer(socket, batch, answersGroups);
-                socket.ReplyBatch(batch);
+                int replies = Answer(socket, batch, answersGroups);
+                if (socket.ReplyBatch(batch) < replies)
+                {
+                    ReportReplyErrors(batch);
+                }
             }
         }
         catch (ObjectDisposedException)
@@ -230,8 +233,10 @@ public sealed class ReboundServer : IDisposable, IAsyncDisposable
         return false;
     }
 
-    private void Answer(ReboundSocket socket, DatagramBatch batch, bool answersGroups)
+    /// <summary>Runs the handler on every answerable datagram of the batch; returns how many replies it set.</summary>
+    private int Answer(ReboundSocket socket, DatagramBatch batch, bool answersGroups)
     {
+        int replies = 0;
         for (int i = 0; i < batch.Count; i++)
         {
             ref readonly ReceivedDatagram datagram = ref batch.Datagram(i);
@@ -261,10 +266,30 @@ public sealed class ReboundServer : IDisposable, IAsyncDisposable
             else if (length > 0)
             {
                 batch.SetReplyLength(i, length);
+                replies++;
             }
             else if (length == EmptyReply)
             {
                 batch.SetReply(i, []);
+                replies++;
+            }
+        }
+
+        return replies;
+    }
+
+    /// <summary>
+    /// A reply the kernel refused (no route to the client, a firewall, a vanished address) costs that reply only: it is
+    /// counted in the statistics, and reported here so the application can log it.
+    /// </summary>
+    private void ReportReplyErrors(DatagramBatch batch)
+    {
+        for (int i = 0; i < batch.Count; i++)
+        {
+            SocketError error = batch.ReplyError(i);
+            if (error != SocketError.Success)
+            {
+                Report(new SocketException((int)error, $"the reply to {batch.Datagram(i).RemoteEndpoint} failed: {error}"));
             }
         }
     }

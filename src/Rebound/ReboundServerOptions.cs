@@ -29,8 +29,9 @@ public sealed class ReboundServerOptions
     public IList<MulticastGroup> MulticastGroups { get; } = [];
 
     /// <summary>
-    /// Called on a server thread when the handler throws, or when receiving fails unexpectedly; the server keeps
-    /// serving. Hosting uses it to log. Must not throw.
+    /// Called on a server thread when the handler throws, when a reply is refused by the kernel (a route or firewall
+    /// rejecting the client's address: a <see cref="System.Net.Sockets.SocketException"/>), or when receiving fails
+    /// unexpectedly; the server keeps serving. Hosting uses it to log. Must not throw.
     /// </summary>
     public Action<Exception>? OnHandlerError { get; set; }
 }

@@ -23,10 +23,15 @@ internal static class EchoCommand
         var count = new Option<int>("--count", "-c") { Description = "Exit after answering this many datagrams (0: run until Ctrl-C)." };
         var sockets = new Option<int>("--sockets") { Description = "Serve with this many SO_REUSEPORT sockets, one thread each (multi-core server; 0: one socket, async loop)." };
         var batch = new Option<int>("--batch") { Description = "Receive and reply in batches of this many datagrams (recvmmsg/sendmmsg); implies the multi-core server." };
+        var join = new Option<string[]>("--join")
+        {
+            Description = "Join a multicast group, GROUP or GROUP%INTERFACE (233.252.0.1%eth0, ff12::db8:1%eth0); repeatable. Each request to it is answered once.",
+            AllowMultipleArgumentsPerToken = false,
+        };
 
         var command = new Command("echo", "Answer every UDP datagram with its own payload.")
         {
-            listen, naive, ipv6Only, verbose, count, sockets, batch,
+            listen, naive, ipv6Only, verbose, count, sockets, batch, join,
         }.WithEpilogue(
             "Examples:\n  rebound echo -v                          # dual-stack on [::]:56789\n" +
             "  rebound echo --naive -l 0.0.0.0:56789    # the bug, on purpose\n" +
@@ -36,6 +41,32 @@ internal static class EchoCommand
             if (!EndpointParser.TryParse(parse.GetValue(listen)!, IPAddress.IPv6Any, out IPEndPoint endPoint, out string error))
             {
                 Console.Error.WriteLine($"rebound echo: --listen: {error}");
+                return ExitCodes.Usage;
+            }
+
+            if (parse.GetValue(count) < 0)
+            {
+                Console.Error.WriteLine($"rebound echo: --count takes 0 (run until Ctrl-C) or more, not {parse.GetValue(count)}.");
+                return ExitCodes.Usage;
+            }
+
+            var groups = new List<MulticastGroup>();
+            foreach (string text in parse.GetValue(join) ?? [])
+            {
+                try
+                {
+                    groups.Add(MulticastGroup.Parse(text));
+                }
+                catch (FormatException e)
+                {
+                    Console.Error.WriteLine($"rebound echo: --join {text}: {e.Message}");
+                    return ExitCodes.Usage;
+                }
+            }
+
+            if (parse.GetValue(naive) && groups.Count > 0)
+            {
+                Console.Error.WriteLine("rebound echo: --naive does not join groups; drop --join.");
                 return ExitCodes.Usage;
             }
 
@@ -53,7 +84,7 @@ internal static class EchoCommand
                 return ExitCodes.Usage;
             }
 
-            var settings = new EchoSettings(endPoint, !parse.GetValue(ipv6Only), parse.GetValue(verbose), parse.GetValue(count));
+            var settings = new EchoSettings(endPoint, !parse.GetValue(ipv6Only), parse.GetValue(verbose), parse.GetValue(count)) { Groups = groups };
             try
             {
                 if (parse.GetValue(naive))
@@ -75,4 +106,12 @@ internal static class EchoCommand
 }
 
 /// <summary>What an echo server was asked to do.</summary>
-internal sealed record EchoSettings(IPEndPoint Listen, bool DualStack, bool Verbose, int Count);
+internal sealed record EchoSettings(IPEndPoint Listen, bool DualStack, bool Verbose, int Count)
+{
+    /// <summary>Multicast groups to join (--join).</summary>
+    public IReadOnlyList<MulticastGroup> Groups { get; init; } = [];
+
+    /// <summary>The line every echo mode prints when it stops (Ctrl-C, SIGTERM or --count).</summary>
+    public static void PrintTotals(long received, long answered, long failed) =>
+        Console.Error.WriteLine($"rebound echo: {received} received, {answered} answered, {failed} replies failed.");
+}

@@ -9,9 +9,15 @@ internal static class ReboundEchoServer
     public static async Task<int> RunAsync(EchoSettings settings, CancellationToken cancellation)
     {
         await using ReboundSocket socket = ReboundSocket.Bind(settings.Listen, new ReboundSocketOptions { DualStack = settings.DualStack });
+        foreach (MulticastGroup group in settings.Groups)
+        {
+            socket.JoinMulticastGroup(group);
+        }
+
         string mode = socket.IsDualStack ? "dual-stack" : socket.LocalEndPoint.AddressFamily == AddressFamily.InterNetwork ? "IPv4" : "IPv6 only";
         Console.Error.WriteLine($"rebound echo: listening on {socket.LocalEndPoint} ({mode}); replies leave from each request's destination address.");
 
+        var errors = new ThrottledErrors("rebound echo", Console.Error);
         byte[] buffer = new byte[65536];
         int answered = 0;
         while (!cancellation.IsCancellationRequested)
@@ -28,7 +34,7 @@ internal static class ReboundEchoServer
 
             if (!request.CanReply)
             {
-                Console.Error.WriteLine($"rebound echo: not answering {request.RemoteEndpoint}: {ReboundSocket.Describe(request.Unanswerable)}.");
+                errors.Report($"not answering {request.RemoteEndpoint}: {ReboundSocket.Describe(request.Unanswerable)}.");
                 continue;
             }
 
@@ -36,10 +42,15 @@ internal static class ReboundEchoServer
             {
                 await socket.ReplyAsync(request, buffer.AsMemory(0, request.Length), cancellation).ConfigureAwait(false);
             }
-            catch (SourceAddressUnavailableException e)
+            catch (SocketException e)
             {
-                Console.Error.WriteLine($"rebound echo: {e.Message}");
+                // One reply refused (no route, a firewall, a vanished address): count it and go on serving.
+                errors.Report($"the reply to {request.RemoteEndpoint} failed: {e.Message}");
                 continue;
+            }
+            catch (OperationCanceledException)
+            {
+                break;
             }
 
             if (settings.Verbose)
@@ -55,6 +66,9 @@ internal static class ReboundEchoServer
             }
         }
 
+        errors.Flush();
+        ReboundStatistics stats = socket.Statistics;
+        EchoSettings.PrintTotals(stats.Received, stats.Sent, errors.Total);
         return ExitCodes.Success;
     }
 }
