@@ -3,9 +3,10 @@ using System.Runtime.InteropServices;
 namespace Rebound;
 
 /// <summary>
-/// Says whether this process can choose a datagram's source address. Only 64-bit little-endian Linux is implemented
-/// (IP_PKTINFO / IPV6_PKTINFO with the LP64 cmsg layout). macOS and the BSDs (IP_RECVDSTADDR / IP_SENDSRCADDR) and
-/// Windows (WSASendMsg with IN_PKTINFO) would each add their own I/O file beside <c>Interop/LinuxDatagramIO.cs</c>.
+/// Refuses, at <see cref="ReboundSocket.Bind(System.Net.IPEndPoint, ReboundSocketOptions?)"/>, to run where Rebound's
+/// one I/O implementation cannot: it is written for 64-bit little-endian Linux only (IP_PKTINFO / IPV6_PKTINFO, the
+/// LP64 cmsg layout, recvmmsg/sendmmsg, poll). Nothing is chosen per operating system; elsewhere Bind throws
+/// <see cref="PlatformNotSupportedException"/> saying what is missing.
 /// </summary>
 internal static class PlatformSupport
 {

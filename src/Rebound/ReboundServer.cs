@@ -298,7 +298,7 @@ public sealed class ReboundServer : IDisposable, IAsyncDisposable
     {
         try
         {
-            _options.OnHandlerError?.Invoke(e);
+            _options.OnError?.Invoke(e);
         }
         catch (Exception)
         {

@@ -29,9 +29,10 @@ public sealed class ReboundServerOptions
     public IList<MulticastGroup> MulticastGroups { get; } = [];
 
     /// <summary>
-    /// Called on a server thread when the handler throws, when a reply is refused by the kernel (a route or firewall
-    /// rejecting the client's address: a <see cref="System.Net.Sockets.SocketException"/>), or when receiving fails
-    /// unexpectedly; the server keeps serving. Hosting uses it to log. Must not throw.
+    /// Called on a server thread with every error the server survives: the handler threw (or returned a length its
+    /// reply buffer cannot hold), a reply was refused by the kernel (a route or firewall rejecting the client's address:
+    /// a <see cref="System.Net.Sockets.SocketException"/>; the other replies still go), a receive failed (the thread
+    /// pauses and goes on), or a serving thread ended on an error about its socket. Hosting logs them. Must not throw.
     /// </summary>
-    public Action<Exception>? OnHandlerError { get; set; }
+    public Action<Exception>? OnError { get; set; }
 }

@@ -24,9 +24,7 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
     private readonly ushort _port;
     private readonly int _controlSize;
     private readonly SocketCounters _counters = new();
-
-    /// <summary>Set once an async wait has run: the runtime then switched the descriptor to O_NONBLOCK for good.</summary>
-    private volatile bool _descriptorNonBlocking;
+    private readonly SocketIOThread _io;
 
     /// <summary>
     /// Set first thing in <see cref="Dispose"/>. The runtime shuts the descriptor down before it closes it, so a call racing
@@ -42,6 +40,7 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
         LocalEndPoint = (IPEndPoint)socket.LocalEndPoint!;
         _port = (ushort)LocalEndPoint.Port;
         _controlSize = controlSize;
+        _io = new SocketIOThread(_handle, $"rebound io {LocalEndPoint}");
         // The registry holds the counters, and the counters hold this socket only weakly: an abandoned socket is
         // collected and its descriptor closed by the runtime's finalizer, as a plain Socket's would be.
         var owner = new WeakReference<ReboundSocket>(this);
@@ -133,9 +132,9 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
         while (true)
         {
             // On a blocking descriptor, wait inside recvmsg itself: one system call per datagram, as a C server makes.
-            // Dispose wakes it (the runtime shuts the socket down). Once async calls have made the descriptor
-            // non-blocking, recvmsg answers EAGAIN at once and the zero-byte peek below does the waiting.
-            bool block = !_descriptorNonBlocking && _socket.Blocking;
+            // Dispose wakes it (the runtime shuts the socket down). Async waits leave the descriptor blocking (they
+            // poll on the socket's own I/O thread); if the user made it non-blocking, the zero-byte peek below waits.
+            bool block = _socket.Blocking;
             if (TryReceiveCore(buffer, block, out ReceivedDatagram datagram))
             {
                 return datagram;
@@ -182,7 +181,7 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
     public void Reply(in ReceivedDatagram request, ReadOnlySpan<byte> payload)
     {
         ThrowIfUnanswerable(request);
-        Send(payload, request.RemoteEndpoint, request.ReplySource, DatagramDecoder.ReplyInterface(request.ReplySource, request.InterfaceIndex));
+        Send(payload, request.RemoteEndpoint, request.ReplySource, request.ReplyInterfaceIndex);
     }
 
     /// <summary>
@@ -204,12 +203,7 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
             destination = destination.MapToIPv6();
         }
 
-        if (interfaceIndex == 0 && source.IsIPv6LinkLocal)
-        {
-            interfaceIndex = (int)source.ScopeId;
-        }
-
-        Send(payload, destination, source, interfaceIndex);
+        Send(payload, destination, source, ReplyPolicy.InterfaceFor(source, interfaceIndex));
     }
 
     /// <summary>Convenience form of <see cref="SendFrom(UdpEndpoint, UdpEndpoint, ReadOnlySpan{byte}, int)"/>.</summary>
@@ -291,23 +285,15 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
         throw Errno.ToException(errno, $"sendmsg to {destination} from {source.ToString("a", null)}");
     }
 
-    private static void ThrowIfUnanswerable(in ReceivedDatagram request)
+    internal static void ThrowIfUnanswerable(in ReceivedDatagram request)
     {
         if (!request.CanReply)
         {
             throw new InvalidOperationException(
-                $"Refusing to answer the datagram from {request.RemoteEndpoint}: {Describe(request.Unanswerable)}. " +
+                $"Refusing to answer the datagram from {request.RemoteEndpoint}: {request.Unanswerable.Describe()}. " +
                 "Replying without it could send from the wrong address.");
         }
     }
-
-    internal static string Describe(UnanswerableReason reason) => reason switch
-    {
-        UnanswerableReason.ControlDataTruncated => "the kernel truncated its control data (MSG_CTRUNC), so its destination address is unknown",
-        UnanswerableReason.MissingPacketInfo => "it arrived without IP_PKTINFO/IPV6_PKTINFO, so its destination address is unknown",
-        UnanswerableReason.MalformedControlData => "its control data was malformed, so its destination address is unknown",
-        _ => "nothing is wrong with it",
-    };
 
     /// <summary>Throws <see cref="ObjectDisposedException"/> once <see cref="Dispose"/> has begun.</summary>
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed || _handle.IsClosed, this);
@@ -331,6 +317,7 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
         _counters.RecordKernelDrops(ReadKernelDrops());
         _counters.ReadKernelDrops = null;
         ReboundMetrics.Unregister(_counters);
+        _io.Dispose();
         _socket.Dispose();
     }
 

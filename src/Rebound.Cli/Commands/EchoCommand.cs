@@ -5,10 +5,14 @@ using Rebound.Cli.Infrastructure;
 
 namespace Rebound.Cli.Commands;
 
-/// <summary><c>rebound echo</c>: a UDP echo responder, correct by default and naive on request, to show the difference.</summary>
+/// <summary>
+/// <c>rebound echo</c>: a UDP echo responder, correct by default and naive on request, to show the difference. The
+/// default is the library's cheapest correct path (the batched multi-core <see cref="ReboundServer"/>).
+/// </summary>
 internal static class EchoCommand
 {
     public const string DefaultListen = "[::]:56789";
+    public const int DefaultBatch = 32;
 
     public static Command Create()
     {
@@ -21,21 +25,24 @@ internal static class EchoCommand
         var ipv6Only = new Option<bool>("--ipv6-only") { Description = "On [::], serve IPv6 only (V6ONLY=1)." };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Print one line per datagram: remote, local address, interface, bytes." };
         var count = new Option<int>("--count", "-c") { Description = "Exit after answering this many datagrams (0: run until Ctrl-C)." };
-        var sockets = new Option<int>("--sockets") { Description = "Serve with this many SO_REUSEPORT sockets, one thread each (multi-core server; 0: one socket, async loop)." };
-        var batch = new Option<int>("--batch") { Description = "Receive and reply in batches of this many datagrams (recvmmsg/sendmmsg); implies the multi-core server." };
+        var sockets = new Option<int>("--sockets") { Description = "SO_REUSEPORT sockets, one thread each (default: one per CPU)." };
+        var batch = new Option<int>("--batch") { Description = $"Datagrams per recvmmsg/sendmmsg (default {DefaultBatch})." };
+        var useAsync = new Option<bool>("--async") { Description = "Serve with the single-socket async loop (ReceiveAsync/ReplyAsync) instead of the batched multi-core server." };
         var join = new Option<string[]>("--join")
         {
             Description = "Join a multicast group, GROUP or GROUP%INTERFACE (233.252.0.1%eth0, ff12::db8:1%eth0); repeatable. Each request to it is answered once.",
-            AllowMultipleArgumentsPerToken = false,
         };
 
         var command = new Command("echo", "Answer every UDP datagram with its own payload.")
         {
-            listen, naive, ipv6Only, verbose, count, sockets, batch, join,
+            listen, naive, ipv6Only, verbose, count, sockets, batch, useAsync, join,
         }.WithEpilogue(
+            "By default the batched multi-core server (ReboundServer: recvmmsg/sendmmsg, one socket per CPU) answers: the\n" +
+            "library's cheapest correct path. --async runs the README's ReceiveAsync/ReplyAsync loop on one socket.\n\n" +
             "Examples:\n  rebound echo -v                          # dual-stack on [::]:56789\n" +
             "  rebound echo --naive -l 0.0.0.0:56789    # the bug, on purpose\n" +
-            "  rebound echo --sockets 2 --batch 32      # multi-core, batched (ReboundServer)\n\n" + ExitCodes.Help);
+            "  rebound echo --sockets 1 --batch 32      # one core, batches of 32\n" +
+            "  rebound echo --async                     # the async single-socket loop\n\n" + ExitCodes.Help);
         command.SetAction(async (parse, cancellation) =>
         {
             if (!EndpointParser.TryParse(parse.GetValue(listen)!, IPAddress.IPv6Any, out IPEndPoint endPoint, out string error))
@@ -64,12 +71,6 @@ internal static class EchoCommand
                 }
             }
 
-            if (parse.GetValue(naive) && groups.Count > 0)
-            {
-                Console.Error.WriteLine("rebound echo: --naive does not join groups; drop --join.");
-                return ExitCodes.Usage;
-            }
-
             int socketCount = parse.GetValue(sockets);
             int batchSize = parse.GetValue(batch);
             if (socketCount is < 0 or > 1024 || batchSize is < 0 or > DatagramBatch.MaxCapacity)
@@ -78,23 +79,37 @@ internal static class EchoCommand
                 return ExitCodes.Usage;
             }
 
-            if (parse.GetValue(naive) && (socketCount > 0 || batchSize > 0))
+            bool isNaive = parse.GetValue(naive);
+            bool isAsync = parse.GetValue(useAsync);
+            if ((isNaive || isAsync) && (socketCount > 0 || batchSize > 0))
             {
-                Console.Error.WriteLine("rebound echo: --naive has no multi-core mode; drop --sockets/--batch.");
+                Console.Error.WriteLine($"rebound echo: {(isNaive ? "--naive" : "--async")} serves one socket without batches; drop --sockets/--batch.");
+                return ExitCodes.Usage;
+            }
+
+            if (isNaive && isAsync)
+            {
+                Console.Error.WriteLine("rebound echo: choose --naive or --async.");
+                return ExitCodes.Usage;
+            }
+
+            if (isNaive && groups.Count > 0)
+            {
+                Console.Error.WriteLine("rebound echo: --naive does not join groups; drop --join.");
                 return ExitCodes.Usage;
             }
 
             var settings = new EchoSettings(endPoint, !parse.GetValue(ipv6Only), parse.GetValue(verbose), parse.GetValue(count)) { Groups = groups };
             try
             {
-                if (parse.GetValue(naive))
+                if (isNaive)
                 {
                     return await NaiveEchoServer.RunAsync(settings, cancellation).ConfigureAwait(false);
                 }
 
-                return socketCount > 0 || batchSize > 0
-                    ? await MultiCoreEchoServer.RunAsync(settings, socketCount, batchSize, cancellation).ConfigureAwait(false)
-                    : await ReboundEchoServer.RunAsync(settings, cancellation).ConfigureAwait(false);
+                return isAsync
+                    ? await ReboundEchoServer.RunAsync(settings, cancellation).ConfigureAwait(false)
+                    : await MultiCoreEchoServer.RunAsync(settings, socketCount, batchSize > 0 ? batchSize : DefaultBatch, cancellation).ConfigureAwait(false);
             }
             catch (SocketException e)
             {

@@ -5,7 +5,7 @@ namespace Rebound.Cli.Commands;
 
 /// <summary>
 /// The echo responder on a <see cref="ReboundServer"/>: several SO_REUSEPORT sockets, one thread each, recvmmsg/sendmmsg
-/// batches. <c>rebound echo --sockets N --batch N</c> runs it, so benchmarks can start the library's fastest path.
+/// batches: the library's cheapest correct path, and what <c>rebound echo</c> runs unless told otherwise.
 /// </summary>
 internal static class MultiCoreEchoServer
 {
@@ -38,7 +38,7 @@ internal static class MultiCoreEchoServer
             BatchSize = batch > 0 ? batch : 32,
             BufferSize = DatagramBatch.MaxBufferSize,
             Socket = new ReboundSocketOptions { DualStack = settings.DualStack },
-            OnHandlerError = e => errors.Report(e.Message),
+            OnError = e => errors.Report(e.Message),
         };
         foreach (MulticastGroup group in settings.Groups)
         {

@@ -34,7 +34,7 @@ internal static class ReboundEchoServer
 
             if (!request.CanReply)
             {
-                errors.Report($"not answering {request.RemoteEndpoint}: {ReboundSocket.Describe(request.Unanswerable)}.");
+                errors.Report($"not answering {request.RemoteEndpoint}: {request.Unanswerable.Describe()}.");
                 continue;
             }
 

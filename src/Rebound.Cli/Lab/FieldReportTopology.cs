@@ -106,7 +106,7 @@ internal sealed partial class FieldReportTopology : IDisposable
     /// <summary>The bridge's fe80:: address as the container must address it (scoped to the container's eth0).</summary>
     public IPAddress BridgeLinkLocalFromContainer => new(BridgeLinkLocal.GetAddressBytes(), ContainerEth0Index);
 
-    private static IPAddress WaitForLinkLocal(NetworkNamespace ns, string device)
+    internal static IPAddress WaitForLinkLocal(NetworkNamespace ns, string device)
     {
         // The kernel adds fe80:: once the bridge has a port that is up; poll briefly for it.
         for (int attempt = 0; attempt < 50; attempt++)

@@ -113,7 +113,7 @@ internal sealed unsafe class ProxyBatch : IDisposable
     public int Reply(SafeSocketHandle socket, int socketFamily, in ReceivedDatagram request, int count, out int errno)
     {
         int nameLength = SocketAddressCodec.Write(request.RemoteEndpoint, socketFamily, new Span<byte>(_replyName, SocketAddressCodec.MaxSize));
-        int interfaceIndex = DatagramDecoder.ReplyInterface(request.ReplySource, request.InterfaceIndex);
+        int interfaceIndex = request.ReplyInterfaceIndex;
         int controlLength = ControlMessages.WriteSource(request.ReplySource, interfaceIndex, new Span<byte>(_replyControl, ControlMessages.SendBufferSize));
         for (int i = 0; i < count; i++)
         {

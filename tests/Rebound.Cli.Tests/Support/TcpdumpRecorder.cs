@@ -25,11 +25,14 @@ internal sealed class TcpdumpRecorder : IDisposable
     public string Path { get; }
 
     /// <summary>Starts <c>tcpdump -U -w FILE ARGS…</c> in <paramref name="ns"/>; <paramref name="name"/> names the file.</summary>
-    public static TcpdumpRecorder Start(NetworkNamespace ns, string name, params string[] arguments)
+    public static TcpdumpRecorder Start(NetworkNamespace ns, string name, params string[] arguments) => Start(ns.Name, name, arguments);
+
+    /// <summary>The same in a namespace known by name only (one the Docker harness made).</summary>
+    public static TcpdumpRecorder Start(string netns, string name, params string[] arguments)
     {
         string path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"rebound-{Environment.ProcessId}-{Guid.NewGuid():N}-{name}");
         var start = new ProcessStartInfo("ip") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (string a in (string[])["netns", "exec", ns.Name, "tcpdump", "-n", "-U", "--immediate-mode", "-Z", "root", "-w", path, .. arguments])
+        foreach (string a in (string[])["netns", "exec", netns, "tcpdump", "-n", "-U", "--immediate-mode", "-Z", "root", "-w", path, .. arguments])
         {
             start.ArgumentList.Add(a);
         }

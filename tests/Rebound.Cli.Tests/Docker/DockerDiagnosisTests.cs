@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Rebound.Cli.Infrastructure;
+using Rebound.Cli.Tests.Support;
+using Rebound.Cli.Tests.Support.Docker;
+
+namespace Rebound.Cli.Tests.Docker;
+
+/// <summary>
+/// doctor, trace and analyze on a real Docker host: doctor pointed at a container (<c>--pid</c>) and run in the host's
+/// namespace tells naive servers from Rebound ones; trace on docker0 and analyze of a tcpdump capture of docker0 name the
+/// naive host server's reply from 192.0.2.1 to the container's nc.
+/// </summary>
+[Collection(DockerSuite.Name)]
+public sealed class DockerDiagnosisTests(DockerFixture docker)
+{
+    private const string Uplink = "198.51.100.13";
+
+    [SkippableFact]
+    public void Doctor_pid_of_a_container_proves_its_naive_server_wrong_and_its_rebound_server_right()
+    {
+        DockerHost host = docker.Require();
+        DockerContainer naive = DockerScenario.StartReboundIn(host, "doctor-naive", [], "echo", "--naive", "-l", "0.0.0.0:7000");
+        DockerContainer fixedServer = DockerScenario.StartReboundIn(host, "doctor-fixed", [], "echo", "-l", "[::]:7000");
+        try
+        {
+            (int exit, JsonElement bad) = Doctor(null, "--pid", naive.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Equal(ExitCodes.Finding, exit);
+            JsonElement probe = Assert.Single(Listener(bad, 7000).GetProperty("probes").EnumerateArray());
+            Assert.Equal("AT RISK", Listener(bad, 7000).GetProperty("verdict").GetString());
+            Assert.Equal(naive.Address.ToString(), probe.GetProperty("address").GetString());
+            Assert.Equal("WRONG SOURCE", probe.GetProperty("verdict").GetString());
+            Assert.Equal("127.0.0.1:7000", probe.GetProperty("repliedFrom").GetString());
+
+            (exit, JsonElement good) = Doctor(null, "--pid", fixedServer.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Equal(ExitCodes.Success, exit);
+            Assert.Equal("OK", Listener(good, 7000).GetProperty("verdict").GetString());
+        }
+        finally
+        {
+            host.Remove(naive);
+            host.Remove(fixedServer);
+        }
+    }
+
+    [SkippableFact]
+    public void Doctor_in_the_host_namespace_proves_the_naive_server_wrong_on_docker0_and_the_uplink()
+    {
+        DockerHost host = docker.Require();
+        Process naive = DockerScenario.StartOnHost(host, "listening on", "echo", "--naive", "-l", "0.0.0.0:56791");
+        Process rebound = DockerScenario.StartOnHost(host, "listening on", "echo", "-l", "[::]:56792");
+        try
+        {
+            (int exit, JsonElement report) = Doctor(host.Namespace, "-p", "56791", "-p", "56792");
+            Assert.Equal(ExitCodes.Finding, exit);
+            JsonElement bad = Listener(report, 56791);
+            Assert.Equal("AT RISK", bad.GetProperty("verdict").GetString());
+            var probes = bad.GetProperty("probes").EnumerateArray().ToDictionary(p => p.GetProperty("address").GetString()!, p => p.GetProperty("verdict").GetString());
+            Assert.Equal("WRONG SOURCE", probes["192.0.2.1"]);
+            Assert.Equal("WRONG SOURCE", probes[Uplink]);
+            Assert.Equal("OK", Listener(report, 56792).GetProperty("verdict").GetString());
+        }
+        finally
+        {
+            DockerScenario.Stop(naive);
+            DockerScenario.Stop(rebound);
+        }
+    }
+
+    [SkippableFact]
+    public void Trace_on_docker0_and_analyze_of_a_docker0_capture_find_the_wrong_source_reply()
+    {
+        DockerHost host = docker.Require();
+        DockerContainer client = DockerScenario.StartClient(host, "trace-client");
+        Process naive = DockerScenario.StartOnHost(host, "listening on", "echo", "--naive", "-l", "0.0.0.0:56793");
+        try
+        {
+            using var capture = TcpdumpRecorder.Start(host.Namespace, "docker0-naive.pcap", "-i", "docker0", "udp or icmp");
+            using Process trace = CliProcess.Start("trace", "--netns", host.Namespace, "-i", "docker0", "--duration", "4", "--json");
+            Task<string> events = trace.StandardOutput.ReadToEndAsync();
+            CliProcess.WaitForStderr(trace, "Tracing UDP and ICMP");
+            Assert.Equal("", DockerScenario.Netcat(host, client, Uplink, 56793));
+            Assert.True(trace.WaitForExit(TimeSpan.FromSeconds(20)), "trace did not stop after --duration");
+            string file = capture.Stop();
+
+            Assert.Equal(ExitCodes.Finding, trace.ExitCode);
+            JsonElement live = Assert.Single(events.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                .Select(l => JsonDocument.Parse(l).RootElement), e => e.GetProperty("event").GetString() == "finding");
+            DockerScenario.AssertFinding(live, client, $"{Uplink}:56793", "192.0.2.1:56793");
+            DockerScenario.AssertFinding(DockerScenario.SingleFinding(file), client, $"{Uplink}:56793", "192.0.2.1:56793");
+        }
+        finally
+        {
+            DockerScenario.Stop(naive);
+            host.Remove(client);
+        }
+    }
+
+    private static (int Exit, JsonElement Report) Doctor(string? netns, params string[] arguments)
+    {
+        using Process doctor = CliProcess.StartIn(netns, ["doctor", "--json", .. arguments]);
+        doctor.StandardInput.Close();
+        Task<string> output = doctor.StandardOutput.ReadToEndAsync();
+        Task<string> error = doctor.StandardError.ReadToEndAsync();
+        Assert.True(doctor.WaitForExit(TimeSpan.FromSeconds(60)), "doctor did not finish");
+        Assert.True(output.Result.Length > 0, error.Result);
+        return (doctor.ExitCode, JsonDocument.Parse(output.Result).RootElement.Clone());
+    }
+
+    private static JsonElement Listener(JsonElement report, int port) =>
+        report.GetProperty("listeners").EnumerateArray().Single(l => l.GetProperty("port").GetInt32() == port);
+}
