@@ -21,7 +21,7 @@ public readonly record struct MulticastGroup(IPAddress Address, int InterfaceInd
         ArgumentNullException.ThrowIfNull(text);
         int percent = text.IndexOf('%', StringComparison.Ordinal);
         string addressText = percent < 0 ? text : text[..percent];
-        if (!IPAddress.TryParse(addressText, out IPAddress? address) || address.ScopeId != 0)
+        if (!IPAddress.TryParse(addressText, out IPAddress? address) || (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 && address.ScopeId != 0))
         {
             throw new FormatException($"'{addressText}' is not an IP address.");
         }
