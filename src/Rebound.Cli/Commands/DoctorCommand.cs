@@ -15,7 +15,7 @@ internal static class DoctorCommand
     public static Command Create()
     {
         var ports = new Option<int[]>("--port", "-p") { Description = "Probe this port (repeatable) instead of every wildcard listener found.", AllowMultipleArgumentsPerToken = true };
-        var addresses = new Option<string[]>("--address", "-a") { Description = "Probe only this local address (repeatable); default: every address of the host.", AllowMultipleArgumentsPerToken = true };
+        var addresses = new Option<string[]>("--address", "-a") { Description = "Probe only this local address (repeatable; fe80::1%eth0 names the link); default: every address of the host.", AllowMultipleArgumentsPerToken = true };
         var netns = new Option<string?>("--netns") { Description = "Inspect the named network namespace (/run/netns/NAME) instead of this one." };
         var pid = new Option<int?>("--pid") { Description = "Inspect the network namespace of this process (a container's), via /proc/PID/ns/net." };
         var payload = new Option<string?>("--payload") { Description = "Send these bytes (hex) instead of the built-in request for the port." };
@@ -63,7 +63,14 @@ internal static class DoctorCommand
             }
             else
             {
-                DoctorTableWriter.Write(report, AnsiConsole.Console);
+                // Not a terminal (a pipe, a file): 80 columns would wrap every row; let lines be as long as they need.
+                IAnsiConsole console = AnsiConsole.Console;
+                if (Console.IsOutputRedirected)
+                {
+                    console.Profile.Width = 200;
+                }
+
+                DoctorTableWriter.Write(report, console);
             }
 
             return report.WrongSourceProven ? ExitCodes.Finding : ExitCodes.Success;
@@ -115,16 +122,16 @@ internal static class DoctorCommand
             return null;
         }
 
-        var addressList = new List<IPAddress>();
+        var addressList = new List<AddressChoice>();
         foreach (string text in parse.GetValue(addresses) ?? [])
         {
-            if (!EndpointParser.TryParseAddress(text.Trim('[', ']'), out IPAddress address))
+            if (!AddressChoice.TryParse(text, out AddressChoice choice))
             {
-                error = $"--address: '{text}' is not an IP address.";
+                error = $"--address: '{text}' is not an IP address (an IPv6 address may name its link: fe80::1%eth0).";
                 return null;
             }
 
-            addressList.Add(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address);
+            addressList.Add(choice);
         }
 
         byte[]? bytes = null;

@@ -42,6 +42,7 @@ internal static class DoctorJsonWriter
             json.WriteNumber("port", listener.Port);
             json.WriteString("protocol", listener.Protocol);
             json.WriteString("verdict", ListenerReport.Describe(listener.Verdict));
+            json.WriteString("explanation", listener.Explanation);
             WriteOwners(json, listener.Sockets.SelectMany(s => s.Owners).Distinct().ToList());
             json.WriteStartArray("probes");
             foreach (ProbeResult probe in listener.Probes)

@@ -19,6 +19,12 @@ internal enum ProbeVerdict
 
     /// <summary>The probe could not be sent (no route, address gone…). Inconclusive.</summary>
     Error,
+
+    /// <summary>
+    /// The kernel refused to send the probe because NAT rewrote its destination to another host, which a packet from a
+    /// loopback address may not reach (EINVAL). Docker's DNAT for published ports does this. Inconclusive by itself.
+    /// </summary>
+    NotSent,
 }
 
 /// <summary>The outcome of sending one request to <c>Target:Port</c> from <c>Source</c>.</summary>
@@ -31,6 +37,7 @@ internal sealed record ProbeResult(int Port, string Protocol, LocalAddress Targe
         ProbeVerdict.WrongSource => "WRONG SOURCE",
         ProbeVerdict.NoReply => "NO REPLY",
         ProbeVerdict.Refused => "REFUSED",
+        ProbeVerdict.NotSent => "NOT SENT",
         _ => "ERROR",
     };
 }

@@ -56,6 +56,9 @@ internal sealed partial class ProxyLoop : IDisposable
     /// <summary>The bound front addresses, in the order they were bound.</summary>
     public IEnumerable<IPEndPoint> ListenEndPoints => _fronts.Select(f => f.LocalEndPoint);
 
+    /// <summary>What this loop's front sockets counted (the library's statistics, also in its "Rebound" meter).</summary>
+    public ReboundStatistics FrontStatistics => _fronts.Aggregate(default(ReboundStatistics), (total, front) => total + front.Statistics);
+
     /// <summary>
     /// Binds <paramref name="listen"/> (joining an existing <c>SO_REUSEPORT</c> group when <paramref name="reusePort"/>;
     /// opening one for later loops after an exclusive bind when <paramref name="openGroup"/>) and registers the sockets
@@ -112,6 +115,7 @@ internal sealed partial class ProxyLoop : IDisposable
             CloseFronts();
             _epoll?.Dispose();
             _frontBatch.Dispose();
+            _replies.Dispose();
             _upstreamBatch.Dispose();
         }
     }
