@@ -20,7 +20,7 @@ internal static class ConnectCommand
         {
             Description = "After input ends, wait this many seconds for replies.",
             DefaultValueFactory = _ => 2,
-        };
+        }.NotNegative();
         var command = new Command("connect", "Send standard input to a peer and print what comes back (UDP by default).")
         {
             target, tcp, source, wait,

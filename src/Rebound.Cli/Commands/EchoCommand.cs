@@ -24,7 +24,7 @@ internal static class EchoCommand
         var naive = new Option<bool>("--naive") { Description = "Reply with a plain sendto(), letting the kernel pick the source: reproduces the bug." };
         var ipv6Only = new Option<bool>("--ipv6-only") { Description = "On [::], serve IPv6 only (V6ONLY=1)." };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Print one line per datagram: remote, local address, interface, bytes." };
-        var count = new Option<int>("--count", "-c") { Description = "Exit after answering this many datagrams (0: run until Ctrl-C)." };
+        var count = new Option<int>("--count", "-c") { Description = "Exit after answering this many datagrams (0: run until Ctrl-C)." }.NotNegative();
         var sockets = new Option<int>("--sockets") { Description = "SO_REUSEPORT sockets, one thread each (default: one per CPU)." };
         var batch = new Option<int>("--batch") { Description = $"Datagrams per recvmmsg/sendmmsg (default {DefaultBatch})." };
         var useAsync = new Option<bool>("--async") { Description = "Serve with the single-socket async loop (ReceiveAsync/ReplyAsync) instead of the batched multi-core server." };
@@ -48,12 +48,6 @@ internal static class EchoCommand
             if (!EndpointParser.TryParse(parse.GetValue(listen)!, IPAddress.IPv6Any, out IPEndPoint endPoint, out string error))
             {
                 Console.Error.WriteLine($"rebound echo: --listen: {error}");
-                return ExitCodes.Usage;
-            }
-
-            if (parse.GetValue(count) < 0)
-            {
-                Console.Error.WriteLine($"rebound echo: --count takes 0 (run until Ctrl-C) or more, not {parse.GetValue(count)}.");
                 return ExitCodes.Usage;
             }
 

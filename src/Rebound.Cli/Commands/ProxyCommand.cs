@@ -25,7 +25,7 @@ internal static class ProxyCommand
         var perClient = new Option<int?>("--max-flows-per-client") { Description = $"Most flows from one client IP address, in each thread (default {FlowLimits.DefaultMaxFlowsPerClient})." };
         var threads = new Option<int?>("--threads") { Description = "Event-loop threads, each with its own sockets sharing the port (SO_REUSEPORT); 0: one per core (default 1)." };
         var ipv6Only = new Option<bool>("--ipv6-only") { Description = "On [::], serve IPv6 only (V6ONLY=1)." };
-        var stats = new Option<int>("--stats") { Description = "Print a statistics line to stderr every N seconds (0: never)." };
+        var stats = new Option<int>("--stats") { Description = "Print a statistics line to stderr every N seconds (0: never)." }.NotNegative();
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log every flow opened." };
 
         var command = new Command("proxy", "Front a UDP service you cannot change so its replies leave from the address each client targeted.")

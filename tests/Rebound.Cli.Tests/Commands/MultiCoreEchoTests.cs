@@ -41,7 +41,6 @@ public sealed class MultiCoreEchoTests
     [InlineData("echo", "--naive", "--sockets", "2")]
     [InlineData("echo", "--async", "--batch", "8")]
     [InlineData("echo", "--async", "--naive")]
-    [InlineData("echo", "--count", "-5")]
     [InlineData("echo", "--join", "192.0.2.1")]
     public void Impossible_multi_core_settings_are_usage_errors(params string[] arguments)
     {
