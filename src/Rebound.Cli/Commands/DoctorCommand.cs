@@ -23,21 +23,40 @@ internal static class DoctorCommand
         var timeout = new Option<int>("--timeout") { Description = "Milliseconds to wait for each probe's reply.", DefaultValueFactory = _ => 1000 };
         var json = new Option<bool>("--json") { Description = "Write the report as JSON (for scripts)." };
         var noProbe = new Option<bool>("--no-probe") { Description = "Only list the sockets; send nothing." };
+        var fromNetns = new Option<string?>("--from-netns") { Description = "Probe from this named network namespace, with connected sockets, as its clients ask." };
+        var fromPid = new Option<int?>("--from-pid") { Description = "Probe from the network namespace of this process (a container's client)." };
+        var fromContainers = new Option<bool>("--from-containers") { Description = "Probe from every container namespace joined to this one by a veth pair." };
 
         var command = new Command("doctor", "Find UDP services on this host that reply from the wrong source address, and prove it by probing.")
         {
-            ports, addresses, netns, pid, payload, payloadFile, timeout, json, noProbe,
+            ports, addresses, netns, pid, payload, payloadFile, timeout, json, noProbe, fromNetns, fromPid, fromContainers,
         }.WithEpilogue(
             "Every wildcard listener (0.0.0.0 / ::) is asked a question at each local address, from another local address\n" +
             "(127.0.0.1; for IPv6 another address of the host, or ::1). A reply from any other address than the one asked\n" +
-            "is what connected clients drop.\n" +
+            "is what connected clients drop. --from-netns/--from-pid/--from-containers ask from the clients' namespaces\n" +
+            "instead, with connected sockets, and report per client, address and port.\n" +
             "Built-in requests: DNS (53), mDNS (5353), NTP (123), SNMP public (161), STUN (3478); a text line elsewhere.\n\n" +
             "Examples:\n  rebound doctor\n  rebound doctor --port 53 --json\n  sudo rebound doctor --pid $(docker inspect -f '{{.State.Pid}}' web)\n" +
-            "  rebound doctor -p 9999 --payload 68656c6c6f\n\n" + ExitCodes.Help +
+            "  rebound doctor -p 9999 --payload 68656c6c6f\n  sudo rebound doctor --from-containers -p 53\n\n" + ExitCodes.Help +
             "\nDoctor exits 1 only when a wrong-source reply is proven; no reply is inconclusive, never OK.");
         command.SetAction(async (parse, cancellation) =>
         {
             DoctorOptions? options = BuildOptions(parse, ports, addresses, netns, pid, payload, payloadFile, timeout, noProbe, out string error);
+            if (options is not null)
+            {
+                string? from = parse.GetValue(fromNetns);
+                int? fromProcess = parse.GetValue(fromPid);
+                bool containers = parse.GetValue(fromContainers);
+                if ((from is not null ? 1 : 0) + (fromProcess is not null ? 1 : 0) + (containers ? 1 : 0) > 1)
+                {
+                    (options, error) = (null, "use one of --from-netns, --from-pid and --from-containers.");
+                }
+                else
+                {
+                    options = options with { FromNetns = from, FromPid = fromProcess, FromContainers = containers };
+                }
+            }
+
             if (options is null)
             {
                 await Console.Error.WriteLineAsync($"rebound doctor: {error}").ConfigureAwait(false);

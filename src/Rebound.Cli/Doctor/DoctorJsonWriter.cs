@@ -51,6 +51,11 @@ internal static class DoctorJsonWriter
                 json.WriteString("address", probe.Target.Address.ToString());
                 json.WriteString("interface", probe.Target.Interface);
                 json.WriteString("source", probe.Source.ToString());
+                if (probe.Client is { } client)
+                {
+                    json.WriteString("client", client);
+                }
+
                 json.WriteString("verdict", ProbeResult.Describe(probe.Verdict));
                 if (probe.RepliedFrom is IPEndPoint from)
                 {

@@ -8,6 +8,9 @@ namespace Rebound.Cli.Doctor;
 /// <param name="Payload">Send this instead of the protocol-aware request for the port.</param>
 /// <param name="Timeout">How long one probe waits for its reply.</param>
 /// <param name="Probe">False: list sockets only.</param>
+/// <param name="FromNetns">Probe from this named namespace's clients' side instead of from the inspected namespace.</param>
+/// <param name="FromPid">Probe from this process's network namespace.</param>
+/// <param name="FromContainers">Probe from every container namespace joined to the inspected one by a veth pair.</param>
 internal sealed record DoctorOptions(
     string? NamespacePath,
     string NamespaceLabel,
@@ -15,8 +18,14 @@ internal sealed record DoctorOptions(
     IReadOnlyList<AddressChoice> Addresses,
     byte[]? Payload,
     TimeSpan Timeout,
-    bool Probe = true)
+    bool Probe = true,
+    string? FromNetns = null,
+    int? FromPid = null,
+    bool FromContainers = false)
 {
+    /// <summary>True when probes are sent from clients' namespaces (connected sockets) rather than from inside.</summary>
+    public bool FromClients => FromNetns is not null || FromPid is not null || FromContainers;
+
     /// <summary>At most this many probes per run (listeners × addresses); the rest are reported as skipped.</summary>
     public const int MaxProbes = 512;
 

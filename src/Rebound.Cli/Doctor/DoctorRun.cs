@@ -39,6 +39,11 @@ internal static class DoctorRun
             })).ConfigureAwait(false);
 
             results = [.. results, .. await RetryPastNatAsync(options, plan, results, cancellation).ConfigureAwait(false)];
+            if (options.FromClients)
+            {
+                results = [.. await ClientProbing.RunAsync(options, plan.Targets, plan.Families, plan.Notes, cancellation).ConfigureAwait(false)];
+            }
+
             var listeners = plan.Ports
                 .Select(port => new ListenerReport(
                     port,
@@ -80,7 +85,8 @@ internal static class DoctorRun
         return [.. retried];
     }
 
-    private static (byte[] Payload, string Protocol) Payload(DoctorOptions options, int port) =>
+    /// <summary>The probe's payload and protocol name for <paramref name="port"/>.</summary>
+    internal static (byte[] Payload, string Protocol) Payload(DoctorOptions options, int port) =>
         options.Payload is { } custom ? (custom, "custom") : ProbePayloads.For(port);
 
     private static T InsideNamespace<T>(DoctorOptions options, Func<T> action)
@@ -138,7 +144,7 @@ internal static class DoctorRun
 
         var probes = new List<PlannedProbe>();
         var unaskable = new HashSet<LocalAddress>();
-        if (options.Probe)
+        if (options.Probe && !options.FromClients)
         {
             try
             {
@@ -149,7 +155,7 @@ internal static class DoctorRun
                         if (probes.Count == DoctorOptions.MaxProbes)
                         {
                             notes.Add($"stopped at {DoctorOptions.MaxProbes} probes: the ports and addresses past that were not probed; use --port and --address to choose");
-                            return new Plan(inventory, targets, [.. families.Keys], probes, notes);
+                            return new Plan(inventory, targets, [.. families.Keys], probes, notes, families);
                         }
 
                         if (LocalAddress.ProbeSource(target.Address, all) is { } source)
@@ -176,7 +182,7 @@ internal static class DoctorRun
         }
 
         notes.Add("a wildcard socket that already uses IP_PKTINFO looks the same in /proc; only the probe tells them apart");
-        return new Plan(inventory, targets, options.Probe ? [.. families.Keys] : [], probes, notes);
+        return new Plan(inventory, targets, options.Probe ? [.. families.Keys] : [], probes, notes, families);
     }
 
     private static List<LocalAddress> ChooseTargets(DoctorOptions options, List<LocalAddress> all, List<string> notes)
@@ -237,5 +243,7 @@ internal static class DoctorRun
     /// <summary>A probe ready to run, or the reason it could not even be opened.</summary>
     private sealed record PlannedProbe(int Port, UdpProbe? Probe, ProbeResult? Failure);
 
-    private sealed record Plan(List<InventoryEntry> Inventory, List<LocalAddress> Targets, List<int> Ports, List<PlannedProbe> Probes, List<string> Notes);
+    private sealed record Plan(
+        List<InventoryEntry> Inventory, List<LocalAddress> Targets, List<int> Ports, List<PlannedProbe> Probes, List<string> Notes,
+        SortedDictionary<int, HashSet<AddressFamily>> Families);
 }

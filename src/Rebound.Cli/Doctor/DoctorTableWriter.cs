@@ -30,7 +30,10 @@ internal static class DoctorTableWriter
         console.Write(sockets);
         if (report.Listeners.Count > 0)
         {
-            var probes = new Table().Title("Probes (a request to each local address, sent from another local address)")
+            bool fromClients = report.Listeners.Any(l => l.Probes.Any(p => p.Client is not null));
+            var probes = new Table().Title(fromClients
+                    ? "Probes from clients' namespaces (connected sockets, as their clients ask)"
+                    : "Probes (a request to each local address, sent from another local address)")
                 .AddColumns(Endpoint("Port"), new TableColumn("Probe"), Endpoint("Address asked"), Endpoint("Sent from"), new TableColumn("Verdict"), new TableColumn("Detail"));
             foreach (ListenerReport listener in report.Listeners)
             {
@@ -40,7 +43,7 @@ internal static class DoctorTableWriter
                         listener.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
                         listener.Protocol,
                         Markup.Escape($"{probe.Target.Address} ({probe.Target.Interface})"),
-                        Markup.Escape(probe.Source.ToString()),
+                        Markup.Escape(probe.Client is null ? probe.Source.ToString() : $"{probe.Source} in {probe.Client}"),
                         Colored(probe.Verdict),
                         Markup.Escape(probe.Detail));
                 }

@@ -27,8 +27,11 @@ internal enum ProbeVerdict
     NotSent,
 }
 
-/// <summary>The outcome of sending one request to <c>Target:Port</c> from <c>Source</c>.</summary>
-internal sealed record ProbeResult(int Port, string Protocol, LocalAddress Target, IPAddress Source, ProbeVerdict Verdict, IPEndPoint? RepliedFrom, string Detail)
+/// <summary>
+/// The outcome of sending one request to <c>Target:Port</c> from <c>Source</c>; <c>Client</c> names the client's network
+/// namespace when the request came from there (<c>--from-…</c>) rather than from the inspected namespace itself.
+/// </summary>
+internal sealed record ProbeResult(int Port, string Protocol, LocalAddress Target, IPAddress Source, ProbeVerdict Verdict, IPEndPoint? RepliedFrom, string Detail, string? Client = null)
 {
     /// <summary>The verdict as the table prints it.</summary>
     public static string Describe(ProbeVerdict verdict) => verdict switch

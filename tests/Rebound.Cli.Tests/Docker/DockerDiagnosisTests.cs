@@ -68,6 +68,42 @@ public sealed class DockerDiagnosisTests(DockerFixture docker)
     }
 
     [SkippableFact]
+    public void Doctor_from_the_containers_side_sees_the_reply_the_containers_client_drops()
+    {
+        DockerHost host = docker.Require();
+        DockerContainer client = DockerScenario.StartClient(host, "from-client");
+        Process naive = DockerScenario.StartOnHost(host, "listening on", "echo", "--naive", "-l", "0.0.0.0:56795");
+        Process rebound = DockerScenario.StartOnHost(host, "listening on", "echo", "-l", "[::]:56796");
+        try
+        {
+            string pid = client.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            foreach (string[] from in (string[][])[["--from-pid", pid], ["--from-containers"]])
+            {
+                (int exit, JsonElement report) = DockerScenario.Doctor(null, ["--netns", host.Namespace, "-p", "56795", "-p", "56796", .. from]);
+                Assert.Equal(ExitCodes.Finding, exit);
+                var bad = FromClient(report, 56795, client);
+                Assert.Equal("WRONG SOURCE", bad[Uplink].GetProperty("verdict").GetString());
+                Assert.Equal("192.0.2.1:56795", bad[Uplink].GetProperty("repliedFrom").GetString());
+                Assert.Equal("OK", bad["192.0.2.1"].GetProperty("verdict").GetString());
+                var good = FromClient(report, 56796, client);
+                Assert.Equal("OK", good[Uplink].GetProperty("verdict").GetString());
+                Assert.Equal("OK", good["192.0.2.1"].GetProperty("verdict").GetString());
+            }
+        }
+        finally
+        {
+            DockerScenario.Stop(naive);
+            DockerScenario.Stop(rebound);
+            host.Remove(client);
+        }
+    }
+
+    private static Dictionary<string, JsonElement> FromClient(JsonElement report, int port, DockerContainer client) =>
+        DockerScenario.Listener(report, port).GetProperty("probes").EnumerateArray()
+            .Where(p => p.GetProperty("source").GetString() == client.Address.ToString())
+            .ToDictionary(p => p.GetProperty("address").GetString()!);
+
+    [SkippableFact]
     public void Trace_on_docker0_and_analyze_of_a_docker0_capture_find_the_wrong_source_reply()
     {
         DockerHost host = docker.Require();
