@@ -1,6 +1,7 @@
-using Rebound.Cli.Capture;
+using Rebound.Capture;
+using Rebound.Capture.Analysis;
 using Rebound.Cli.Infrastructure;
-using Rebound.Cli.Namespaces;
+using Rebound.Lab;
 using Spectre.Console;
 
 namespace Rebound.Cli.Analysis;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Net;
 using System.Net.Sockets;
 using Rebound.Cli.Infrastructure;
+using Rebound.Cli.Servers;
 
 namespace Rebound.Cli.Commands;
 
@@ -112,15 +113,4 @@ internal static class EchoCommand
         });
         return command;
     }
-}
-
-/// <summary>What an echo server was asked to do.</summary>
-internal sealed record EchoSettings(IPEndPoint Listen, bool DualStack, bool Verbose, int Count)
-{
-    /// <summary>Multicast groups to join (--join).</summary>
-    public IReadOnlyList<MulticastGroup> Groups { get; init; } = [];
-
-    /// <summary>The line every echo mode prints when it stops (Ctrl-C, SIGTERM or --count).</summary>
-    public static void PrintTotals(long received, long answered, long failed) =>
-        Console.Error.WriteLine($"rebound echo: {received} received, {answered} answered, {failed} replies failed.");
 }

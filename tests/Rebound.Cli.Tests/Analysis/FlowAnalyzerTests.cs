@@ -1,7 +1,8 @@
 using System.Net;
 using CsCheck;
+using Rebound.Capture.Analysis;
 using Rebound.Cli.Analysis;
-using Rebound.Cli.Capture;
+using Rebound.Capture;
 using Rebound.Cli.Tests.Support;
 
 namespace Rebound.Cli.Tests.Analysis;

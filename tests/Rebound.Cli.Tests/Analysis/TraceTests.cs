@@ -4,6 +4,7 @@ using Rebound.Cli.Analysis;
 using Rebound.Cli.Infrastructure;
 using Rebound.Cli.Lab;
 using Rebound.Cli.Tests.Support;
+using Rebound.Lab;
 
 namespace Rebound.Cli.Tests.Analysis;
 
@@ -80,7 +81,7 @@ public sealed class TraceTests
     [NamespaceFact]
     public void Ctrl_c_stops_the_trace_cleanly_with_a_summary()
     {
-        using var ns = Namespaces.NetworkNamespace.Create("trace");
+        using var ns = NetworkNamespace.Create("trace");
         using System.Diagnostics.Process trace = CliProcess.Start("trace", "--netns", ns.Name, "--json");
         Task<string> output = trace.StandardOutput.ReadToEndAsync();
         CliProcess.WaitForStderr(trace, "Tracing UDP and ICMP on all interfaces in network namespace");

@@ -1,7 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
-using Rebound.Cli.Namespaces;
+using Rebound.Lab;
 using Rebound.Cli.Tests.Support;
+using Rebound.TestSupport;
 using Xunit.Abstractions;
 
 namespace Rebound.Cli.Tests.Hostile;
