@@ -13,6 +13,49 @@ internal static unsafe partial class CaptureInterop
     public const int MSG_DONTWAIT = 0x40;
     public const int EINTR = 4;
     public const int EAGAIN = 11;
+    public const int SOL_SOCKET = 1;
+    public const int SO_ATTACH_FILTER = 26;
+    public const int SO_TIMESTAMPNS = 35;
+    public const int SCM_TIMESTAMPNS = SO_TIMESTAMPNS;
+
+    /// <summary><c>struct sock_filter</c>: one classic BPF instruction.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct FilterInstruction(ushort code, byte jumpTrue, byte jumpFalse, uint value)
+    {
+        public ushort Code = code;
+        public byte JumpTrue = jumpTrue;
+        public byte JumpFalse = jumpFalse;
+        public uint Value = value;
+    }
+
+    /// <summary><c>struct sock_fprog</c>.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct FilterProgram
+    {
+        public ushort Length;
+        public FilterInstruction* Instructions;
+    }
+
+    /// <summary><c>struct iovec</c> (LP64).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct IoVector
+    {
+        public void* Base;
+        public nuint Length;
+    }
+
+    /// <summary><c>struct msghdr</c> (LP64).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct MessageHeader
+    {
+        public void* Name;
+        public int NameLength;
+        public IoVector* Vectors;
+        public nuint VectorCount;
+        public void* Control;
+        public nuint ControlLength;
+        public int Flags;
+    }
 
     /// <summary><c>struct sockaddr_ll</c> (20 bytes).</summary>
     [StructLayout(LayoutKind.Sequential)]
@@ -35,6 +78,12 @@ internal static unsafe partial class CaptureInterop
 
     [LibraryImport("libc", EntryPoint = "recvfrom", SetLastError = true)]
     public static partial nint ReceiveFrom(SafeHandle socket, byte* buffer, nuint length, int flags, LinkLayerAddress* address, int* addressLength);
+
+    [LibraryImport("libc", EntryPoint = "recvmsg", SetLastError = true)]
+    public static partial nint ReceiveMessage(SafeHandle socket, MessageHeader* message, int flags);
+
+    [LibraryImport("libc", EntryPoint = "setsockopt", SetLastError = true)]
+    public static partial int SetOption(SafeHandle socket, int level, int name, void* value, int length);
 
     [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
     public static partial int Close(nint descriptor);

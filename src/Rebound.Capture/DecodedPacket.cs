@@ -55,6 +55,13 @@ public sealed record DecodedPacket
 
     public byte IcmpCode { get; init; }
 
+    /// <summary>
+    /// Tells this packet from another one with the same addresses, ports and length: a hash of the IPv4 identification
+    /// and of the whole UDP or ICMP message as captured (checksum and payload). Two copies of one packet (on a bridge
+    /// and on its port) share it; two datagrams that merely look alike do not.
+    /// </summary>
+    public ulong Fingerprint { get; init; }
+
     public bool IsIPv6 => Source?.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6;
 
     public IPEndPoint SourceEndPoint => new(Source!, SourcePort);

@@ -89,10 +89,11 @@ public static class PacketDecoder
             return Other;
         }
 
+        ulong fingerprint = Fingerprint(BinaryPrimitives.ReadUInt16BigEndian(packet[4..]), body);
         return protocol switch
         {
-            ProtocolUdp => DecodeUdp(source, destination, body),
-            ProtocolIcmp => DecodeIcmp(source, destination, body, isV6: false),
+            ProtocolUdp => DecodeUdp(source, destination, body, fingerprint),
+            ProtocolIcmp => DecodeIcmp(source, destination, body, isV6: false, fingerprint),
             _ => Other with { Source = source, Destination = destination, Protocol = protocol },
         };
     }
@@ -106,13 +107,27 @@ public static class PacketDecoder
 
         return protocol switch
         {
-            ProtocolUdp => DecodeUdp(source, destination, body),
-            ProtocolIcmpV6 => DecodeIcmp(source, destination, body, isV6: true),
+            ProtocolUdp => DecodeUdp(source, destination, body, Fingerprint(0, body)),
+            ProtocolIcmpV6 => DecodeIcmp(source, destination, body, isV6: true, Fingerprint(0, body)),
             _ => Other with { Source = source, Destination = destination, Protocol = protocol },
         };
     }
 
-    private static DecodedPacket DecodeUdp(IPAddress source, IPAddress destination, ReadOnlySpan<byte> udp)
+    /// <summary>FNV-1a (64-bit) over the IPv4 identification and the transport message.</summary>
+    private static ulong Fingerprint(ushort identification, ReadOnlySpan<byte> message)
+    {
+        ulong hash = 14695981039346656037UL;
+        hash = (hash ^ (byte)(identification >> 8)) * 1099511628211UL;
+        hash = (hash ^ (byte)identification) * 1099511628211UL;
+        foreach (byte b in message)
+        {
+            hash = (hash ^ b) * 1099511628211UL;
+        }
+
+        return hash;
+    }
+
+    private static DecodedPacket DecodeUdp(IPAddress source, IPAddress destination, ReadOnlySpan<byte> udp, ulong fingerprint)
     {
         if (udp.Length < 8)
         {
@@ -128,10 +143,11 @@ public static class PacketDecoder
             SourcePort = BinaryPrimitives.ReadUInt16BigEndian(udp),
             DestinationPort = BinaryPrimitives.ReadUInt16BigEndian(udp[2..]),
             Length = Math.Max(0, length - 8),
+            Fingerprint = fingerprint,
         };
     }
 
-    private static DecodedPacket DecodeIcmp(IPAddress source, IPAddress destination, ReadOnlySpan<byte> icmp, bool isV6)
+    private static DecodedPacket DecodeIcmp(IPAddress source, IPAddress destination, ReadOnlySpan<byte> icmp, bool isV6, ulong fingerprint)
     {
         if (icmp.Length < 8)
         {
@@ -148,6 +164,7 @@ public static class PacketDecoder
             IcmpType = type,
             IcmpCode = code,
             Length = icmp.Length,
+            Fingerprint = fingerprint,
         };
 
         // ICMP destination unreachable (3) code 3 = port; ICMPv6 destination unreachable (1) code 4 = port.

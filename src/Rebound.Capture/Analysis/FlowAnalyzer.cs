@@ -233,7 +233,11 @@ public sealed class FlowAnalyzer
         return null;
     }
 
-    /// <summary>The same packet seen twice within a millisecond (a bridge and its port, lo in and out) counts once.</summary>
+    /// <summary>
+    /// The same packet seen twice within a millisecond (a bridge and its port, lo in and out) counts once. "The same"
+    /// includes <see cref="DecodedPacket.Fingerprint"/> (IPv4 identification, checksum and payload), so distinct
+    /// datagrams that share addresses, ports and length — a busy flow — are all counted.
+    /// </summary>
     private bool IsDuplicate(DecodedPacket packet, long time)
     {
         foreach ((DecodedPacket previous, long previousTime) in _recent)
