@@ -11,15 +11,15 @@ namespace Rebound.Proxy;
 internal sealed class LocalAddresses
 {
     private static readonly TimeSpan Refresh = TimeSpan.FromSeconds(1);
-    private HashSet<UdpEndpoint> _addresses = Read();
+    private HashSet<UdpEndPoint> _addresses = Read();
     private long _readAt = Environment.TickCount64;
 
     /// <summary>True when <paramref name="address"/> is one of this host's addresses right now.</summary>
     public static bool IsLocal(IPAddress address) =>
-        IPAddress.IsLoopback(address) || Read().Contains(UdpEndpoint.FromIPAddress(address, 0).MapToIPv4());
+        IPAddress.IsLoopback(address) || Read().Contains(UdpEndPoint.FromIPAddress(address, 0).MapToIPv4());
 
     /// <summary>True when <paramref name="address"/> (any port) was one of this host's addresses at most a second ago.</summary>
-    public bool Cached(UdpEndpoint address, long now)
+    public bool Cached(UdpEndPoint address, long now)
     {
         address = address.MapToIPv4().WithPort(0).WithScopeId(0);
         if (IPAddress.IsLoopback(address.ToIPAddress()))
@@ -36,9 +36,9 @@ internal sealed class LocalAddresses
         return _addresses.Contains(address);
     }
 
-    private static HashSet<UdpEndpoint> Read()
+    private static HashSet<UdpEndPoint> Read()
     {
-        var addresses = new HashSet<UdpEndpoint>();
+        var addresses = new HashSet<UdpEndPoint>();
         try
         {
             foreach (NetworkInterface nic in NetworkInterface.GetAllNetworkInterfaces())
@@ -46,7 +46,7 @@ internal sealed class LocalAddresses
                 foreach (UnicastIPAddressInformation unicast in nic.GetIPProperties().UnicastAddresses)
                 {
                     var address = new IPAddress(unicast.Address.GetAddressBytes());   // without the scope id
-                    addresses.Add(UdpEndpoint.FromIPAddress(address, 0).MapToIPv4());
+                    addresses.Add(UdpEndPoint.FromIPAddress(address, 0).MapToIPv4());
                 }
             }
         }

@@ -145,13 +145,13 @@ internal sealed partial class ProxyLoop
                 continue;
             }
 
-            if (IsReflection(datagram.RemoteEndpoint))
+            if (IsReflection(datagram.RemoteEndPoint))
             {
                 Drop(DropReason.Reflected, ReflectedReason);
                 continue;
             }
 
-            var key = new FlowKey(datagram.RemoteEndpoint, datagram.LocalEndpoint);
+            var key = new FlowKey(datagram.RemoteEndPoint, datagram.LocalEndPoint);
             if (_table.TryGet(key, out ProxyFlow flow) || TryOpenFlow(key, datagram, index, out flow))
             {
                 flow.LastActivity = _now;
@@ -325,10 +325,10 @@ internal sealed partial class ProxyLoop
     /// True for a datagram whose source is a backend, or this proxy's own front (a local address on a front port):
     /// forwarding it would start a loop no reply ever ends. Legitimate clients are neither.
     /// </summary>
-    private bool IsReflection(UdpEndpoint source)
+    private bool IsReflection(UdpEndPoint source)
     {
         source = source.MapToIPv4();
-        foreach (UdpEndpoint backend in _backends)
+        foreach (UdpEndPoint backend in _backends)
         {
             if (backend.Equals(source))
             {

@@ -20,7 +20,7 @@ internal sealed partial class ProxyLoop : IDisposable
     private readonly Stack<int> _freeSlots;
     private readonly string _tableFullReason;
     private readonly string _clientLimitReason;
-    private readonly UdpEndpoint[] _backends;
+    private readonly UdpEndPoint[] _backends;
     private readonly LocalAddresses _localAddresses = new();
     private readonly bool _answersGroups;
     private Epoll? _epoll;
@@ -35,7 +35,7 @@ internal sealed partial class ProxyLoop : IDisposable
     public ProxyLoop(ProxyOptions options, ILogger logger, string tableFullReason, bool answersGroups = true)
     {
         _answersGroups = answersGroups;
-        _backends = [.. options.Backends.Select(b => UdpEndpoint.FromIPEndPoint(b).MapToIPv4())];
+        _backends = [.. options.Backends.Select(b => UdpEndPoint.FromIPEndPoint(b).MapToIPv4())];
         _options = options;
         _logger = logger;
         _table = new FlowTable<ProxyFlow>(options.Limits);

@@ -31,7 +31,7 @@ public readonly record struct MulticastGroup(IPAddress Address, int InterfaceInd
             address = address.MapToIPv4();
         }
 
-        if (!UdpEndpoint.FromIPAddress(address, 0).IsMulticast)
+        if (!UdpEndPoint.FromIPAddress(address, 0).IsMulticast)
         {
             throw new FormatException($"{address} is not a multicast address (224.0.0.0/4 or ff00::/8).");
         }

@@ -289,7 +289,7 @@ public sealed class ReboundServer : IDisposable, IAsyncDisposable
             SocketError error = batch.ReplyError(i);
             if (error != SocketError.Success)
             {
-                Report(new SocketException((int)error, $"the reply to {batch.Datagram(i).RemoteEndpoint} failed: {error}"));
+                Report(new SocketException((int)error, $"the reply to {batch.Datagram(i).RemoteEndPoint} failed: {error}"));
             }
         }
     }

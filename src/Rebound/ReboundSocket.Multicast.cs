@@ -25,7 +25,7 @@ public sealed partial class ReboundSocket
         ArgumentNullException.ThrowIfNull(group.Address);
         ArgumentOutOfRangeException.ThrowIfNegative(group.InterfaceIndex);
         ThrowIfDisposed();
-        UdpEndpoint address = UdpEndpoint.FromIPAddress(group.Address, 0).MapToIPv4();
+        UdpEndPoint address = UdpEndPoint.FromIPAddress(group.Address, 0).MapToIPv4();
         if (!address.IsMulticast)
         {
             throw new ArgumentException($"{group.Address} is not a multicast address.", nameof(group));

@@ -181,7 +181,7 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
     public void Reply(in ReceivedDatagram request, ReadOnlySpan<byte> payload)
     {
         ThrowIfUnanswerable(request);
-        Send(payload, request.RemoteEndpoint, request.ReplySource, request.ReplyInterfaceIndex);
+        Send(payload, request.RemoteEndPoint, request.ReplySource, request.ReplyInterfaceIndex);
     }
 
     /// <summary>
@@ -194,7 +194,7 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
     /// <param name="interfaceIndex">For an IPv6 link-local source or destination, the interface to use; 0 otherwise.</param>
     /// <exception cref="ArgumentException">The source and destination are of different families, or of a family this
     /// socket cannot send (IPv6 on an IPv4 socket, IPv4 on an IPv6-only socket): the source would be ignored.</exception>
-    public void SendFrom(UdpEndpoint source, UdpEndpoint destination, ReadOnlySpan<byte> payload, int interfaceIndex = 0)
+    public void SendFrom(UdpEndPoint source, UdpEndPoint destination, ReadOnlySpan<byte> payload, int interfaceIndex = 0)
     {
         ThrowIfWrongFamily(ref source, ref destination);
         if (_family == AF_INET6)
@@ -206,21 +206,21 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
         Send(payload, destination, source, ReplyPolicy.InterfaceFor(source, interfaceIndex));
     }
 
-    /// <summary>Convenience form of <see cref="SendFrom(UdpEndpoint, UdpEndpoint, ReadOnlySpan{byte}, int)"/>.</summary>
+    /// <summary>Convenience form of <see cref="SendFrom(UdpEndPoint, UdpEndPoint, ReadOnlySpan{byte}, int)"/>.</summary>
     public void SendFrom(IPAddress source, IPEndPoint destination, ReadOnlySpan<byte> payload) =>
-        SendFrom(UdpEndpoint.FromIPAddress(source, 0), UdpEndpoint.FromIPEndPoint(destination), payload);
+        SendFrom(UdpEndPoint.FromIPAddress(source, 0), UdpEndPoint.FromIPEndPoint(destination), payload);
 
     /// <summary>
     /// Refuses a source the kernel would silently ignore (it reads only the pktinfo of the destination's family), which
     /// would send from an address the caller did not choose. An unspecified source takes the destination's family.
     /// </summary>
-    private void ThrowIfWrongFamily(ref UdpEndpoint source, ref UdpEndpoint destination)
+    private void ThrowIfWrongFamily(ref UdpEndPoint source, ref UdpEndPoint destination)
     {
         bool destinationV4 = destination.IsIPv4 || destination.IsIPv4MappedToIPv6;
         bool sourceV4 = source.IsIPv4 || source.IsIPv4MappedToIPv6;
         if (source.IsUnspecified && !source.IsIPv4MappedToIPv6 && sourceV4 != destinationV4)
         {
-            source = destinationV4 ? UdpEndpoint.FromIPv4([0, 0, 0, 0], source.Port) : UdpEndpoint.FromIPv6(new byte[16], source.Port);
+            source = destinationV4 ? UdpEndPoint.FromIPv4([0, 0, 0, 0], source.Port) : UdpEndPoint.FromIPv6(new byte[16], source.Port);
             sourceV4 = destinationV4;
         }
 
@@ -244,7 +244,7 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
         }
     }
 
-    private void Send(ReadOnlySpan<byte> payload, UdpEndpoint destination, UdpEndpoint source, int interfaceIndex)
+    private void Send(ReadOnlySpan<byte> payload, UdpEndPoint destination, UdpEndPoint source, int interfaceIndex)
     {
         while (true)
         {
@@ -260,7 +260,7 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
     }
 
     /// <summary>Sends once; returns 0, or EAGAIN when the send buffer is full. Other errors throw.</summary>
-    private int TrySendCore(ReadOnlySpan<byte> payload, UdpEndpoint destination, UdpEndpoint source, int interfaceIndex)
+    private int TrySendCore(ReadOnlySpan<byte> payload, UdpEndPoint destination, UdpEndPoint source, int interfaceIndex)
     {
         ThrowIfDisposed();
         int errno = LinuxDatagramIO.TrySend(_handle, _family, payload, destination, source, interfaceIndex);
@@ -290,7 +290,7 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
         if (!request.CanReply)
         {
             throw new InvalidOperationException(
-                $"Refusing to answer the datagram from {request.RemoteEndpoint}: {request.Unanswerable.Describe()}. " +
+                $"Refusing to answer the datagram from {request.RemoteEndPoint}: {request.Unanswerable.Describe()}. " +
                 "Replying without it could send from the wrong address.");
         }
     }

@@ -35,7 +35,7 @@ internal static class ReboundEchoServer
 
             if (!request.CanReply)
             {
-                errors.Report($"not answering {request.RemoteEndpoint}: {request.Unanswerable.Describe()}.");
+                errors.Report($"not answering {request.RemoteEndPoint}: {request.Unanswerable.Describe()}.");
                 continue;
             }
 
@@ -46,7 +46,7 @@ internal static class ReboundEchoServer
             catch (SocketException e)
             {
                 // One reply refused (no route, a firewall, a vanished address): count it and go on serving.
-                errors.Report($"the reply to {request.RemoteEndpoint} failed: {e.Message}");
+                errors.Report($"the reply to {request.RemoteEndPoint} failed: {e.Message}");
                 continue;
             }
             catch (OperationCanceledException)
@@ -57,7 +57,7 @@ internal static class ReboundEchoServer
             if (settings.Verbose)
             {
                 Console.WriteLine(
-                    $"{request.RemoteEndpoint} -> {request.LocalEndpoint} via {InterfaceNames.Describe(request.InterfaceIndex)} " +
+                    $"{request.RemoteEndPoint} -> {request.LocalEndPoint} via {InterfaceNames.Describe(request.InterfaceIndex)} " +
                     $"{request.Length} bytes, replied from {request.ReplySource.ToString("a", null)}");
             }
 

@@ -12,7 +12,7 @@ internal static class MembershipRequest
     public const int V6Size = 20;
 
     /// <summary>Writes an <c>ip_mreqn</c> for an IPv4 group (the local address left 0: the interface index decides).</summary>
-    public static void WriteV4(UdpEndpoint group, int interfaceIndex, Span<byte> destination)
+    public static void WriteV4(UdpEndPoint group, int interfaceIndex, Span<byte> destination)
     {
         destination[..V4Size].Clear();
         group.V4Bytes.CopyTo(destination);
@@ -20,7 +20,7 @@ internal static class MembershipRequest
     }
 
     /// <summary>Writes an <c>ipv6_mreq</c>.</summary>
-    public static void WriteV6(UdpEndpoint group, int interfaceIndex, Span<byte> destination)
+    public static void WriteV6(UdpEndPoint group, int interfaceIndex, Span<byte> destination)
     {
         group.Bytes.CopyTo(destination);
         BinaryPrimitives.WriteInt32LittleEndian(destination[16..], interfaceIndex);

@@ -18,8 +18,8 @@ public sealed class SendFromFamilyTests
 
         // What SendFrom used to do: the IPV6_PKTINFO cmsg is ignored on an AF_INET socket and the kernel picks the source.
         int errno = LinuxDatagramIO.TrySend(
-            socket.Socket.SafeHandle, LinuxConstants.AF_INET, "x"u8, UdpEndpoint.FromIPEndPoint(destination),
-            UdpEndpoint.Parse("[2001:db8::5]:0"), 0);
+            socket.Socket.SafeHandle, LinuxConstants.AF_INET, "x"u8, UdpEndPoint.FromIPEndPoint(destination),
+            UdpEndPoint.Parse("[2001:db8::5]:0"), 0);
         Assert.Equal(0, errno);
         Loopback.WaitReadable(receiver);
         EndPoint from = new IPEndPoint(IPAddress.Any, 0);
