@@ -3,7 +3,9 @@
 Usage: echo-table.py RESULTS.jsonl CPUS KERNEL ROUNDS SECONDS "IMPL IMPL ..." (run-echo.sh passes these)."""
 import json, statistics, sys
 path, cpus, kernel, rounds, seconds, order = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6].split()
-rows = [json.loads(l) for l in open(path) if l.strip()]
+# `rebound bench --json` and bench/c/loadgen write camelCase (docs/output.md); results recorded before that are snake_case.
+CAMEL = {"repliesPerSecond": "replies_per_second", "serverCpuMicrosecondsPerReply": "server_cpu_us_per_reply"}
+rows = [{CAMEL.get(k, k): v for k, v in json.loads(l).items()} for l in open(path) if l.strip()]
 main = [r for r in rows if r["generator"] == "rebound" and not r.get("crosscheck")]
 cost = {}  # impl -> round -> µs
 for r in main:

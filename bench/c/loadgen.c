@@ -3,7 +3,7 @@
  * INFLIGHT datagrams outstanding; every reply is answered at once with a new datagram (recvmmsg/sendmmsg in batches).
  * A datagram unanswered for 200 ms counts as lost and is replaced.
  * Usage: loadgen ADDR PORT SECONDS [SOCKETS=4] [INFLIGHT=64] [SIZE=64] [SERVER_PID]
- * Prints one JSON line: replies, seconds, replies_per_second, lost, and server_cpu_us_per_reply when SERVER_PID is given
+ * Prints one JSON line: replies, seconds, repliesPerSecond, lost, and serverCpuMicrosecondsPerReply when SERVER_PID is given
  * (utime+stime from /proc/PID/stat, read when the measured window starts and ends).
  */
 #define _GNU_SOURCE
@@ -157,9 +157,9 @@ int main(int argc, char **argv)
     }
     long long cpu_end = server_pid ? cpu_ticks(server_pid) : 0;
     double elapsed = (double)(t - start) / 1e9;
-    printf("{\"replies\":%llu,\"seconds\":%.3f,\"replies_per_second\":%.0f,\"lost\":%llu", replies, elapsed, replies / elapsed, lost);
+    printf("{\"replies\":%llu,\"seconds\":%.3f,\"repliesPerSecond\":%.0f,\"lost\":%llu", replies, elapsed, replies / elapsed, lost);
     if (server_pid && cpu_start >= 0 && cpu_end >= 0 && replies > 0)
-        printf(",\"server_cpu_us_per_reply\":%.3f", (double)(cpu_end - cpu_start) * 1e6 / (double)sysconf(_SC_CLK_TCK) / (double)replies);
+        printf(",\"serverCpuMicrosecondsPerReply\":%.3f", (double)(cpu_end - cpu_start) * 1e6 / (double)sysconf(_SC_CLK_TCK) / (double)replies);
     printf("}\n");
     return replies > 0 ? 0 : 1;
 }

@@ -50,7 +50,7 @@ for run in 1 2 3; do
   code=$?
   set -e
   end=$(date +%s.%N)
-  verdicts=$(grep -o '"verdict": "[A-Z ]*"' /tmp/doctor-bench-$$.json | sort | uniq -c | tr -s ' ' | tr '\n' ';')
+  verdicts=$(grep -o '"verdict":"[a-z-]*"' /tmp/doctor-bench-$$.json | sort | uniq -c | tr -s ' ' | tr '\n' ';')
   printf 'run %d: %.2f s wall, exit %d, verdicts:%s\n' "$run" "$(echo "$end - $start" | bc)" "$code" "$verdicts"
 done
 rm -f /tmp/doctor-bench-$$.json

@@ -27,3 +27,21 @@ public enum LinkType
     /// <summary>Raw IPv6 only.</summary>
     IPv6 = 229,
 }
+
+/// <summary>The documented names of <see cref="LinkType"/> (docs/output.md): what <c>analyze</c> prints, never a C# name.</summary>
+public static class LinkTypeNames
+{
+    /// <summary><c>ethernet</c>, <c>linux-sll2</c>…; <c>link-type-N</c> for a number this enum does not name.</summary>
+    public static string Name(LinkType type) => type switch
+    {
+        LinkType.Null => "null",
+        LinkType.Ethernet => "ethernet",
+        LinkType.Raw => "raw",
+        LinkType.Loop => "loop",
+        LinkType.LinuxSll => "linux-sll",
+        LinkType.LinuxSll2 => "linux-sll2",
+        LinkType.IPv4 => "ipv4",
+        LinkType.IPv6 => "ipv6",
+        _ => $"link-type-{(int)type}",
+    };
+}

@@ -3,10 +3,10 @@ using System.Net;
 
 namespace Rebound.Capture;
 
-/// <summary>Prints a <see cref="DecodedPacket"/> the way tcpdump does, so people can compare with what they know.</summary>
+/// <summary>Prints a <see cref="DecodedPacket"/> on one line, tcpdump-like, so people can compare with what they know.</summary>
 public static class PacketFormatter
 {
-    /// <summary>E.g. <c>IP 192.0.2.3.45167 &gt; 198.51.100.13.56789: UDP, length 6</c>.</summary>
+    /// <summary>E.g. <c>IP 192.0.2.3:45167 &gt; 198.51.100.13:56789: UDP, length 6</c> (endpoints as everywhere, docs/output.md).</summary>
     public static string Format(DecodedPacket packet)
     {
         string family = packet.IsIPv6 ? "IP6" : "IP";
@@ -25,5 +25,6 @@ public static class PacketFormatter
         };
     }
 
-    private static string Endpoint(IPAddress? address, ushort port) => string.Create(CultureInfo.InvariantCulture, $"{address}.{port}");
+    private static string Endpoint(IPAddress? address, ushort port) =>
+        address is null ? "?" : new Analysis.FlowEndpoint(address, port).ToString();
 }

@@ -1,6 +1,3 @@
-using System.CommandLine;
-using System.CommandLine.Help;
-using Rebound.Cli.Commands;
 using Rebound.Cli.Infrastructure;
 
 // Socket continuations run on the runtime's epoll thread instead of hopping to the thread pool: the plain .NET sockets
@@ -13,24 +10,4 @@ if (Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLET
     Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
 }
 
-// A plain Command named "rebound" (not RootCommand, which takes its name from the executable, Rebound.Cli).
-var root = new Command(
-    "rebound",
-    "rebound — UDP replies that leave from the address the request was sent to.\n" +
-    "Reproduce, diagnose and fix the wrong-source-address failure of wildcard UDP servers.")
-{
-    new HelpOption(),
-    new VersionOption(),
-    EchoCommand.Create(),
-    ListenCommand.Create(),
-    ConnectCommand.Create(),
-    LabCommand.Create(),
-    DoctorCommand.Create(),
-    AnalyzeCommand.Create(),
-    TraceCommand.Create(),
-    ProxyCommand.Create(),
-    BenchCommand.Create(),
-};
-
-HelpEpilogue.Install(root);
-return await CommandLineRunner.RunAsync(root, args);
+return await CommandLineRunner.RunAsync(ReboundRoot.Create(), args);

@@ -5,7 +5,7 @@ namespace Rebound;
 /// <summary>
 /// A multicast group to receive, and the interface to receive it on. A wildcard socket gets a group's datagrams only
 /// once some socket on the host has joined it on the arrival interface; this names one for
-/// <see cref="ReboundSocket.JoinMulticastGroup(MulticastGroup)"/> and <see cref="ReboundServerOptions.MulticastGroups"/>.
+/// <see cref="ReboundSocket.JoinMulticastGroup(MulticastGroup)"/> and <see cref="ReboundServerOptions.JoinMulticastGroup(MulticastGroup)"/>.
 /// </summary>
 /// <param name="Address">The group: IPv4 (224.0.0.0/4) or IPv6 (ff00::/8). An IPv4 group works on a dual-stack socket too.</param>
 /// <param name="InterfaceIndex">The interface to join on; 0 lets the kernel pick by route (IPv4) or the default (IPv6).</param>

@@ -23,10 +23,17 @@ public sealed class ReboundServerOptions
     public ReboundSocketOptions Socket { get; set; } = new();
 
     /// <summary>
-    /// Multicast groups every socket of the server joins. Each request to a group (or to a broadcast address) is
+    /// Adds a multicast group every socket of the server joins. Each request to a group (or to a broadcast address) is
     /// answered once, by one socket, although the kernel hands a copy to each.
     /// </summary>
-    public IList<MulticastGroup> MulticastGroups { get; } = [];
+    public ReboundServerOptions JoinMulticastGroup(MulticastGroup group)
+    {
+        MulticastGroups.Add(group);
+        return this;
+    }
+
+    /// <summary>The groups added with <see cref="JoinMulticastGroup(MulticastGroup)"/>.</summary>
+    internal List<MulticastGroup> MulticastGroups { get; } = [];
 
     /// <summary>
     /// Called on a server thread with every error the server survives: the handler threw (or returned a length its

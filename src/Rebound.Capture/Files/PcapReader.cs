@@ -25,7 +25,7 @@ public sealed class PcapReader : CaptureReader
     }
 
     public override string Format =>
-        $"pcap ({(_bigEndian ? "big" : "little")}-endian, {(_nanoseconds ? "nanosecond" : "microsecond")} timestamps, link type {_linkType})";
+        $"pcap ({(_bigEndian ? "big" : "little")}-endian, {(_nanoseconds ? "nanosecond" : "microsecond")} timestamps, link type {LinkTypeNames.Name(_linkType)})";
 
     /// <summary>Reads the rest of the file header when <paramref name="magicLittleEndian"/> is a pcap magic number; null otherwise.</summary>
     internal static PcapReader? TryCreate(CaptureInput input, uint magicLittleEndian)

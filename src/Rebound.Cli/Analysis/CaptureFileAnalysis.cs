@@ -21,6 +21,7 @@ internal static class CaptureFileAnalysis
         ArgumentNullException.ThrowIfNull(error);
         var analyzer = new FlowAnalyzer(settings.Window);
         string format = "?";
+        LinkType? linkType = null;
         try
         {
             using Stream file = settings.Path == "-"
@@ -36,6 +37,7 @@ internal static class CaptureFileAnalysis
             }
 
             format = reader.Format;
+            linkType = analyzer.Summary.Packets > 0 ? reader.LinkType : null;
         }
         catch (CaptureFormatException e)
         {
@@ -53,7 +55,7 @@ internal static class CaptureFileAnalysis
 
         if (settings.Json)
         {
-            JsonReport.WriteDocument(output, settings.Path, format, analyzer);
+            JsonReport.WriteDocument(output, settings.Path, format, linkType, analyzer);
         }
         else
         {

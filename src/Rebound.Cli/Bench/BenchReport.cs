@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Text.Json;
+using Rebound.Cli.Output;
 using Spectre.Console;
 
 namespace Rebound.Cli.Bench;
@@ -41,50 +41,56 @@ internal static class BenchReport
 
     public static void WriteJson(LoadResult result, Stream output)
     {
+        ArgumentNullException.ThrowIfNull(result);
         LoadSettings s = result.Settings;
         LoadTally t = result.Tally;
-        using var json = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = false });
-        json.WriteStartObject();
-        json.WriteString("target", s.Target.ToString());
-        json.WriteString("source", s.Source?.ToString());
-        json.WriteNumber("sockets", s.Sockets);
-        json.WriteNumber("in_flight", s.InFlight);
-        json.WriteNumber("payload_bytes", s.PayloadSize);
-        json.WriteNumber("window_seconds", Math.Round(result.Window.TotalSeconds, 4));
-        json.WriteNumber("sent", t.Sent);
-        json.WriteNumber("replies", t.Replies);
-        json.WriteNumber("replies_in_window", result.RepliesInWindow);
-        json.WriteNumber("replies_per_second", Math.Round(result.RepliesPerSecond));
-        json.WriteNumber("lost", t.Lost);
-        json.WriteNumber("loss_ratio", Math.Round(result.LossRatio, 6));
-        json.WriteNumber("unexpected", t.Unexpected);
-        json.WriteNumber("refused", t.Refused);
-        json.WriteStartObject("latency_us");
-        foreach (double p in Percentiles)
-        {
-            json.WriteNumber("p" + p.ToString(CultureInfo.InvariantCulture), Math.Round(t.Latency.ValueAtPercentile(p) / 1000.0, 3));
-        }
-
-        json.WriteNumber("max", Math.Round(t.Latency.Max / 1000.0, 3));
-        json.WriteNumber("mean", Math.Round(t.Latency.Mean / 1000.0, 3));
-        json.WriteEndObject();
-        if (s.ServerProcessId is int pid)
-        {
-            json.WriteNumber("server_pid", pid);
-            if (result.ServerMicrosecondsPerReply is double us)
-            {
-                json.WriteNumber("server_cpu_us_per_reply", Math.Round(us, 4));
-            }
-            else
-            {
-                json.WriteNull("server_cpu_us_per_reply");
-            }
-        }
-
-        json.WriteEndObject();
-        json.Flush();
-        output.WriteByte((byte)'\n');
+        double Us(double nanoseconds) => Math.Round(nanoseconds / 1000.0, 3);
+        JsonOutput.WriteLine(output, new BenchDocument(
+            JsonOutput.SchemaVersion,
+            EndpointText.Format(s.Target),
+            s.Source is null ? null : EndpointText.Address(s.Source),
+            s.Sockets,
+            s.InFlight,
+            s.PayloadSize,
+            Math.Round(result.Window.TotalSeconds, 4),
+            t.Sent,
+            t.Replies,
+            result.RepliesInWindow,
+            Math.Round(result.RepliesPerSecond),
+            t.Lost,
+            Math.Round(result.LossRatio, 6),
+            t.Unexpected,
+            t.Refused,
+            new BenchLatencyJson(
+                Us(t.Latency.ValueAtPercentile(50)), Us(t.Latency.ValueAtPercentile(99)), Us(t.Latency.ValueAtPercentile(99.9)),
+                Us(t.Latency.Max), Us(t.Latency.Mean)),
+            s.ServerProcessId,
+            result.ServerMicrosecondsPerReply is double us ? Math.Round(us, 4) : null));
     }
 
     private static string Micro(long nanoseconds) => (nanoseconds / 1000.0).ToString("0.0", CultureInfo.InvariantCulture);
 }
+
+/// <summary><c>rebound bench --json</c> (docs/output.md): the load, the counts, latency in µs and the server's CPU cost.</summary>
+internal sealed record BenchDocument(
+    int SchemaVersion,
+    string Server,
+    string? ClientAddress,
+    int Sockets,
+    int InFlight,
+    int PayloadBytes,
+    double WindowSeconds,
+    long Sent,
+    long Replies,
+    long RepliesInWindow,
+    double RepliesPerSecond,
+    long Lost,
+    double LossRatio,
+    long Unexpected,
+    long Refused,
+    BenchLatencyJson LatencyMicroseconds,
+    int? ServerPid,
+    double? ServerCpuMicrosecondsPerReply);
+
+/// <summary>Round-trip latency percentiles, in microseconds.</summary>
+internal sealed record BenchLatencyJson(double P50, double P99, double P999, double Max, double Mean);

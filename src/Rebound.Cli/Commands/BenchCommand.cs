@@ -21,16 +21,16 @@ internal static class BenchCommand
     public static Command Create()
     {
         var target = new Argument<string>("TARGET") { Description = "The echo server, ADDR:PORT (e.g. 127.0.0.1:56789 or [::1]:56789)." };
-        var sockets = new Option<int>("--sockets", "-s") { Description = "Connected client sockets (1-64).", DefaultValueFactory = _ => 4 };
-        var inFlight = new Option<int>("--in-flight", "-w") { Description = "Datagrams each socket keeps outstanding (1-1024).", DefaultValueFactory = _ => 64 };
+        var sockets = new Option<int>("--sockets") { Description = "Connected client sockets (1-64).", DefaultValueFactory = _ => 4 };
+        var inFlight = new Option<int>("--in-flight") { Description = "Datagrams each socket keeps outstanding (1-1024).", DefaultValueFactory = _ => 64 };
         var size = new Option<int>("--size") { Description = "Payload bytes per datagram (16-65507).", DefaultValueFactory = _ => 64 };
         var duration = new Option<double>("--duration", "-d") { Description = "Seconds to measure (after the warm-up).", DefaultValueFactory = _ => 3 };
-        var count = new Option<long>("--count", "-n") { Description = "Stop after this many datagrams (0: no limit; --duration still caps the run)." };
+        var count = new Option<long>("--count", "-c") { Description = "Stop after this many datagrams (0: no limit; --duration still caps the run)." };
         var warmup = new Option<double>("--warmup") { Description = "Seconds of load before measuring, not counted.", DefaultValueFactory = _ => 0.5 };
         var timeout = new Option<double>("--loss-timeout") { Description = "Seconds after which an unanswered datagram counts as lost.", DefaultValueFactory = _ => 0.2 };
         var cpu = new Option<int?>("--cpu") { Description = "Pin the load thread to this CPU (pin the server elsewhere, e.g. taskset -c 0)." };
         var serverPid = new Option<int?>("--server-pid") { Description = "Report this process's CPU µs (user+sys, /proc/PID/stat) per reply." };
-        var source = new Option<string?>("--source") { Description = "Bind the client sockets to this address: a reply from any other source is then lost, as a real client would." };
+        var source = new Option<string?>("--source", "-s") { Description = "Bind the client sockets to this address: a reply from any other source is then lost, as a real client would." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of the table." };
 
         var command = new Command("bench", "Drive a UDP echo server with closed-loop load; report replies/s, loss, latency and server CPU per reply.")

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Net;
 using Rebound.Cli.Doctor;
 using Rebound.Cli.Infrastructure;
+using Rebound.Cli.Output;
 using Spectre.Console;
 
 namespace Rebound.Cli.Commands;
@@ -20,7 +21,7 @@ internal static class DoctorCommand
         var pid = new Option<int?>("--pid") { Description = "Inspect the network namespace of this process (a container's), via /proc/PID/ns/net." };
         var payload = new Option<string?>("--payload") { Description = "Send these bytes (hex) instead of the built-in request for the port." };
         var payloadFile = new Option<FileInfo?>("--payload-file") { Description = "Send this file's bytes instead of the built-in request for the port." };
-        var timeout = new Option<int>("--timeout") { Description = "Milliseconds to wait for each probe's reply.", DefaultValueFactory = _ => 1000 };
+        var timeout = SharedOptions.Timeout("How long to wait for each probe's reply (0.001-10)", 1);
         var json = new Option<bool>("--json") { Description = "Write the report as JSON (for scripts)." };
         var noProbe = new Option<bool>("--no-probe") { Description = "Only list the sockets; send nothing." };
         var fromNetns = new Option<string?>("--from-netns") { Description = "Probe from this named network namespace, with connected sockets, as its clients ask." };
@@ -37,7 +38,7 @@ internal static class DoctorCommand
             "instead, with connected sockets, and report per client, address and port.\n" +
             "Built-in requests: DNS (53), mDNS (5353), NTP (123), SNMP public (161), STUN (3478); a text line elsewhere.\n\n" +
             "Examples:\n  rebound doctor\n  rebound doctor --port 53 --json\n  sudo rebound doctor --pid $(docker inspect -f '{{.State.Pid}}' web)\n" +
-            "  rebound doctor -p 9999 --payload 68656c6c6f\n  sudo rebound doctor --from-containers -p 53\n\n" + ExitCodes.Help +
+            "  rebound doctor -p 9999 --payload 68656c6c6f -w 2\n  sudo rebound doctor --from-containers -p 53\n\n" + ExitCodes.Help +
             "\nDoctor exits 1 only when a wrong-source reply is proven; no reply is inconclusive, never OK.");
         command.SetAction(async (parse, cancellation) =>
         {
@@ -77,8 +78,7 @@ internal static class DoctorCommand
             if (parse.GetValue(json))
             {
                 using Stream stdout = Console.OpenStandardOutput();
-                DoctorJsonWriter.Write(report, stdout);
-                stdout.WriteByte((byte)'\n');
+                JsonOutput.WriteLine(stdout, DoctorDocument.From(report));
             }
             else
             {
@@ -99,7 +99,7 @@ internal static class DoctorCommand
 
     private static DoctorOptions? BuildOptions(
         ParseResult parse, Option<int[]> ports, Option<string[]> addresses, Option<string?> netns, Option<int?> pid,
-        Option<string?> payload, Option<FileInfo?> payloadFile, Option<int> timeout, Option<bool> noProbe, out string error)
+        Option<string?> payload, Option<FileInfo?> payloadFile, Option<double> timeout, Option<bool> noProbe, out string error)
     {
         error = "";
         string? name = parse.GetValue(netns);
@@ -187,13 +187,13 @@ internal static class DoctorCommand
             }
         }
 
-        int milliseconds = parse.GetValue(timeout);
-        if (milliseconds is < 1 or > 10_000)
+        double seconds = parse.GetValue(timeout);
+        if (!(seconds is >= 0.001 and <= 10))
         {
-            error = $"--timeout: {milliseconds} ms is out of range (1-10000).";
+            error = $"--timeout: {seconds.ToString(System.Globalization.CultureInfo.InvariantCulture)} s is out of range (0.001-10 seconds).";
             return null;
         }
 
-        return new DoctorOptions(path, label, portList.Distinct().ToList(), addressList, bytes, TimeSpan.FromMilliseconds(milliseconds), !parse.GetValue(noProbe));
+        return new DoctorOptions(path, label, portList.Distinct().ToList(), addressList, bytes, TimeSpan.FromSeconds(seconds), !parse.GetValue(noProbe));
     }
 }

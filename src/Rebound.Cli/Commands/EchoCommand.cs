@@ -23,8 +23,11 @@ internal static class EchoCommand
             DefaultValueFactory = _ => DefaultListen,
         };
         var naive = new Option<bool>("--naive") { Description = "Reply with a plain sendto(), letting the kernel pick the source: reproduces the bug." };
-        var ipv6Only = new Option<bool>("--ipv6-only") { Description = "On [::], serve IPv6 only (V6ONLY=1)." };
-        var verbose = new Option<bool>("--verbose", "-v") { Description = "Print one line per datagram: remote, local address, interface, bytes." };
+        var udp = SharedOptions.Udp();
+        var ipv4 = SharedOptions.IPv4("the default listen address is 0.0.0.0:56789");
+        var ipv6Only = SharedOptions.IPv6("on [::], serve IPv6 only (V6ONLY=1)", "--ipv6-only");
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "Print one line per datagram: client, server (the address asked), interface, bytes, reply source." };
+        var json = new Option<bool>("--json") { Description = "With -v, print each datagram as a JSON line (docs/output.md)." };
         var count = new Option<int>("--count", "-c") { Description = "Exit after answering this many datagrams (0: run until Ctrl-C)." }.NotNegative();
         var sockets = new Option<int>("--sockets") { Description = "SO_REUSEPORT sockets, one thread each (default: one per CPU)." };
         var batch = new Option<int>("--batch") { Description = $"Datagrams per recvmmsg/sendmmsg (default {DefaultBatch})." };
@@ -36,19 +39,34 @@ internal static class EchoCommand
 
         var command = new Command("echo", "Answer every UDP datagram with its own payload.")
         {
-            listen, naive, ipv6Only, verbose, count, sockets, batch, useAsync, join,
+            listen, udp, ipv4, ipv6Only, naive, verbose, json, count, sockets, batch, useAsync, join,
         }.WithEpilogue(
             "By default the batched multi-core server (ReboundServer: recvmmsg/sendmmsg, one socket per CPU) answers: the\n" +
             "library's cheapest correct path. --async runs the README's ReceiveAsync/ReplyAsync loop on one socket.\n\n" +
             "Examples:\n  rebound echo -v                          # dual-stack on [::]:56789\n" +
             "  rebound echo --naive -l 0.0.0.0:56789    # the bug, on purpose\n" +
             "  rebound echo --sockets 1 --batch 32      # one core, batches of 32\n" +
-            "  rebound echo --async                     # the async single-socket loop\n\n" + ExitCodes.Help);
+            "  rebound echo --async                     # the async single-socket loop\n" +
+            "  rebound echo -v --json | jq .client      # one JSON line per datagram\n\n" + ExitCodes.Help);
         command.SetAction(async (parse, cancellation) =>
         {
-            if (!EndpointParser.TryParse(parse.GetValue(listen)!, IPAddress.IPv6Any, out IPEndPoint endPoint, out string error))
+            if (!SharedOptions.TryFamily(parse, ipv4, ipv6Only, out AddressFamily? family, out string error))
+            {
+                Console.Error.WriteLine($"rebound echo: {error}");
+                return ExitCodes.Usage;
+            }
+
+            string listenText = parse.GetResult(listen) is null && family == AddressFamily.InterNetwork ? "0.0.0.0:56789" : parse.GetValue(listen)!;
+            if (!EndpointParser.TryParse(listenText, IPAddress.IPv6Any, out IPEndPoint endPoint, out error)
+                || !SharedOptions.FamilyMatches(endPoint.Address, family, "--listen", out error))
             {
                 Console.Error.WriteLine($"rebound echo: --listen: {error}");
+                return ExitCodes.Usage;
+            }
+
+            if (parse.GetValue(json) && !parse.GetValue(verbose))
+            {
+                Console.Error.WriteLine("rebound echo: --json prints the -v lines as JSON; add -v.");
                 return ExitCodes.Usage;
             }
 
@@ -94,7 +112,7 @@ internal static class EchoCommand
                 return ExitCodes.Usage;
             }
 
-            var settings = new EchoSettings(endPoint, !parse.GetValue(ipv6Only), parse.GetValue(verbose), parse.GetValue(count)) { Groups = groups };
+            var settings = new EchoSettings(endPoint, !parse.GetValue(ipv6Only), parse.GetValue(verbose), parse.GetValue(count), parse.GetValue(json)) { Groups = groups };
             try
             {
                 if (isNaive)

@@ -21,7 +21,7 @@ internal static class LabCommand
     {
         var verbose = new Option<bool>("--verbose", "-v") { Description = "After the table, print each row's client messages, commands and captured packets." };
         var json = new Option<bool>("--json") { Description = "Write the results as JSON on stdout (nothing else)." };
-        var scenario = new Option<int?>("--scenario", "-s") { HelpName = "N", Description = "Run only row N (1-12; variants such as 6a/6b run together)." };
+        var scenario = new Option<int?>("--scenario") { HelpName = "N", Description = "Run only row N (1-12; variants such as 6a/6b run together)." };
         var cleanup = new Option<bool>("--cleanup") { Description = "Delete namespaces left behind by lab runs whose process died, then exit." };
 
         var command = new Command("lab", "Reproduce the field report in network namespaces: the failure, the workarounds, the fix, with packet evidence.")
@@ -30,7 +30,7 @@ internal static class LabCommand
         }.WithEpilogue(
             "Needs root and iproute2 (iptables and conntrack for rows 5-6). Without them, a loopback demonstration runs instead.\n\n" +
             "Examples:\n  sudo rebound lab                 # the whole matrix, as a table\n" +
-            "  sudo rebound lab -s 5 -v         # the SNAT workaround, with packets and conntrack\n" +
+            "  sudo rebound lab --scenario 5 -v  # the SNAT workaround, with packets and conntrack\n" +
             "  sudo rebound lab --json          # for scripts\n" +
             "  sudo rebound lab --cleanup       # remove namespaces of a lab that was killed\n\n" +
             ExitCodes.Help + " 130 after Ctrl-C. Without root or ip: 2 (the loopback demonstration still runs; 1 if it misbehaves).");
@@ -100,11 +100,12 @@ internal static class LabCommand
 
     private static int RunLoopback(LabSettings settings)
     {
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         IReadOnlyList<LoopbackResult> results = LoopbackDemo.Run();
         if (settings.Json)
         {
             using Stream stdout = Console.OpenStandardOutput();
-            LabJson.WriteLoopback(stdout, results);
+            LabJson.WriteLoopback(stdout, results, System.Diagnostics.Stopwatch.GetElapsedTime(started));
         }
         else
         {

@@ -9,7 +9,8 @@ internal static class CommandLineRunner
     {
         ParseResult parse = root.Parse(args);
         bool wantsHelp = parse.Tokens.Any(t => t.Value is "-h" or "--help" or "-?");
-        if (parse.Errors.Count > 0 && !wantsHelp)
+        bool completing = args.Length > 0 && args[0].StartsWith("[suggest", StringComparison.Ordinal);
+        if (parse.Errors.Count > 0 && !wantsHelp && !completing)
         {
             // An unknown command leaves the root without a subcommand too; say only what is wrong.
             bool unknownCommand = parse.CommandResult.Command == root && parse.UnmatchedTokens.Count > 0 && root.Subcommands.Count > 0;

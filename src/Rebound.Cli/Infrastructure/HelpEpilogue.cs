@@ -34,7 +34,22 @@ internal static class HelpEpilogue
     {
         public override int Invoke(ParseResult parseResult)
         {
-            int result = standard.Invoke(parseResult);
+            // RootCommand names itself after the executable (Rebound.Cli); people type `rebound`.
+            TextWriter output = parseResult.InvocationConfiguration.Output;
+            using var help = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
+            parseResult.InvocationConfiguration.Output = help;
+            int result;
+            try
+            {
+                result = standard.Invoke(parseResult);
+            }
+            finally
+            {
+                parseResult.InvocationConfiguration.Output = output;
+            }
+
+            string executable = RootCommand.ExecutableName;
+            output.Write(executable == ReboundRoot.Name ? help.ToString() : help.ToString().Replace(executable, ReboundRoot.Name, StringComparison.Ordinal));
             if (Epilogues.TryGetValue(parseResult.CommandResult.Command, out string? text))
             {
                 parseResult.InvocationConfiguration.Output.WriteLine(text);

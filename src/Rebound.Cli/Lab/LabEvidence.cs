@@ -82,6 +82,5 @@ internal static class LabEvidence
         target.Address.Equals(packet.Source) && (!udp || packet.SourcePort == target.Port);
 
     /// <summary>tcpdump's address.port form (the address alone when the port is unknown, 0).</summary>
-    public static string Show(IPEndPoint? endPoint) =>
-        endPoint is null ? "" : endPoint.Port == 0 ? endPoint.Address.ToString() : $"{endPoint.Address}.{endPoint.Port}";
+    public static string Show(IPEndPoint? endPoint) => EndpointText.FormatOrAddress(endPoint) ?? "";
 }

@@ -1,127 +1,68 @@
-using System.Net;
-using System.Text.Encodings.Web;
-using System.Text.Json;
+using System.Text.Json.Serialization;
+using Rebound.Cli.Output;
 using Rebound.Lab;
 
 namespace Rebound.Cli.Lab;
 
-/// <summary>Writes lab results as JSON (<c>rebound lab --json</c>), for scripts and CI. No reflection: AOT-safe.</summary>
+/// <summary>Writes lab results as JSON (<c>rebound lab --json</c>, docs/output.md), for scripts and CI.</summary>
 internal static class LabJson
 {
-    // Relaxed escaping keeps '>' and '+' readable in packet lines; the output is never embedded in HTML.
-    private static readonly JsonWriterOptions Options = new() { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
     public static void Write(Stream output, LabRunResult run)
     {
         ArgumentNullException.ThrowIfNull(run);
-        using var json = new Utf8JsonWriter(output, Options);
-        json.WriteStartObject();
-        json.WriteBoolean("allMatch", run.AllMatch);
-        json.WriteNumber("seconds", Math.Round(run.Elapsed.TotalSeconds, 2));
-        json.WriteStartArray("rows");
-        foreach (RowResult row in run.Rows)
-        {
-            WriteRow(json, row);
-        }
-
-        json.WriteEndArray();
-        json.WriteEndObject();
-        json.Flush();
-        output.WriteByte((byte)'\n');
+        JsonOutput.WriteLine(output, new LabDocument(
+            JsonOutput.SchemaVersion, "namespaces", run.AllMatch, Math.Round(run.Elapsed.TotalSeconds, 2), [.. run.Rows.Select(Row)]));
     }
 
-    public static void WriteLoopback(Stream output, IReadOnlyList<LoopbackResult> results)
+    public static void WriteLoopback(Stream output, IReadOnlyList<LoopbackResult> results, TimeSpan elapsed)
     {
         ArgumentNullException.ThrowIfNull(results);
-        using var json = new Utf8JsonWriter(output, Options);
-        json.WriteStartObject();
-        json.WriteString("mode", "loopback");
-        json.WriteBoolean("allMatch", results.All(r => r.MatchesExpectation));
-        json.WriteStartArray("rows");
-        foreach (LoopbackResult r in results)
-        {
-            json.WriteStartObject();
-            json.WriteString("server", r.Server == ServerKind.Naive ? "naive" : "rebound");
-            json.WriteString("expected", LabReport.Name(r.Expected));
-            json.WriteString("verdict", LabReport.Name(r.Verdict));
-            json.WriteString("target", r.Target.ToString());
-            WriteEndPoint(json, "replySource", r.SeenFrom);
-            json.WriteNumber("repliesReceived", r.Messages.Count(m => m.Answered));
-            json.WriteEndObject();
-        }
-
-        json.WriteEndArray();
-        json.WriteEndObject();
-        json.Flush();
-        output.WriteByte((byte)'\n');
+        JsonOutput.WriteLine(output, new LabDocument(
+            JsonOutput.SchemaVersion, "loopback", results.All(r => r.MatchesExpectation), Math.Round(elapsed.TotalSeconds, 2),
+            [.. results.Select((r, i) => new LabRowJson(
+                $"{i + 1}", r.Server == ServerKind.Naive ? "naive server on 0.0.0.0" : "Rebound on 0.0.0.0",
+                r.Expected, r.Verdict, r.MatchesExpectation, EndpointText.FormatOrAddress(r.SeenFrom), IcmpPortUnreachable: null,
+                RemappedPort: null, Why: "", Transport: "udp", Client: null, Server: EndpointText.Format(r.Target),
+                RepliesReceived: r.Messages.Count(m => m.Answered), [], [], [], null))]));
     }
 
-    private static void WriteRow(Utf8JsonWriter json, RowResult row)
+    private static LabRowJson Row(RowResult row)
     {
-        json.WriteStartObject();
-        json.WriteString("id", row.Scenario.Id);
-        json.WriteString("title", row.Scenario.Title);
-        json.WriteString("expected", LabReport.Name(row.Scenario.Expected));
-        json.WriteString("verdict", LabReport.Name(row.Verdict));
-        json.WriteBoolean("matches", row.MatchesExpectation);
-        WriteEndPoint(json, "replySource", row.ReplySource);
-        json.WriteBoolean("icmpPortUnreachable", row.IcmpSeen);
-        if (row.RemappedPort is int port)
-        {
-            json.WriteNumber("remappedPort", port);
-        }
-        else
-        {
-            json.WriteNull("remappedPort");
-        }
-
-        json.WriteString("why", row.Why);
-        if (row.Observation is LabObservation o)
-        {
-            json.WriteString("transport", o.Transport);
-            json.WriteString("client", o.Client.ToString());
-            json.WriteString("target", o.Target.ToString());
-            json.WriteStartArray("messages");
-            foreach (ClientMessage m in o.Messages)
-            {
-                json.WriteStartObject();
-                json.WriteString("sent", m.Sent);
-                json.WriteString("reply", m.Reply);
-                json.WriteEndObject();
-            }
-
-            json.WriteEndArray();
-            WriteStrings(json, "packets", o.Packets.Select(p => p.Line));
-            WriteStrings(json, "commands", o.Commands);
-            if (o.Flows is not null)
-            {
-                WriteStrings(json, "conntrack", o.Flows.Select(f => f.Line));
-            }
-        }
-
-        json.WriteEndObject();
-    }
-
-    private static void WriteEndPoint(Utf8JsonWriter json, string name, IPEndPoint? endPoint)
-    {
-        if (endPoint is null)
-        {
-            json.WriteNull(name);
-        }
-        else
-        {
-            json.WriteString(name, endPoint.Port == 0 ? endPoint.Address.ToString() : endPoint.ToString());
-        }
-    }
-
-    private static void WriteStrings(Utf8JsonWriter json, string name, IEnumerable<string> values)
-    {
-        json.WriteStartArray(name);
-        foreach (string value in values)
-        {
-            json.WriteStringValue(value);
-        }
-
-        json.WriteEndArray();
+        LabObservation? o = row.Observation;
+        return new LabRowJson(
+            row.Scenario.Id, row.Scenario.Title, row.Scenario.Expected, row.Verdict, row.MatchesExpectation,
+            EndpointText.FormatOrAddress(row.ReplySource), row.IcmpSeen, row.RemappedPort, row.Why,
+            o?.Transport.ToLowerInvariant(), o is null ? null : EndpointText.Format(o.Client), o is null ? null : EndpointText.Format(o.Target),
+            o?.Messages.Count(m => m.Answered),
+            o is null ? [] : [.. o.Messages.Select(m => new LabMessageJson(m.Sent, m.Reply))],
+            o is null ? [] : [.. o.Packets.Select(p => p.Line)],
+            o is null ? [] : [.. o.Commands],
+            o?.Flows is null ? null : [.. o.Flows.Select(f => f.Line)]);
     }
 }
+
+/// <summary><c>rebound lab --json</c>: every row's verdict and evidence (<c>mode</c>: namespaces, or loopback without root).</summary>
+internal sealed record LabDocument(int SchemaVersion, string Mode, bool AllMatch, double Seconds, IReadOnlyList<LabRowJson> Rows);
+
+/// <summary>One lab row: what was expected, what happened, and the evidence behind the verdict.</summary>
+internal sealed record LabRowJson(
+    string Id,
+    string Title,
+    [property: JsonConverter(typeof(KebabCaseEnumConverter<Verdict>))] Verdict Expected,
+    [property: JsonConverter(typeof(KebabCaseEnumConverter<Verdict>))] Verdict Verdict,
+    bool Matches,
+    string? ReplySource,
+    bool? IcmpPortUnreachable,
+    int? RemappedPort,
+    string Why,
+    string? Transport,
+    string? Client,
+    string? Server,
+    int? RepliesReceived,
+    IReadOnlyList<LabMessageJson> Messages,
+    IReadOnlyList<string> Packets,
+    IReadOnlyList<string> Commands,
+    IReadOnlyList<string>? Conntrack);
+
+/// <summary>A message the row's client sent, and the reply it got (null: none).</summary>
+internal sealed record LabMessageJson(string Sent, string? Reply);

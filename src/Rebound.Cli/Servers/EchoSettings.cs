@@ -3,7 +3,7 @@ using System.Net;
 namespace Rebound.Cli.Servers;
 
 /// <summary>What an echo server was asked to do.</summary>
-internal sealed record EchoSettings(IPEndPoint Listen, bool DualStack, bool Verbose, int Count)
+internal sealed record EchoSettings(IPEndPoint Listen, bool DualStack, bool Verbose, int Count, bool Json = false)
 {
     /// <summary>Multicast groups to join (--join).</summary>
     public IReadOnlyList<MulticastGroup> Groups { get; init; } = [];

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Rebound.Cli.Infrastructure;
+using Rebound.Cli.Output;
 using Rebound.Interop;
 
 namespace Rebound.Cli.Servers;
@@ -19,9 +20,8 @@ internal static class MultiCoreEchoServer
         {
             if (settings.Verbose)
             {
-                Console.WriteLine(
-                    $"{datagram.RemoteEndPoint} -> {datagram.LocalEndPoint} via {InterfaceNames.Describe(datagram.InterfaceIndex)} " +
-                    $"{datagram.Length} bytes, replied from {datagram.ReplySource.ToString("a", null)}");
+                EchoLog.Answered(settings.Json, datagram.RemoteEndPoint, datagram.LocalEndPoint, datagram.InterfaceIndex, datagram.Length,
+                    datagram.ReplySource.WithPort(datagram.LocalEndPoint.Port));
             }
 
             if (settings.Count > 0 && Interlocked.Increment(ref answered) >= settings.Count)
@@ -43,7 +43,7 @@ internal static class MultiCoreEchoServer
         };
         foreach (MulticastGroup group in settings.Groups)
         {
-            options.MulticastGroups.Add(group);
+            options.JoinMulticastGroup(group);
         }
 
         ReboundServer server = ReboundServer.Start(settings.Listen, Echo, options);

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Rebound.Cli.Infrastructure;
+using Rebound.Cli.Output;
 using Rebound.Lab;
 
 namespace Rebound.Cli.Servers;
@@ -53,7 +54,7 @@ internal static class NaiveEchoServer
 
             if (settings.Verbose)
             {
-                Console.WriteLine($"{request.RemoteEndPoint} -> ? (unknown) {request.ReceivedBytes} bytes, replied with sendto (source chosen by the kernel)");
+                EchoLog.AnsweredNaively(settings.Json, (IPEndPoint)request.RemoteEndPoint, request.ReceivedBytes);
             }
 
             if (settings.Count > 0 && ++answered >= settings.Count)

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Rebound.Cli.Infrastructure;
+using Rebound.Cli.Output;
 using Rebound.Interop;
 
 namespace Rebound.Cli.Servers;
@@ -56,9 +57,8 @@ internal static class ReboundEchoServer
 
             if (settings.Verbose)
             {
-                Console.WriteLine(
-                    $"{request.RemoteEndPoint} -> {request.LocalEndPoint} via {InterfaceNames.Describe(request.InterfaceIndex)} " +
-                    $"{request.Length} bytes, replied from {request.ReplySource.ToString("a", null)}");
+                EchoLog.Answered(settings.Json, request.RemoteEndPoint, request.LocalEndPoint, request.InterfaceIndex, request.Length,
+                    request.ReplySource.WithPort(request.LocalEndPoint.Port));
             }
 
             if (settings.Count > 0 && ++answered >= settings.Count)

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Rebound.Cli.Infrastructure;
 using Rebound.Cli.Tests.Support;
+using Rebound.Cli.Tests.Output;
 using Rebound.Lab;
 
 namespace Rebound.Cli.Tests.Analysis;
@@ -45,9 +46,10 @@ public sealed class AnalyzeCommandTests
     {
         ProcessResult result = Rebound("analyze", "--json", Fixtures.PathOf(Fixtures.NaiveAnySll2));
         Assert.Equal(ExitCodes.Finding, result.ExitCode);
+        JsonSchemaAssert.Valid("analyze", result.StandardOutput);
         using var json = JsonDocument.Parse(result.StandardOutput);
         Assert.Equal("unexpected-source", json.RootElement.GetProperty("findings")[0].GetProperty("kind").GetString());
-        Assert.Contains("LinuxSll2", json.RootElement.GetProperty("format").GetString(), StringComparison.Ordinal);
+        Assert.Equal("linux-sll2", json.RootElement.GetProperty("linkType").GetString());
     }
 
     [Fact]
@@ -66,6 +68,7 @@ public sealed class AnalyzeCommandTests
 
             ProcessResult json = Rebound("analyze", "--json", path);
             Assert.Equal(ExitCodes.Usage, json.ExitCode);
+            JsonSchemaAssert.Valid("analyze", json.StandardOutput);
             using var document = JsonDocument.Parse(json.StandardOutput);
             Assert.Contains("byte offset", document.RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
         }

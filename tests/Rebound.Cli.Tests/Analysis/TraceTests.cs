@@ -4,6 +4,7 @@ using Rebound.Cli.Analysis;
 using Rebound.Cli.Infrastructure;
 using Rebound.Cli.Lab;
 using Rebound.Cli.Tests.Support;
+using Rebound.Cli.Tests.Output;
 using Rebound.Lab;
 
 namespace Rebound.Cli.Tests.Analysis;
@@ -22,7 +23,7 @@ public sealed class TraceTests
 
         Assert.All(replies, r => Assert.Null(r));
         Assert.Equal(ExitCodes.Finding, exit);
-        JsonElement[] events = [.. output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement)];
+        JsonElement[] events = [.. output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonSchemaAssert.Valid("trace", l))];
         JsonElement finding = Assert.Single(events, e => e.GetProperty("event").GetString() == "finding");
         Assert.Equal($"192.0.2.1:{port}", finding.GetProperty("replySource").GetString());
         Assert.Equal($"198.51.100.13:{port}", finding.GetProperty("server").GetString());
@@ -138,6 +139,7 @@ public sealed class TraceTests
         Assert.True(trace.WaitForExit(TimeSpan.FromSeconds(10)), "trace ignored SIGINT");
 
         Assert.Equal(ExitCodes.Success, trace.ExitCode);
+        JsonSchemaAssert.ValidLines("trace", output.Result);
         using var summary = JsonDocument.Parse(output.Result.Trim().Split('\n')[^1]);
         Assert.Equal("summary", summary.RootElement.GetProperty("event").GetString());
     }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using Rebound.Cli.Tests.Output;
 using Rebound.Cli.Tests.Support;
 
 namespace Rebound.Cli.Tests.Bench;
@@ -22,8 +23,8 @@ public class BenchCommandTests
         Assert.True(result.GetProperty("replies").GetInt64() > 0);
         Assert.Equal(0, result.GetProperty("lost").GetInt64());
         Assert.Equal(result.GetProperty("sent").GetInt64(), result.GetProperty("replies").GetInt64());
-        Assert.True(result.GetProperty("replies_per_second").GetDouble() > 0);
-        Assert.True(result.GetProperty("latency_us").GetProperty("p50").GetDouble() > 0);
+        Assert.True(result.GetProperty("repliesPerSecond").GetDouble() > 0);
+        Assert.True(result.GetProperty("latencyMicroseconds").GetProperty("p50").GetDouble() > 0);
     }
 
     [Fact]
@@ -34,7 +35,7 @@ public class BenchCommandTests
         Assert.Equal(1, exit);
         Assert.Equal(0, result.GetProperty("replies").GetInt64());
         Assert.True(result.GetProperty("sent").GetInt64() > 0);
-        Assert.True(result.GetProperty("loss_ratio").GetDouble() >= 0.99, result.ToString());
+        Assert.True(result.GetProperty("lossRatio").GetDouble() >= 0.99, result.ToString());
         Assert.Contains("no reply came back", error, StringComparison.Ordinal);
     }
 
@@ -91,10 +92,9 @@ public class BenchCommandTests
         {
             CliProcess.WaitForStderr(server, "listening");
             (int exit, string output, string error) = CliProcess.Run(
-                "", "bench", $"127.0.0.2:{port}", "--source", "127.0.0.1", "-s", "2", "-w", "8", "-d", "0.5", "--warmup", "0.1",
+                "", "bench", $"127.0.0.2:{port}", "-s", "127.0.0.1", "--sockets", "2", "--in-flight", "8", "-d", "0.5", "--warmup", "0.1",
                 "--loss-timeout", naive ? "0.3" : "2", "--server-pid", server.Id.ToString(CultureInfo.InvariantCulture), "--json");
-            using JsonDocument document = JsonDocument.Parse(output);
-            return (exit, document.RootElement.Clone(), error);
+            return (exit, JsonSchemaAssert.Valid("bench", output), error);
         }
         finally
         {

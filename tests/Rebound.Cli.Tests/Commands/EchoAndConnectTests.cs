@@ -43,7 +43,7 @@ public sealed class EchoAndConnectTests
     }
 
     [Fact]
-    public void Echo_verbose_names_remote_local_interface_and_size()
+    public void Echo_verbose_names_client_server_interface_size_and_reply_source()
     {
         int port = FreeUdpPort();
         using Process echo = CliProcess.Start("echo", "-v", "-c", "1", "-l", $"[::]:{port}");
@@ -53,7 +53,9 @@ public sealed class EchoAndConnectTests
         Assert.True(echo.WaitForExit(TimeSpan.FromSeconds(10)));
         string line = echo.StandardOutput.ReadToEnd();
 
-        Assert.Matches(@"\[::ffff:127\.0\.0\.1\]:\d+ -> \[::ffff:127\.0\.0\.2\]:\d+ via lo\(1\) 6 bytes", line);
+        // A dual-stack socket sees ::ffff:127.0.0.1; every endpoint is shown as the IPv4 address it is (docs/output.md).
+        Assert.Matches(@"^127\.0\.0\.1:\d+ -> 127\.0\.0\.2:\d+ via lo\(1\) 6 bytes, replied from 127\.0\.0\.2:\d+", line);
+        Assert.DoesNotContain("::ffff:", line, StringComparison.Ordinal);
         Assert.Equal(0, echo.ExitCode);
     }
 

@@ -40,7 +40,7 @@ public sealed class DockerBridgeTests(DockerFixture docker)
         {
             // The same naive server, asked directly, is the report; through the proxy it answers.
             Assert.Equal("", DockerScenario.Netcat(host, client, Uplink, 16088));
-            Process proxy = DockerScenario.StartOnHost(host, "Proxying", "proxy", "-l", "0.0.0.0:6088", "-t", "127.0.0.1:16088");
+            Process proxy = DockerScenario.StartOnHost(host, "Proxying", "proxy", "-l", "0.0.0.0:6088", "--to", "127.0.0.1:16088");
             try
             {
                 Assert.Equal("hello\nhi\n", DockerScenario.Netcat(host, client, Uplink, 6088));

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Rebound.Cli.Infrastructure;
 using Rebound.Cli.Tests.Support;
 using Rebound.TestSupport.Docker;
+using Rebound.Cli.Tests.Output;
 
 namespace Rebound.Cli.Tests.Docker;
 
@@ -27,14 +28,14 @@ public sealed class DockerDiagnosisTests(DockerFixture docker)
             (int exit, JsonElement bad) = DockerScenario.Doctor(null, "--pid", naive.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
             Assert.Equal(ExitCodes.Finding, exit);
             JsonElement probe = Assert.Single(DockerScenario.Listener(bad, 7000).GetProperty("probes").EnumerateArray());
-            Assert.Equal("AT RISK", DockerScenario.Listener(bad, 7000).GetProperty("verdict").GetString());
-            Assert.Equal(naive.Address.ToString(), probe.GetProperty("address").GetString());
-            Assert.Equal("WRONG SOURCE", probe.GetProperty("verdict").GetString());
-            Assert.Equal("127.0.0.1:7000", probe.GetProperty("repliedFrom").GetString());
+            Assert.Equal("at-risk", DockerScenario.Listener(bad, 7000).GetProperty("verdict").GetString());
+            Assert.Equal(naive.Address.ToString(), probe.GetProperty("localAddress").GetString());
+            Assert.Equal("wrong-source", probe.GetProperty("verdict").GetString());
+            Assert.Equal("127.0.0.1:7000", probe.GetProperty("replySource").GetString());
 
             (exit, JsonElement good) = DockerScenario.Doctor(null, "--pid", fixedServer.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
             Assert.Equal(ExitCodes.Success, exit);
-            Assert.Equal("OK", DockerScenario.Listener(good, 7000).GetProperty("verdict").GetString());
+            Assert.Equal("ok", DockerScenario.Listener(good, 7000).GetProperty("verdict").GetString());
         }
         finally
         {
@@ -54,11 +55,11 @@ public sealed class DockerDiagnosisTests(DockerFixture docker)
             (int exit, JsonElement report) = DockerScenario.Doctor(host.Namespace, "-p", "56791", "-p", "56792");
             Assert.Equal(ExitCodes.Finding, exit);
             JsonElement bad = DockerScenario.Listener(report, 56791);
-            Assert.Equal("AT RISK", bad.GetProperty("verdict").GetString());
-            var probes = bad.GetProperty("probes").EnumerateArray().ToDictionary(p => p.GetProperty("address").GetString()!, p => p.GetProperty("verdict").GetString());
-            Assert.Equal("WRONG SOURCE", probes["192.0.2.1"]);
-            Assert.Equal("WRONG SOURCE", probes[Uplink]);
-            Assert.Equal("OK", DockerScenario.Listener(report, 56792).GetProperty("verdict").GetString());
+            Assert.Equal("at-risk", bad.GetProperty("verdict").GetString());
+            var probes = bad.GetProperty("probes").EnumerateArray().ToDictionary(p => p.GetProperty("localAddress").GetString()!, p => p.GetProperty("verdict").GetString());
+            Assert.Equal("wrong-source", probes["192.0.2.1"]);
+            Assert.Equal("wrong-source", probes[Uplink]);
+            Assert.Equal("ok", DockerScenario.Listener(report, 56792).GetProperty("verdict").GetString());
         }
         finally
         {
@@ -121,7 +122,7 @@ public sealed class DockerDiagnosisTests(DockerFixture docker)
 
             Assert.Equal(ExitCodes.Finding, trace.ExitCode);
             JsonElement live = Assert.Single(events.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-                .Select(l => JsonDocument.Parse(l).RootElement), e => e.GetProperty("event").GetString() == "finding");
+                .Select(l => JsonSchemaAssert.Valid("trace", l)), e => e.GetProperty("event").GetString() == "finding");
             DockerScenario.AssertFinding(live, client, $"{Uplink}:56793", "192.0.2.1:56793");
             DockerScenario.AssertFinding(DockerScenario.SingleFinding(file), client, $"{Uplink}:56793", "192.0.2.1:56793");
         }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Rebound.Cli.Infrastructure;
 using Rebound.Cli.Tests.Support;
 using Rebound.TestSupport.Docker;
+using Rebound.Cli.Tests.Output;
 
 namespace Rebound.Cli.Tests.Docker;
 
@@ -55,17 +56,17 @@ public sealed class DockerPublishedPortTests(DockerFixture docker)
             // Docker's nat OUTPUT DNAT sends the 127.0.0.1 probes of 192.0.2.1 and the uplink to the container, and the
             // kernel refuses a loopback-sourced packet there: nothing was sent, and doctor says why.
             JsonElement listener = DockerScenario.Listener(report, 5353);
-            var probes = listener.GetProperty("probes").EnumerateArray().ToDictionary(p => p.GetProperty("address").GetString()!);
+            var probes = listener.GetProperty("probes").EnumerateArray().ToDictionary(p => p.GetProperty("localAddress").GetString()!);
             foreach (string address in (string[])["192.0.2.1", Uplink])
             {
-                Assert.Equal("NOT SENT", probes[address].GetProperty("verdict").GetString());
+                Assert.Equal("not-sent", probes[address].GetProperty("verdict").GetString());
                 Assert.Contains("NAT rewrote the destination", probes[address].GetProperty("detail").GetString(), StringComparison.Ordinal);
             }
 
             // 127.0.0.0/8 is exempt from that rule: asked there, docker-proxy answers from 127.0.0.1.
-            Assert.Equal("WRONG SOURCE", probes["127.0.0.2"].GetProperty("verdict").GetString());
+            Assert.Equal("wrong-source", probes["127.0.0.2"].GetProperty("verdict").GetString());
             Assert.Equal("127.0.0.1:5353", probes["127.0.0.2"].GetProperty("repliedFrom").GetString());
-            Assert.Equal("AT RISK", listener.GetProperty("verdict").GetString());
+            Assert.Equal("at-risk", listener.GetProperty("verdict").GetString());
             Assert.Equal(ExitCodes.Finding, exit);
         }
         finally
@@ -80,7 +81,7 @@ public sealed class DockerPublishedPortTests(DockerFixture docker)
         DockerHost host = docker.Require();
         DockerContainer client = DockerScenario.StartClient(host, "loopback-client");
         DockerContainer service = DockerScenario.StartReboundIn(host, "loopback-service", ["-p", "127.0.0.1:5354:7000/udp"], "echo", "-l", "0.0.0.0:7000");
-        Process proxy = DockerScenario.StartOnHost(host, "Proxying", "proxy", "-l", "0.0.0.0:5353", "-t", "127.0.0.1:5354");
+        Process proxy = DockerScenario.StartOnHost(host, "Proxying", "proxy", "-l", "0.0.0.0:5353", "--to", "127.0.0.1:5354");
         try
         {
             Assert.Equal("hello\nhi\n", DockerScenario.Netcat(host, client, Uplink, 5353));

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Rebound.Cli.Infrastructure;
 using Rebound.Cli.Tests.Support;
 using Rebound.TestSupport.Docker;
+using Rebound.Cli.Tests.Output;
 using Rebound.Lab;
 
 namespace Rebound.Cli.Tests.Docker;
@@ -79,6 +80,7 @@ internal static class DockerScenario
     {
         ProcessResult analysis = ProcessRunner.Run("dotnet", [CliProcess.AssemblyPath, "analyze", "--json", captureFile]);
         Assert.True(analysis.ExitCode == ExitCodes.Finding, analysis.StandardOutput + analysis.StandardError);
+        JsonSchemaAssert.Valid("analyze", analysis.StandardOutput);
         using var json = JsonDocument.Parse(analysis.StandardOutput);
         return Assert.Single(json.RootElement.GetProperty("findings").EnumerateArray()).Clone();
     }
@@ -100,7 +102,7 @@ internal static class DockerScenario
         Task<string> error = doctor.StandardError.ReadToEndAsync();
         Assert.True(doctor.WaitForExit(TimeSpan.FromSeconds(60)), "doctor did not finish");
         Assert.True(output.Result.Length > 0, error.Result);
-        return (doctor.ExitCode, JsonDocument.Parse(output.Result).RootElement.Clone());
+        return (doctor.ExitCode, JsonSchemaAssert.Valid("doctor", output.Result));
     }
 
     /// <summary>The report's listener on <paramref name="port"/>.</summary>

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Rebound.Cli.Lab;
 using Rebound.Cli.Tests.Support;
 using Rebound.Lab;
+using Rebound.Cli.Tests.Output;
 
 namespace Rebound.Cli.Tests.Doctor;
 
@@ -25,18 +26,18 @@ public sealed class DoctorFromClientsTests
         {
             (int exit, string json, string error) = CliProcess.Run("", ["doctor", "--netns", topology.Host.Name, "-p", $"{bad}", "-p", $"{good}", "--json", .. from]);
             Assert.True(exit == 1, $"{string.Join(' ', from)}: exit {exit}: {error}");
-            JsonElement report = JsonDocument.Parse(json).RootElement;
+            JsonElement report = JsonSchemaAssert.Valid("doctor", json);
 
             Dictionary<string, JsonElement> naiveProbes = FromContainer(report, bad, topology.Container.Name);
             JsonElement uplink = naiveProbes[FieldReportTopology.HostEth0V4.ToString()];
-            Assert.Equal("WRONG SOURCE", uplink.GetProperty("verdict").GetString());
-            Assert.Equal($"192.0.2.1:{bad}", uplink.GetProperty("repliedFrom").GetString());
-            Assert.Equal(FieldReportTopology.ContainerV4.ToString(), uplink.GetProperty("source").GetString());
-            Assert.Equal("OK", naiveProbes["192.0.2.1"].GetProperty("verdict").GetString());
+            Assert.Equal("wrong-source", uplink.GetProperty("verdict").GetString());
+            Assert.Equal($"192.0.2.1:{bad}", uplink.GetProperty("replySource").GetString());
+            Assert.Equal(FieldReportTopology.ContainerV4.ToString(), uplink.GetProperty("clientAddress").GetString());
+            Assert.Equal("ok", naiveProbes["192.0.2.1"].GetProperty("verdict").GetString());
 
             Dictionary<string, JsonElement> reboundProbes = FromContainer(report, good, topology.Container.Name);
-            Assert.Equal("OK", reboundProbes[FieldReportTopology.HostEth0V4.ToString()].GetProperty("verdict").GetString());
-            Assert.Equal("OK", reboundProbes["192.0.2.1"].GetProperty("verdict").GetString());
+            Assert.Equal("ok", reboundProbes[FieldReportTopology.HostEth0V4.ToString()].GetProperty("verdict").GetString());
+            Assert.Equal("ok", reboundProbes["192.0.2.1"].GetProperty("verdict").GetString());
         }
     }
 
@@ -59,8 +60,8 @@ public sealed class DoctorFromClientsTests
     {
         JsonElement listener = report.GetProperty("listeners").EnumerateArray().Single(l => l.GetProperty("port").GetInt32() == port);
         JsonElement[] probes = [.. listener.GetProperty("probes").EnumerateArray()
-            .Where(p => p.GetProperty("source").GetString() == FieldReportTopology.ContainerV4.ToString())];
-        Assert.All(probes, p => Assert.Equal($"netns {containerNetns}", p.GetProperty("client").GetString()));
-        return probes.ToDictionary(p => p.GetProperty("address").GetString()!);
+            .Where(p => p.GetProperty("clientAddress").GetString() == FieldReportTopology.ContainerV4.ToString())];
+        Assert.All(probes, p => Assert.Equal($"netns {containerNetns}", p.GetProperty("clientNamespace").GetString()));
+        return probes.ToDictionary(p => p.GetProperty("localAddress").GetString()!);
     }
 }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Rebound.Cli.Lab;
 using Rebound.Lab;
 using Rebound.Cli.Tests.Support;
+using Rebound.Cli.Tests.Output;
 
 namespace Rebound.Cli.Tests.Doctor;
 
@@ -40,14 +41,14 @@ public sealed class DoctorLinkLocalTests
     {
         (int exit, string json, string error) = CliProcess.Run("", ["doctor", "--netns", ns.Name, "--json", .. arguments]);
         Assert.True(json.Length > 0, $"exit {exit}: {error}");
-        JsonElement report = JsonDocument.Parse(json).RootElement.Clone();
+        JsonElement report = JsonSchemaAssert.Valid("doctor", json);
         Assert.Equal(report.GetProperty("wrongSourceProven").GetBoolean() ? 1 : 0, exit);
         return report;
     }
 
     private static JsonElement[] LinkLocalProbes(JsonElement report) =>
         [.. report.GetProperty("listeners")[0].GetProperty("probes").EnumerateArray()
-            .Where(p => p.GetProperty("address").GetString()!.StartsWith("fe80::", StringComparison.Ordinal))];
+            .Where(p => p.GetProperty("localAddress").GetString()!.StartsWith("fe80::", StringComparison.Ordinal))];
 
     [NamespaceFact]
     public void A_naive_ipv6_only_server_is_proven_wrong_on_both_link_local_addresses()
@@ -58,18 +59,18 @@ public sealed class DoctorLinkLocalTests
         JsonElement report = Doctor(ns, "-p", $"{naive.LocalEndPoint.Port}");
 
         JsonElement listener = report.GetProperty("listeners")[0];
-        Assert.Equal("AT RISK", listener.GetProperty("verdict").GetString());
+        Assert.Equal("at-risk", listener.GetProperty("verdict").GetString());
         JsonElement[] probes = LinkLocalProbes(report);
         Assert.Equal(2, probes.Length);
         foreach (JsonElement probe in probes)
         {
             // Each is asked from the other address of the link, and the naive reply comes from the asker's own address.
-            string asked = probe.GetProperty("address").GetString()!;
+            string asked = probe.GetProperty("localAddress").GetString()!;
             string other = asked.StartsWith("fe80::10", StringComparison.Ordinal) ? "fe80::11" : "fe80::10";
             Assert.Equal("s1", probe.GetProperty("interface").GetString());
-            Assert.StartsWith(other, probe.GetProperty("source").GetString(), StringComparison.Ordinal);
-            Assert.Equal("WRONG SOURCE", probe.GetProperty("verdict").GetString());
-            Assert.StartsWith($"[{other}%", probe.GetProperty("repliedFrom").GetString(), StringComparison.Ordinal);
+            Assert.StartsWith(other, probe.GetProperty("clientAddress").GetString(), StringComparison.Ordinal);
+            Assert.Equal("wrong-source", probe.GetProperty("verdict").GetString());
+            Assert.StartsWith($"[{other}%", probe.GetProperty("replySource").GetString(), StringComparison.Ordinal);
         }
     }
 
@@ -83,13 +84,13 @@ public sealed class DoctorLinkLocalTests
         // The interface name belongs to the inspected namespace; it does not exist in the caller's.
         JsonElement bad = Doctor(ns, "-a", "fe80::11%s1", "-p", $"{naive.LocalEndPoint.Port}");
         JsonElement probe = Assert.Single(bad.GetProperty("listeners")[0].GetProperty("probes").EnumerateArray());
-        Assert.Equal("WRONG SOURCE", probe.GetProperty("verdict").GetString());
-        Assert.StartsWith("[fe80::10%", probe.GetProperty("repliedFrom").GetString(), StringComparison.Ordinal);
+        Assert.Equal("wrong-source", probe.GetProperty("verdict").GetString());
+        Assert.StartsWith("[fe80::10%", probe.GetProperty("replySource").GetString(), StringComparison.Ordinal);
 
         JsonElement good = Doctor(ns, "-p", $"{rebound.LocalEndPoint.Port}");
-        Assert.Equal("OK", good.GetProperty("listeners")[0].GetProperty("verdict").GetString());
+        Assert.Equal("ok", good.GetProperty("listeners")[0].GetProperty("verdict").GetString());
         Assert.Equal(2, LinkLocalProbes(good).Length);
-        Assert.All(LinkLocalProbes(good), p => Assert.Equal("OK", p.GetProperty("verdict").GetString()));
+        Assert.All(LinkLocalProbes(good), p => Assert.Equal("ok", p.GetProperty("verdict").GetString()));
     }
 
     [NamespaceFact]

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Rebound.Cli.Doctor;
 using Rebound.Cli.Tests.Support;
 using Rebound.Cli.Lab;
+using Rebound.Cli.Tests.Output;
 using Rebound.Lab;
 
 namespace Rebound.Cli.Tests.Doctor;
@@ -93,14 +94,14 @@ public sealed class DoctorLoopbackTests
         (int goodExit, string goodJson, string goodError) = CliProcess.Run("", "doctor", "--port", $"{rebound.LocalEndPoint.Port}", "--address", "127.0.0.2", "--json");
 
         Assert.Equal(1, badExit);
-        JsonElement badProbe = JsonDocument.Parse(badJson).RootElement.GetProperty("listeners")[0].GetProperty("probes")[0];
-        Assert.Equal("WRONG SOURCE", badProbe.GetProperty("verdict").GetString());
-        Assert.Equal($"127.0.0.1:{naive.LocalEndPoint.Port}", badProbe.GetProperty("repliedFrom").GetString());
+        JsonElement badProbe = JsonSchemaAssert.Valid("doctor", badJson).GetProperty("listeners")[0].GetProperty("probes")[0];
+        Assert.Equal("wrong-source", badProbe.GetProperty("verdict").GetString());
+        Assert.Equal($"127.0.0.1:{naive.LocalEndPoint.Port}", badProbe.GetProperty("replySource").GetString());
 
         Assert.True(goodExit == 0, goodError);
-        JsonElement good = JsonDocument.Parse(goodJson).RootElement;
+        JsonElement good = JsonSchemaAssert.Valid("doctor", goodJson);
         Assert.False(good.GetProperty("wrongSourceProven").GetBoolean());
-        Assert.Equal("OK", good.GetProperty("listeners")[0].GetProperty("verdict").GetString());
+        Assert.Equal("ok", good.GetProperty("listeners")[0].GetProperty("verdict").GetString());
     }
 
     [Theory]

@@ -7,6 +7,7 @@ using Rebound.Cli.Infrastructure;
 using Rebound.Lab;
 using Rebound.Cli.Tests.Support;
 using Rebound.Cli.Lab;
+using Rebound.Cli.Tests.Output;
 
 namespace Rebound.Cli.Tests.Doctor;
 
@@ -46,9 +47,9 @@ public sealed class DoctorNamespaceTests
 
     private static Dictionary<string, (string Verdict, string Source, string? From)> Probes(JsonElement listener) =>
         listener.GetProperty("probes").EnumerateArray().ToDictionary(
-            p => p.GetProperty("address").GetString()!,
-            p => (p.GetProperty("verdict").GetString()!, p.GetProperty("source").GetString()!,
-                  p.TryGetProperty("repliedFrom", out JsonElement f) ? f.GetString() : null));
+            p => p.GetProperty("localAddress").GetString()!,
+            p => (p.GetProperty("verdict").GetString()!, p.GetProperty("clientAddress").GetString()!,
+                  p.GetProperty("replySource").GetString()));
 
     [NamespaceFact]
     public void Netns_finds_listeners_and_proves_naive_wrong_on_every_address()
@@ -61,11 +62,11 @@ public sealed class DoctorNamespaceTests
         (int exit, string json, string error) = CliProcess.Run("", "doctor", "--netns", ns.Name, "--json");
 
         Assert.True(exit == 1, $"exit {exit}: {error}");
-        JsonElement report = JsonDocument.Parse(json).RootElement;
+        JsonElement report = JsonSchemaAssert.Valid("doctor", json);
         Assert.True(report.GetProperty("wrongSourceProven").GetBoolean());
 
         JsonElement bad = Listener(report, naive.LocalEndPoint.Port);
-        Assert.Equal("AT RISK", bad.GetProperty("verdict").GetString());
+        Assert.Equal("at-risk", bad.GetProperty("verdict").GetString());
         Assert.Equal(Environment.ProcessId, bad.GetProperty("processes")[0].GetProperty("pid").GetInt32());
         var badProbes = Probes(bad);
         Assert.Equal(Addresses.Order(), badProbes.Keys.Order());
@@ -73,14 +74,14 @@ public sealed class DoctorNamespaceTests
         {
             // The naive reply leaves from the probe's own address: 127.0.0.1, or the other IPv6 address.
             (string verdict, string source, string? from) = badProbes[address];
-            Assert.Equal("WRONG SOURCE", verdict);
+            Assert.Equal("wrong-source", verdict);
             Assert.Equal(address.Contains(':', StringComparison.Ordinal) ? Addresses.Single(a => a.Contains(':', StringComparison.Ordinal) && a != address) : "127.0.0.1", source);
             Assert.Equal(new IPEndPoint(IPAddress.Parse(source), naive.LocalEndPoint.Port).ToString(), from);
         }
 
         var goodProbes = Probes(Listener(report, rebound.LocalEndPoint.Port));
         Assert.Equal(Addresses.Order(), goodProbes.Keys.Order());
-        Assert.All(goodProbes.Values, p => Assert.Equal("OK", p.Verdict));
+        Assert.All(goodProbes.Values, p => Assert.Equal("ok", p.Verdict));
     }
 
     [NamespaceFact]
@@ -141,16 +142,16 @@ public sealed class DoctorNamespaceTests
                 "", "doctor", "--pid", $"{dnsmasq.Id}", "--port", "53", "--port", $"{naive.LocalEndPoint.Port}", "--json");
 
             Assert.True(exit == 1, $"exit {exit}: {error}");
-            JsonElement report = JsonDocument.Parse(json).RootElement;
+            JsonElement report = JsonSchemaAssert.Valid("doctor", json);
             JsonElement dns = Listener(report, 53);
-            Assert.Equal("OK", dns.GetProperty("verdict").GetString());
+            Assert.Equal("ok", dns.GetProperty("verdict").GetString());
             Assert.Equal("dns", dns.GetProperty("protocol").GetString());
-            Assert.All(Probes(dns).Values, p => Assert.Equal("OK", p.Verdict));
+            Assert.All(Probes(dns).Values, p => Assert.Equal("ok", p.Verdict));
             Assert.Equal(Addresses.Length, Probes(dns).Count);
             Assert.Contains(report.GetProperty("sockets").EnumerateArray(), s =>
                 s.GetProperty("local").GetString() == "0.0.0.0:53" &&
                 s.GetProperty("processes")[0].GetProperty("pid").GetInt32() == dnsmasq.Id);
-            Assert.Equal("AT RISK", Listener(report, naive.LocalEndPoint.Port).GetProperty("verdict").GetString());
+            Assert.Equal("at-risk", Listener(report, naive.LocalEndPoint.Port).GetProperty("verdict").GetString());
 
             // A real connected client from the probe's position sees the same: dig gets dnsmasq's answer, and nothing
             // from the naive server (whose echo of the query comes back from 127.0.0.1).

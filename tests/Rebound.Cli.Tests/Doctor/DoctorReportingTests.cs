@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text.Json;
 using Rebound.Lab;
 using Rebound.Cli.Tests.Support;
+using Rebound.Cli.Tests.Output;
 
 namespace Rebound.Cli.Tests.Doctor;
 
@@ -24,10 +25,10 @@ public sealed class DoctorReportingTests
 
         // 200 ports × 3 addresses = 600 probes; nothing listens, so every probe sent is refused at once.
         string[] ports = [.. Enumerable.Range(40001, 200).Select(p => p.ToString(CultureInfo.InvariantCulture))];
-        (int exit, string json, string error) = CliProcess.Run("", ["doctor", "--netns", ns.Name, "--json", "--timeout", "2000", "-p", .. ports]);
+        (int exit, string json, string error) = CliProcess.Run("", ["doctor", "--netns", ns.Name, "--json", "--timeout", "2", "-p", .. ports]);
 
         Assert.True(exit == 0, $"exit {exit}: {error}");
-        JsonElement[] listeners = [.. JsonDocument.Parse(json).RootElement.GetProperty("listeners").EnumerateArray()];
+        JsonElement[] listeners = [.. JsonSchemaAssert.Valid("doctor", json).GetProperty("listeners").EnumerateArray()];
         Assert.Equal(200, listeners.Length);
         int probed = listeners.Sum(l => l.GetProperty("probes").GetArrayLength());
         Assert.Equal(512, probed);
@@ -35,7 +36,7 @@ public sealed class DoctorReportingTests
         {
             int count = listener.GetProperty("probes").GetArrayLength();
             string verdict = listener.GetProperty("verdict").GetString()!;
-            Assert.Equal(count == 0 ? "NOT PROBED" : "REFUSED", verdict);
+            Assert.Equal(count == 0 ? "not-probed" : "refused", verdict);
         }
 
         Assert.Contains("cap of 512 probes", listeners[^1].GetProperty("explanation").GetString(), StringComparison.Ordinal);

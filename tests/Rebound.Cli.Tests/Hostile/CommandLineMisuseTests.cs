@@ -7,7 +7,7 @@ public sealed class CommandLineMisuseTests
 {
     [Theory]
     [InlineData("--count", "echo", "--count", "-5")]
-    [InlineData("--wait", "connect", "127.0.0.1:9", "-w", "-1")]
+    [InlineData("--timeout", "connect", "127.0.0.1:9", "-w", "-1")]
     [InlineData("--stats", "proxy", "-t", "127.0.0.1:53", "--stats", "-1")]
     public void A_negative_value_is_a_usage_error_naming_the_option(string option, params string[] arguments)
     {

@@ -118,8 +118,8 @@ public sealed class MulticastTests(ITestOutputHelper output)
     {
         using var lan = new Lan();
         var options = new ReboundServerOptions { SocketCount = 3 };
-        options.MulticastGroups.Add(new MulticastGroup(V4Group, lan.InterfaceIndex));
-        options.MulticastGroups.Add(new MulticastGroup(V6Group, lan.InterfaceIndex));
+        options.JoinMulticastGroup(new MulticastGroup(V4Group, lan.InterfaceIndex));
+        options.JoinMulticastGroup(new MulticastGroup(V6Group, lan.InterfaceIndex));
         await using ReboundServer server = lan.Namespace.Run(() => ReboundServer.Start(
             "[::]:0", (request, reply, in _) => { request.CopyTo(reply); return request.Length; }, options));
         int port = server.LocalEndPoint.Port;

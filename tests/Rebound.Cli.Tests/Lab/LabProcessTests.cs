@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Rebound.Cli.Infrastructure;
 using Rebound.Cli.Tests.Support;
+using Rebound.Cli.Tests.Output;
 using Rebound.Lab;
 
 namespace Rebound.Cli.Tests.Lab;
@@ -20,6 +21,7 @@ public sealed class LabProcessTests
         ProcessResult result = ProcessRunner.Run("dotnet", [CliAssembly, "lab", "--scenario", "1", "--json"], TimeSpan.FromSeconds(60));
 
         Assert.True(result.ExitCode == 0, result.StandardError);
+        JsonSchemaAssert.Valid("lab", result.StandardOutput);
         using JsonDocument json = JsonDocument.Parse(result.StandardOutput);
         Assert.True(json.RootElement.GetProperty("allMatch").GetBoolean());
         JsonElement row = Assert.Single(json.RootElement.GetProperty("rows").EnumerateArray());
@@ -32,12 +34,12 @@ public sealed class LabProcessTests
     [NamespaceFact]
     public void Verbose_row_7_prints_the_table_and_the_captured_exchange()
     {
-        ProcessResult result = ProcessRunner.Run("dotnet", [CliAssembly, "lab", "-s", "7", "--verbose"], TimeSpan.FromSeconds(60));
+        ProcessResult result = ProcessRunner.Run("dotnet", [CliAssembly, "lab", "--scenario", "7", "--verbose"], TimeSpan.FromSeconds(60));
 
         Assert.True(result.ExitCode == 0, result.StandardOutput + result.StandardError);
         Assert.Contains("works (as expected)", result.StandardOutput, StringComparison.Ordinal);
-        Assert.Matches(@"IP 192\.0\.2\.3\.\d+ > 198\.51\.100\.13\.\d+: UDP, length 5", result.StandardOutput);
-        Assert.Matches(@"IP 198\.51\.100\.13\.\d+ > 192\.0\.2\.3\.\d+: UDP, length 2", result.StandardOutput);
+        Assert.Matches(@"IP 192\.0\.2\.3:\d+ > 198\.51\.100\.13:\d+: UDP, length 5", result.StandardOutput);
+        Assert.Matches(@"IP 198\.51\.100\.13:\d+ > 192\.0\.2\.3:\d+: UDP, length 2", result.StandardOutput);
         Assert.DoesNotContain("unreachable", result.StandardOutput, StringComparison.Ordinal);
     }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Rebound.Cli.Analysis;
+using Rebound.Cli.Tests.Output;
 
 namespace Rebound.Cli.Tests.Support;
 
@@ -28,6 +29,7 @@ internal sealed class AnalysisRun : IDisposable
         var output = new StringWriter();
         var error = new StringWriter();
         int exit = CaptureFileAnalysis.Run(new AnalyzeSettings(path, TimeSpan.FromSeconds(windowSeconds), Json: true), output, error);
+        JsonSchemaAssert.Valid("analyze", output.ToString());
         return new AnalysisRun(exit, JsonDocument.Parse(output.ToString()), error.ToString());
     }
 
