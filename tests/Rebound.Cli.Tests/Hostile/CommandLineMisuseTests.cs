@@ -8,7 +8,7 @@ public sealed class CommandLineMisuseTests
     [Theory]
     [InlineData("--count", "echo", "--count", "-5")]
     [InlineData("--timeout", "connect", "127.0.0.1:9", "-w", "-1")]
-    [InlineData("--stats", "proxy", "-t", "127.0.0.1:53", "--stats", "-1")]
+    [InlineData("--stats", "proxy", "--to", "127.0.0.1:53", "--stats", "-1")]
     public void A_negative_value_is_a_usage_error_naming_the_option(string option, params string[] arguments)
     {
         (int exit, _, string error) = CliProcess.Run("", arguments);
@@ -28,7 +28,7 @@ public sealed class CommandLineMisuseTests
     [Fact]
     public void The_same_proxy_listen_address_twice_is_a_usage_error_not_address_in_use()
     {
-        (int exit, _, string error) = CliProcess.Run("", "proxy", "-l", "127.0.0.1:0", "-l", "127.0.0.1:0", "-t", "127.0.0.1:53");
+        (int exit, _, string error) = CliProcess.Run("", "proxy", "-l", "127.0.0.1:0", "-l", "127.0.0.1:0", "--to", "127.0.0.1:53");
         Assert.Equal(2, exit);
         Assert.Contains("given twice", error, StringComparison.Ordinal);
     }

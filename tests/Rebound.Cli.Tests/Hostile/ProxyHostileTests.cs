@@ -94,7 +94,7 @@ public sealed class ProxyHostileTests(ITestOutputHelper output)
         Assert.Null(v6Only);
 
         // The command says so with exit code 2, and nothing runs.
-        using System.Diagnostics.Process cli = CliProcess.StartIn(ns.Name, "proxy", "-l", "[::]:6003", "-t", "192.0.2.2:6003");
+        using System.Diagnostics.Process cli = CliProcess.StartIn(ns.Name, "proxy", "-l", "[::]:6003", "--to", "192.0.2.2:6003");
         string error = cli.StandardError.ReadToEnd();
         Assert.True(cli.WaitForExit(TimeSpan.FromSeconds(30)));
         output.WriteLine($"rebound proxy -l [::]:6003 -t 192.0.2.2:6003 → exit {cli.ExitCode}: {error.Trim()}");
