@@ -23,6 +23,12 @@ internal enum DropReason
 
     /// <summary>The local address the client targeted is gone, so its reply cannot leave from it.</summary>
     SourceUnavailable,
+
+    /// <summary>
+    /// The datagram came from one of the backends, or from the proxy's own front address: a spoofed source that would
+    /// make the proxy and the backend (or the proxy and itself) answer each other forever.
+    /// </summary>
+    Reflected,
 }
 
 /// <summary>Why a flow ended.</summary>

@@ -22,8 +22,10 @@ internal sealed class ProxyFlow(FlowKey key, ReceivedDatagram request, int front
     /// <summary>The upstream socket's file descriptor, as registered with epoll.</summary>
     public int UpstreamFd { get; } = (int)upstream.SafeHandle.DangerousGetHandle();
 
-    /// <summary>True while a datagram forwarded to the backend has had no reply yet (what a graceful stop waits for).</summary>
-    public bool AwaitingReply { get; set; }
+    /// <summary>
+    /// Datagrams forwarded to the backend and not answered yet (each reply answers one): what a graceful stop waits for.
+    /// </summary>
+    public int Outstanding { get; set; }
 
     /// <summary>This flow's index in the proxy's slot array (its epoll token).</summary>
     public int Slot { get; } = slot;

@@ -9,6 +9,10 @@ internal sealed partial class ProxyLoop
 {
     private const int DrainPollMilliseconds = 50;
 
+    private const string ReflectedReason =
+        "a datagram came from a backend's address and port, or from the proxy's own front address: not forwarded, " +
+        "since the replies would loop (a spoofed source)";
+
     private readonly List<ProxyFlow> _expired = [];
     // Client traffic goes through the library's own batched calls on the front ReboundSockets (counted in its "Rebound"
     // meter): TryReceiveBatch for requests, SendBatch for replies. ProxyBatch only moves payloads on the connected
@@ -135,6 +139,18 @@ internal sealed partial class ProxyLoop
                 continue;
             }
 
+            // The kernel gives a broadcast or multicast datagram to every loop's socket: only the first loop forwards it.
+            if (datagram.IsBroadcastOrMulticast && !_answersGroups)
+            {
+                continue;
+            }
+
+            if (IsReflection(datagram.RemoteEndPoint))
+            {
+                Drop(DropReason.Reflected, ReflectedReason);
+                continue;
+            }
+
             var key = new FlowKey(datagram.RemoteEndPoint, datagram.LocalEndPoint);
             if (_table.TryGet(key, out ProxyFlow flow) || TryOpenFlow(key, datagram, index, out flow))
             {
@@ -219,10 +235,7 @@ internal sealed partial class ProxyLoop
             _counters.ToBackend(_frontBatch.Datagram(i).Length);
         }
 
-        if (sent > 0)
-        {
-            SetAwaiting(flow, true);
-        }
+        AddOutstanding(flow, sent);
 
         for (int lost = sent; lost < indices.Length; lost++)
         {
@@ -258,7 +271,7 @@ internal sealed partial class ProxyLoop
 
         flow.LastActivity = _now;
         flow.Answered = true;
-        SetAwaiting(flow, false);
+        AddOutstanding(flow, -count);
         // The library's batched send: each reply to the client from the address it asked, with the library's
         // partial-send policy (resend what the kernel did not take, skip and report what it refused, wait out a full
         // send buffer); counted in the "Rebound" meter of the front socket.
@@ -293,13 +306,45 @@ internal sealed partial class ProxyLoop
         }
     }
 
-    private void SetAwaiting(ProxyFlow flow, bool awaiting)
+    /// <summary>
+    /// Counts datagrams forwarded (positive) or answered (negative) on a flow, and keeps <see cref="_awaitingReplies"/>
+    /// the number of flows with a datagram still unanswered: a stop drains until it is 0 (or the deadline passes).
+    /// </summary>
+    private void AddOutstanding(ProxyFlow flow, int change)
     {
-        if (flow.AwaitingReply != awaiting)
+        bool before = flow.Outstanding > 0;
+        flow.Outstanding = Math.Max(0, flow.Outstanding + change);
+        bool after = flow.Outstanding > 0;
+        if (before != after)
         {
-            flow.AwaitingReply = awaiting;
-            _awaitingReplies += awaiting ? 1 : -1;
+            _awaitingReplies += after ? 1 : -1;
         }
+    }
+
+    /// <summary>
+    /// True for a datagram whose source is a backend, or this proxy's own front (a local address on a front port):
+    /// forwarding it would start a loop no reply ever ends. Legitimate clients are neither.
+    /// </summary>
+    private bool IsReflection(UdpEndPoint source)
+    {
+        source = source.MapToIPv4();
+        foreach (UdpEndPoint backend in _backends)
+        {
+            if (backend.Equals(source))
+            {
+                return true;
+            }
+        }
+
+        foreach (ReboundSocket front in _fronts)
+        {
+            if (front.LocalEndPoint.Port == source.Port)
+            {
+                return _localAddresses.Cached(source, _now);
+            }
+        }
+
+        return false;
     }
 
     private void ExpireIdleFlows()
@@ -325,7 +370,7 @@ internal sealed partial class ProxyLoop
     /// <summary>Frees a flow already removed from the table: its epoll entry, its socket and its slot.</summary>
     private void Release(ProxyFlow flow, FlowCloseReason reason)
     {
-        SetAwaiting(flow, false);
+        AddOutstanding(flow, -flow.Outstanding);
         _epoll!.Remove(flow.UpstreamFd);
         flow.Upstream.Dispose();
         _slots[flow.Slot] = null;

@@ -20,6 +20,9 @@ internal sealed partial class ProxyLoop : IDisposable
     private readonly Stack<int> _freeSlots;
     private readonly string _tableFullReason;
     private readonly string _clientLimitReason;
+    private readonly UdpEndPoint[] _backends;
+    private readonly LocalAddresses _localAddresses = new();
+    private readonly bool _answersGroups;
     private Epoll? _epoll;
     private Thread? _thread;
     private volatile bool _stopRequested;
@@ -27,8 +30,12 @@ internal sealed partial class ProxyLoop : IDisposable
 
     /// <param name="options">The proxy's options, with <see cref="ProxyOptions.Limits"/> already this loop's share.</param>
     /// <param name="tableFullReason">What a refusal for a full table logs (built once, so refusing allocates nothing).</param>
-    public ProxyLoop(ProxyOptions options, ILogger logger, string tableFullReason)
+    /// <param name="answersGroups">Whether this loop forwards broadcast and multicast datagrams: true for one loop only,
+    /// since the kernel gives every loop's socket a copy.</param>
+    public ProxyLoop(ProxyOptions options, ILogger logger, string tableFullReason, bool answersGroups = true)
     {
+        _answersGroups = answersGroups;
+        _backends = [.. options.Backends.Select(b => UdpEndPoint.FromIPEndPoint(b).MapToIPv4())];
         _options = options;
         _logger = logger;
         _table = new FlowTable<ProxyFlow>(options.Limits);
@@ -53,17 +60,23 @@ internal sealed partial class ProxyLoop : IDisposable
     public ReboundStatistics FrontStatistics => _fronts.Aggregate(default(ReboundStatistics), (total, front) => total + front.Statistics);
 
     /// <summary>
-    /// Binds <paramref name="listen"/> (with <c>SO_REUSEPORT</c> when <paramref name="reusePort"/>) and registers the
-    /// sockets with a new epoll instance. Throws <see cref="System.Net.Sockets.SocketException"/> with the address in
+    /// Binds <paramref name="listen"/> (joining an existing <c>SO_REUSEPORT</c> group when <paramref name="reusePort"/>;
+    /// opening one for later loops after an exclusive bind when <paramref name="openGroup"/>) and registers the sockets
+    /// with a new epoll instance. Throws <see cref="System.Net.Sockets.SocketException"/> with the address in
     /// <see cref="FailedListen"/>; the caller then disposes the loop.
     /// </summary>
-    public void Bind(IReadOnlyList<IPEndPoint> listen, bool reusePort)
+    public void Bind(IReadOnlyList<IPEndPoint> listen, bool reusePort, bool openGroup)
     {
         var socketOptions = new ReboundSocketOptions { DualStack = _options.DualStack, ReusePort = reusePort };
         foreach (IPEndPoint endPoint in listen)
         {
             FailedListen = endPoint;
-            _fronts.Add(ReboundSocket.Bind(endPoint, socketOptions));
+            ReboundSocket front = ReboundSocket.Bind(endPoint, socketOptions);
+            _fronts.Add(front);
+            if (openGroup)
+            {
+                front.OpenPortGroup();
+            }
         }
 
         FailedListen = null;

@@ -43,6 +43,11 @@ public sealed record ProxyOptions
             return "give at least one --to backend";
         }
 
+        if (Listen.Distinct().Count() != Listen.Count)
+        {
+            return $"--listen {Listen.GroupBy(l => l).First(g => g.Count() > 1).Key} is given twice";
+        }
+
         foreach (IPEndPoint backend in Backends)
         {
             if (backend.Port == 0)
@@ -55,7 +60,7 @@ public sealed record ProxyOptions
                 return $"backend {backend} is a wildcard address; name the backend's address (for example 127.0.0.1:{backend.Port})";
             }
 
-            if (Listen.Any(l => l.Port == backend.Port && (l.Address.Equals(backend.Address) || IsWildcard(l.Address)) && IsLocalOnly(backend.Address)))
+            if (Listen.Any(l => IsOwnListen(l, backend)))
             {
                 return $"backend {backend} is the proxy's own listening address: datagrams would loop";
             }
@@ -80,5 +85,26 @@ public sealed record ProxyOptions
 
     private static bool IsWildcard(IPAddress address) => address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any);
 
-    private static bool IsLocalOnly(IPAddress address) => IPAddress.IsLoopback(address);
+    /// <summary>
+    /// True when datagrams sent to <paramref name="backend"/> would reach the front socket bound to
+    /// <paramref name="listen"/>: the same port, and the same address or (for a wildcard) any address of this host.
+    /// </summary>
+    private bool IsOwnListen(IPEndPoint listen, IPEndPoint backend)
+    {
+        if (listen.Port != backend.Port)
+        {
+            return false;
+        }
+
+        IPAddress backendAddress = backend.Address.IsIPv4MappedToIPv6 ? backend.Address.MapToIPv4() : backend.Address;
+        IPAddress listenAddress = listen.Address.IsIPv4MappedToIPv6 ? listen.Address.MapToIPv4() : listen.Address;
+        if (IsWildcard(listenAddress))
+        {
+            bool sameFamily = listenAddress.AddressFamily == backendAddress.AddressFamily ||
+                (listenAddress.Equals(IPAddress.IPv6Any) && DualStack && backendAddress.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork);
+            return sameFamily && LocalAddresses.IsLocal(backendAddress);
+        }
+
+        return listenAddress.Equals(backendAddress);
+    }
 }

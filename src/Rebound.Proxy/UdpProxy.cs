@@ -47,7 +47,7 @@ public sealed class UdpProxy : IAsyncDisposable
             : $"this thread holds its share of the {options.Limits.MaxFlows} flows (--max-flows is split over {options.Threads} threads)";
         for (int i = 0; i < options.Threads; i++)
         {
-            _loops.Add(new ProxyLoop(options with { Limits = options.LimitsOfLoop(i) }, _logger, tableFull));
+            _loops.Add(new ProxyLoop(options with { Limits = options.LimitsOfLoop(i) }, _logger, tableFull, answersGroups: i == 0));
         }
 
         _totals = new ProxyTotals([.. _loops.Select(l => l.Counters)]);
@@ -94,8 +94,10 @@ public sealed class UdpProxy : IAsyncDisposable
         {
             foreach (ProxyLoop loop in _loops)
             {
+                // The first loop binds exclusively, so a port anything else holds (a second proxy too) is refused with
+                // "address in use"; it then opens an SO_REUSEPORT group that the other loops join.
                 binding = loop;
-                loop.Bind(listen, reusePort: shared);
+                loop.Bind(listen, reusePort: loop != _loops[0], openGroup: shared && loop == _loops[0]);
 
                 // The other loops join the first one's sockets: the same addresses and ports (the ones it got for port 0).
                 listen = [.. _loops[0].ListenEndPoints];

@@ -27,6 +27,9 @@ public sealed unsafe class DatagramBatch : IDisposable
 
     private const int NameStride = 32;
 
+    /// <summary>The reply length that means "no reply" (0 is a valid, empty reply).</summary>
+    internal const int NoReply = -1;
+
     private readonly ReceivedDatagram[] _datagrams;
     private readonly int[] _replyLengths;
     private readonly int[] _replyErrors;
@@ -119,20 +122,27 @@ public sealed unsafe class DatagramBatch : IDisposable
         return new Span<byte>(Replies + (index * Stride), BufferSize);
     }
 
-    /// <summary>Marks the first <paramref name="length"/> bytes of <see cref="ReplyBuffer(int)"/> as the reply; 0 sends none.</summary>
+    /// <summary>
+    /// Marks the first <paramref name="length"/> bytes of <see cref="ReplyBuffer(int)"/> as the reply; 0 sends none (to
+    /// answer with an empty datagram, use <see cref="SetReply(int, ReadOnlySpan{byte})"/> with an empty span).
+    /// </summary>
     public void SetReplyLength(int index, int length)
     {
         CheckReceived(index);
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(length, BufferSize);
-        _replyLengths[index] = length;
+        _replyLengths[index] = length == 0 ? NoReply : length;
     }
 
-    /// <summary>Copies <paramref name="reply"/> into the reply buffer of datagram <paramref name="index"/>.</summary>
+    /// <summary>
+    /// Copies <paramref name="reply"/> into the reply buffer of datagram <paramref name="index"/> and marks it to be sent;
+    /// an empty <paramref name="reply"/> sends a zero-byte datagram (UDP's empty reply, which echo answers with).
+    /// </summary>
     public void SetReply(int index, ReadOnlySpan<byte> reply)
     {
         SetReplyLength(index, reply.Length);
         reply.CopyTo(ReplyBuffer(index));
+        _replyLengths[index] = reply.Length;
     }
 
     /// <summary>
@@ -145,6 +155,7 @@ public sealed unsafe class DatagramBatch : IDisposable
         return _replyErrors[index] == 0 ? SocketError.Success : Errno.ToSocketError(_replyErrors[index]);
     }
 
+    /// <summary>The reply's length, 0 for an empty reply, or <see cref="NoReply"/>.</summary>
     internal int ReplyLength(int index) => _replyLengths[index];
 
     internal byte* ReplyAddress(int index) => Replies + (index * Stride);
@@ -155,7 +166,7 @@ public sealed unsafe class DatagramBatch : IDisposable
     internal void SetReceived(int count)
     {
         Count = count;
-        _replyLengths.AsSpan(0, count).Clear();
+        _replyLengths.AsSpan(0, count).Fill(NoReply);
         _replyErrors.AsSpan(0, count).Clear();
     }
 
@@ -170,7 +181,7 @@ public sealed unsafe class DatagramBatch : IDisposable
         for (int i = 0; i < Count; i++)
         {
             int length = _replyLengths[i];
-            if (length != 0 && _datagrams[i].CanReply)
+            if (length != NoReply && _datagrams[i].CanReply)
             {
                 _sendOrder[_replies.Count] = i;
                 _replies.AddReply(_datagrams[i], ReplyAddress(i), length);
@@ -181,7 +192,7 @@ public sealed unsafe class DatagramBatch : IDisposable
     }
 
     /// <summary>Forgets the replies once sent, so a second <see cref="ReboundSocket.ReplyBatch(DatagramBatch)"/> sends nothing.</summary>
-    internal void ClearReplies() => _replyLengths.AsSpan(0, Count).Clear();
+    internal void ClearReplies() => _replyLengths.AsSpan(0, Count).Fill(NoReply);
 
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_memory == null, this);
 

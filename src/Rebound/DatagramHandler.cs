@@ -2,7 +2,8 @@ namespace Rebound;
 
 /// <summary>
 /// Answers one request for a <see cref="ReboundServer"/>: read <paramref name="request"/>, write the reply into
-/// <paramref name="reply"/>, and return its length. Return 0 (or a negative number) to send no reply.
+/// <paramref name="reply"/>, and return its length. Return 0 (or a negative number) to send no reply, and
+/// <see cref="ReboundServer.EmptyReply"/> to answer with a zero-byte datagram.
 /// </summary>
 /// <remarks>
 /// Runs on the server's receive threads, several at once when the server has several sockets, so it must be
@@ -14,5 +15,5 @@ namespace Rebound;
 /// <param name="request">The request payload.</param>
 /// <param name="reply">Where to write the reply (<see cref="ReboundServerOptions.BufferSize"/> bytes).</param>
 /// <param name="datagram">Who sent the request and which local address it was sent to.</param>
-/// <returns>The reply length in bytes, or 0 for no reply.</returns>
+/// <returns>The reply length in bytes, 0 for no reply, or <see cref="ReboundServer.EmptyReply"/> for an empty reply.</returns>
 public delegate int DatagramHandler(ReadOnlySpan<byte> request, Span<byte> reply, in ReceivedDatagram datagram);

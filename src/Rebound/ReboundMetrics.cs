@@ -22,8 +22,29 @@ public static class ReboundMetrics
         _ = Meter;
         lock (Gate)
         {
+            // Sockets that were abandoned without Dispose have been collected (their descriptors closed by the
+            // runtime): retire their counters here, so the list stays as long as the number of live sockets.
+            if (Live.Count >= 64 && Live.Count == Live.Capacity)
+            {
+                RetireCollected();
+            }
+
             Live.Add(counters);
         }
+    }
+
+    private static void RetireCollected()
+    {
+        Live.RemoveAll(c =>
+        {
+            if (c.OwnerAlive)
+            {
+                return false;
+            }
+
+            c.AddTo(Retired);
+            return true;
+        });
     }
 
     internal static void Unregister(SocketCounters counters)
@@ -52,6 +73,7 @@ public static class ReboundMetrics
     {
         lock (Gate)
         {
+            RetireCollected();
             long total = pick(Retired.Snapshot());
             foreach (SocketCounters counters in Live)
             {

@@ -20,6 +20,11 @@ namespace Rebound;
 /// </example>
 public sealed class ReboundServer : IDisposable, IAsyncDisposable
 {
+    /// <summary>
+    /// What a <see cref="DatagramHandler"/> returns to answer with a zero-byte datagram (0 means "no reply").
+    /// </summary>
+    public const int EmptyReply = int.MinValue;
+
     private static readonly TimeSpan DisposeWait = TimeSpan.FromSeconds(5);
 
     private readonly ReboundSocket[] _sockets;
@@ -77,31 +82,71 @@ public sealed class ReboundServer : IDisposable, IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(options.BufferSize, 1, nameof(options.BufferSize));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(options.BufferSize, DatagramBatch.MaxBufferSize, nameof(options.BufferSize));
 
-        ReboundSocketOptions socketOptions = options.Socket.Copy();
-        socketOptions.ReusePort |= options.SocketCount > 1;
-        var sockets = new ReboundSocket[options.SocketCount];
+        MulticastGroup[] groups = [.. options.MulticastGroups];
+        ReboundSocket[] sockets = BindGroup(localEndPoint, options.SocketCount, options.Socket);
         try
         {
-            for (int i = 0; i < sockets.Length; i++)
+            foreach (ReboundSocket socket in sockets)
             {
-                // The first socket settles the port (it may have been 0); the others join it.
-                IPEndPoint endPoint = i == 0 ? localEndPoint : new IPEndPoint(localEndPoint.Address, sockets[0].LocalEndPoint.Port);
-                sockets[i] = ReboundSocket.Bind(endPoint, socketOptions);
+                foreach (MulticastGroup group in groups)
+                {
+                    socket.JoinMulticastGroup(group);
+                }
             }
         }
         catch
         {
-            foreach (ReboundSocket? socket in sockets)
-            {
-                socket?.Dispose();
-            }
-
+            DisposeAll(sockets);
             throw;
         }
 
         var server = new ReboundServer(sockets, handler, options);
         server.StartThreads();
         return server;
+    }
+
+    /// <summary>
+    /// Binds <paramref name="count"/> sockets to one address as an SO_REUSEPORT group. Unless the options ask to share
+    /// the port (<see cref="ReboundSocketOptions.ReusePort"/>), the first socket binds without SO_REUSEPORT, so the bind
+    /// fails with "address in use" when anything holds the address (a second server included), and opens the group
+    /// only once it owns the port. Nothing stays open when a bind fails.
+    /// </summary>
+    internal static ReboundSocket[] BindGroup(IPEndPoint localEndPoint, int count, ReboundSocketOptions options)
+    {
+        ReboundSocketOptions first = options.Copy();
+        ReboundSocketOptions others = options.Copy();
+        others.ReusePort = true;
+        var sockets = new ReboundSocket[count];
+        try
+        {
+            sockets[0] = ReboundSocket.Bind(localEndPoint, first);
+            if (count > 1 && !first.ReusePort)
+            {
+                sockets[0].OpenPortGroup();
+            }
+
+            // The first socket settled the port (it may have been 0); the others join it.
+            var joined = new IPEndPoint(localEndPoint.Address, sockets[0].LocalEndPoint.Port);
+            for (int i = 1; i < count; i++)
+            {
+                sockets[i] = ReboundSocket.Bind(joined, others);
+            }
+
+            return sockets;
+        }
+        catch
+        {
+            DisposeAll(sockets);
+            throw;
+        }
+    }
+
+    private static void DisposeAll(ReboundSocket?[] sockets)
+    {
+        foreach (ReboundSocket? socket in sockets)
+        {
+            socket?.Dispose();
+        }
     }
 
     /// <summary>Binds to an endpoint written as text (<c>0.0.0.0:53</c>, <c>[::]:53</c>) and starts serving.</summary>
@@ -118,13 +163,17 @@ public sealed class ReboundServer : IDisposable, IAsyncDisposable
                 IsBackground = true,
                 Name = $"rebound {LocalEndPoint} #{i}",
             };
-            thread.Start(_sockets[i]);
+            thread.Start(i);
         }
     }
 
     private void Serve(object? state)
     {
-        var socket = (ReboundSocket)state!;
+        int index = (int)state!;
+        ReboundSocket socket = _sockets[index];
+
+        // The kernel gives a broadcast or multicast datagram to every socket of the group: only the first answers it.
+        bool answersGroups = index == 0;
         try
         {
             using var batch = new DatagramBatch(_options.BatchSize, _options.BufferSize);
@@ -135,8 +184,11 @@ public sealed class ReboundServer : IDisposable, IAsyncDisposable
                     continue;
                 }
 
-                Answer(socket, batch);
-                socket.ReplyBatch(batch);
+                int replies = Answer(socket, batch, answersGroups);
+                if (socket.ReplyBatch(batch) < replies)
+                {
+                    ReportReplyErrors(batch);
+                }
             }
         }
         catch (ObjectDisposedException)
@@ -181,12 +233,14 @@ public sealed class ReboundServer : IDisposable, IAsyncDisposable
         return false;
     }
 
-    private void Answer(ReboundSocket socket, DatagramBatch batch)
+    /// <summary>Runs the handler on every answerable datagram of the batch; returns how many replies it set.</summary>
+    private int Answer(ReboundSocket socket, DatagramBatch batch, bool answersGroups)
     {
+        int replies = 0;
         for (int i = 0; i < batch.Count; i++)
         {
             ref readonly ReceivedDatagram datagram = ref batch.Datagram(i);
-            if (!datagram.CanReply || datagram.IsTruncated)
+            if (!datagram.CanReply || datagram.IsTruncated || (datagram.IsBroadcastOrMulticast && !answersGroups))
             {
                 continue;
             }
@@ -212,6 +266,30 @@ public sealed class ReboundServer : IDisposable, IAsyncDisposable
             else if (length > 0)
             {
                 batch.SetReplyLength(i, length);
+                replies++;
+            }
+            else if (length == EmptyReply)
+            {
+                batch.SetReply(i, []);
+                replies++;
+            }
+        }
+
+        return replies;
+    }
+
+    /// <summary>
+    /// A reply the kernel refused (no route to the client, a firewall, a vanished address) costs that reply only: it is
+    /// counted in the statistics, and reported here so the application can log it.
+    /// </summary>
+    private void ReportReplyErrors(DatagramBatch batch)
+    {
+        for (int i = 0; i < batch.Count; i++)
+        {
+            SocketError error = batch.ReplyError(i);
+            if (error != SocketError.Success)
+            {
+                Report(new SocketException((int)error, $"the reply to {batch.Datagram(i).RemoteEndPoint} failed: {error}"));
             }
         }
     }

@@ -16,15 +16,30 @@ public sealed class ReboundServerOptions
     public int BufferSize { get; set; } = 4096;
 
     /// <summary>
-    /// Socket settings (dual-stack, buffer sizes). <see cref="ReboundSocketOptions.ReusePort"/> is
-    /// turned on whenever <see cref="SocketCount"/> is above 1.
+    /// Socket settings (dual-stack, buffer sizes). The server's own sockets always share the address with each other; set
+    /// <see cref="ReboundSocketOptions.ReusePort"/> only to share it with other servers as well (same user only, the
+    /// kernel's rule). Without it, starting on an address another socket holds fails with "address in use".
     /// </summary>
     public ReboundSocketOptions Socket { get; set; } = new();
 
     /// <summary>
+    /// Adds a multicast group every socket of the server joins. Each request to a group (or to a broadcast address) is
+    /// answered once, by one socket, although the kernel hands a copy to each.
+    /// </summary>
+    public ReboundServerOptions JoinMulticastGroup(MulticastGroup group)
+    {
+        MulticastGroups.Add(group);
+        return this;
+    }
+
+    /// <summary>The groups added with <see cref="JoinMulticastGroup(MulticastGroup)"/>.</summary>
+    internal List<MulticastGroup> MulticastGroups { get; } = [];
+
+    /// <summary>
     /// Called on a server thread with every error the server survives: the handler threw (or returned a length its
-    /// reply buffer cannot hold), a receive failed (the thread pauses and goes on), or a serving thread ended on an error
-    /// about its socket. Hosting logs them. Must not throw.
+    /// reply buffer cannot hold), a reply was refused by the kernel (a route or firewall rejecting the client's address:
+    /// a <see cref="System.Net.Sockets.SocketException"/>; the other replies still go), a receive failed (the thread
+    /// pauses and goes on), or a serving thread ended on an error about its socket. Hosting logs them. Must not throw.
     /// </summary>
     public Action<Exception>? OnError { get; set; }
 }

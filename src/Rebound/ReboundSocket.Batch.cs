@@ -39,14 +39,14 @@ public sealed partial class ReboundSocket
     private int ReceiveBatchCore(DatagramBatch batch, bool block)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+        ThrowIfDisposed();
         int result = LinuxBatchIO.TryReceive(_handle, batch, _port, _controlSize, _counters, block);
         if (result >= 0 || -result == Errno.EAGAIN)
         {
             return Math.Max(result, 0);
         }
 
-        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+        ThrowIfDisposed();
         throw Errno.ToException(-result, "recvmmsg");
     }
 
@@ -116,12 +116,21 @@ public sealed partial class ReboundSocket
     /// <summary>The one batched-send engine: encode, then sendmmsg until every message is sent or refused.</summary>
     private unsafe int SendCore(TransmitBatch batch, ReadOnlySpan<int> order, Span<int> errors)
     {
-        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+        ThrowIfDisposed();
         try
         {
             int messages = batch.Encode(_family);
             var sender = new LinuxBatchIO.SocketSender(_handle, _socket);
-            return LinuxBatchIO.SendAll(ref sender, batch.Headers, messages, order, errors, _counters);
+            int sent = LinuxBatchIO.SendAll(ref sender, batch.Headers, messages, order, errors, _counters);
+
+            // Disposed while sending: the refusals were the shutdown (EPIPE), not the datagrams.
+            ThrowIfDisposed();
+            return sent;
+        }
+        catch (SocketException)
+        {
+            ThrowIfDisposed();
+            throw;
         }
         finally
         {

@@ -26,6 +26,12 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
     private readonly SocketCounters _counters = new();
     private readonly SocketIOThread _io;
 
+    /// <summary>
+    /// Set first thing in <see cref="Dispose"/>. The runtime shuts the descriptor down before it closes it, so a call racing
+    /// with Dispose can see EPIPE or an empty read while the handle is not yet marked closed; this says which it was.
+    /// </summary>
+    private volatile bool _disposed;
+
     private ReboundSocket(Socket socket, int controlSize)
     {
         _socket = socket;
@@ -35,7 +41,11 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
         _port = (ushort)LocalEndPoint.Port;
         _controlSize = controlSize;
         _io = new SocketIOThread(_handle, $"rebound io {LocalEndPoint}");
-        _counters.ReadKernelDrops = ReadKernelDrops;
+        // The registry holds the counters, and the counters hold this socket only weakly: an abandoned socket is
+        // collected and its descriptor closed by the runtime's finalizer, as a plain Socket's would be.
+        var owner = new WeakReference<ReboundSocket>(this);
+        _counters.Owner = owner;
+        _counters.ReadKernelDrops = () => owner.TryGetTarget(out ReboundSocket? live) ? live.ReadKernelDrops() : 0;
         ReboundMetrics.Register(_counters);
     }
 
@@ -145,7 +155,7 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
 
     private bool TryReceiveCore(Span<byte> buffer, bool block, out ReceivedDatagram datagram)
     {
-        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+        ThrowIfDisposed();
         int errno = LinuxDatagramIO.TryReceive(_handle, buffer, _port, _controlSize, out datagram, block);
         if (errno == 0)
         {
@@ -158,7 +168,7 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
             return false;
         }
 
-        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+        ThrowIfDisposed();
         throw Errno.ToException(errno, "recvmsg");
     }
 
@@ -182,9 +192,12 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
     /// <param name="destination">Where to send.</param>
     /// <param name="payload">The datagram.</param>
     /// <param name="interfaceIndex">For an IPv6 link-local source or destination, the interface to use; 0 otherwise.</param>
+    /// <exception cref="ArgumentException">The source and destination are of different families, or of a family this
+    /// socket cannot send (IPv6 on an IPv4 socket, IPv4 on an IPv6-only socket): the source would be ignored.</exception>
     public void SendFrom(UdpEndPoint source, UdpEndPoint destination, ReadOnlySpan<byte> payload, int interfaceIndex = 0)
     {
-        if (_family == AF_INET6 && (source.IsIPv4 || destination.IsIPv4))
+        ThrowIfWrongFamily(ref source, ref destination);
+        if (_family == AF_INET6)
         {
             source = source.MapToIPv6();
             destination = destination.MapToIPv6();
@@ -196,6 +209,40 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
     /// <summary>Convenience form of <see cref="SendFrom(UdpEndPoint, UdpEndPoint, ReadOnlySpan{byte}, int)"/>.</summary>
     public void SendFrom(IPAddress source, IPEndPoint destination, ReadOnlySpan<byte> payload) =>
         SendFrom(UdpEndPoint.FromIPAddress(source, 0), UdpEndPoint.FromIPEndPoint(destination), payload);
+
+    /// <summary>
+    /// Refuses a source the kernel would silently ignore (it reads only the pktinfo of the destination's family), which
+    /// would send from an address the caller did not choose. An unspecified source takes the destination's family.
+    /// </summary>
+    private void ThrowIfWrongFamily(ref UdpEndPoint source, ref UdpEndPoint destination)
+    {
+        bool destinationV4 = destination.IsIPv4 || destination.IsIPv4MappedToIPv6;
+        bool sourceV4 = source.IsIPv4 || source.IsIPv4MappedToIPv6;
+        if (source.IsUnspecified && !source.IsIPv4MappedToIPv6 && sourceV4 != destinationV4)
+        {
+            source = destinationV4 ? UdpEndPoint.FromIPv4([0, 0, 0, 0], source.Port) : UdpEndPoint.FromIPv6(new byte[16], source.Port);
+            sourceV4 = destinationV4;
+        }
+
+        if (sourceV4 != destinationV4)
+        {
+            throw new ArgumentException(
+                $"The source {source.ToString("a", null)} and the destination {destination} are of different address families.", nameof(source));
+        }
+
+        bool canSend = destinationV4 ? _family == AF_INET || IsDualStack : _family == AF_INET6;
+        if (!canSend)
+        {
+            string socketKind = _family == AF_INET ? "an IPv4 socket" : "an IPv6-only socket";
+            throw new ArgumentException($"{socketKind} cannot send to {destination} from {source.ToString("a", null)}.", nameof(destination));
+        }
+
+        if (_family == AF_INET)
+        {
+            source = source.MapToIPv4();
+            destination = destination.MapToIPv4();
+        }
+    }
 
     private void Send(ReadOnlySpan<byte> payload, UdpEndPoint destination, UdpEndPoint source, int interfaceIndex)
     {
@@ -215,7 +262,7 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
     /// <summary>Sends once; returns 0, or EAGAIN when the send buffer is full. Other errors throw.</summary>
     private int TrySendCore(ReadOnlySpan<byte> payload, UdpEndPoint destination, UdpEndPoint source, int interfaceIndex)
     {
-        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+        ThrowIfDisposed();
         int errno = LinuxDatagramIO.TrySend(_handle, _family, payload, destination, source, interfaceIndex);
         if (errno == 0)
         {
@@ -228,6 +275,7 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
             return errno;
         }
 
+        ThrowIfDisposed();
         _counters.CountSendError(errno);
         if (Errno.MeansSourceUnavailable(errno))
         {
@@ -247,6 +295,15 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
         }
     }
 
+    /// <summary>Throws <see cref="ObjectDisposedException"/> once <see cref="Dispose"/> has begun.</summary>
+    internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed || _handle.IsClosed, this);
+
+    /// <summary>
+    /// Lets sockets bound later with SO_REUSEPORT join this one's group. Set after an exclusive bind, so the bind itself
+    /// still fails with "address in use" when any other socket holds the address.
+    /// </summary>
+    internal void OpenPortGroup() => SetFlag(_socket, SOL_SOCKET, SO_REUSEPORT);
+
     private static void SetFlag(Socket socket, int level, int name)
     {
         Span<byte> one = [1, 0, 0, 0];
@@ -256,6 +313,7 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
     /// <summary>Closes the socket. Pending receives end with <see cref="ObjectDisposedException"/> or <see cref="SocketException"/>.</summary>
     public void Dispose()
     {
+        _disposed = true;
         _counters.RecordKernelDrops(ReadKernelDrops());
         _counters.ReadKernelDrops = null;
         ReboundMetrics.Unregister(_counters);

@@ -9,7 +9,11 @@ public sealed class ReboundSocketOptions
     /// </summary>
     public bool DualStack { get; set; } = true;
 
-    /// <summary>Set SO_REUSEPORT so several sockets can share one address and the kernel spreads datagrams among them.</summary>
+    /// <summary>
+    /// Set SO_REUSEPORT so several sockets can share one address and the kernel spreads datagrams among them. Any
+    /// socket of the same user that sets it too can then join the address and take a share of the traffic; leave it
+    /// off (the default) to have a bind on a used address fail with "address in use".
+    /// </summary>
     public bool ReusePort { get; set; }
 
     /// <summary>SO_RCVBUF in bytes; 0 keeps the system default.</summary>

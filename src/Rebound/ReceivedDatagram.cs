@@ -14,7 +14,8 @@ public readonly struct ReceivedDatagram
         UdpEndPoint replySource,
         int interfaceIndex,
         bool isTruncated,
-        UnanswerableReason unanswerable)
+        UnanswerableReason unanswerable,
+        bool isBroadcastOrMulticast = false)
     {
         Length = length;
         RemoteEndPoint = remoteEndPoint;
@@ -24,6 +25,7 @@ public readonly struct ReceivedDatagram
         ReplyInterfaceIndex = ReplyPolicy.InterfaceFor(replySource, interfaceIndex);
         IsTruncated = isTruncated;
         Unanswerable = unanswerable;
+        IsBroadcastOrMulticast = isBroadcastOrMulticast;
     }
 
     /// <summary>
@@ -94,6 +96,12 @@ public readonly struct ReceivedDatagram
 
     /// <summary>Why this datagram must not be answered, or <see cref="UnanswerableReason.None"/>.</summary>
     public UnanswerableReason Unanswerable { get; }
+
+    /// <summary>
+    /// The datagram was sent to a broadcast or multicast address, so the kernel gave a copy to every socket bound to
+    /// the port (every socket of an SO_REUSEPORT group). A server with several sockets answers it from one only.
+    /// </summary>
+    public bool IsBroadcastOrMulticast { get; }
 
     /// <summary>True when the local address is known, so a reply can leave from it.</summary>
     public bool CanReply => Unanswerable == UnanswerableReason.None;

@@ -50,6 +50,12 @@ internal sealed class SocketCounters
         }
     }
 
+    /// <summary>The socket these counters belong to, held weakly so that the metrics registry never keeps it open.</summary>
+    public WeakReference<ReboundSocket>? Owner { get; set; }
+
+    /// <summary>True while the owning socket may still be in use (not collected).</summary>
+    public bool OwnerAlive => Owner is null || Owner.TryGetTarget(out _);
+
     /// <summary>Reads the socket's kernel drop counter on demand (SO_MEMINFO), so the hot path pays nothing for it.</summary>
     public Func<long>? ReadKernelDrops { get; set; }
 

@@ -28,14 +28,18 @@ internal static class EchoCommand
         var ipv6Only = SharedOptions.IPv6("on [::], serve IPv6 only (V6ONLY=1)", "--ipv6-only");
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Print one line per datagram: client, server (the address asked), interface, bytes, reply source." };
         var json = new Option<bool>("--json") { Description = "With -v, print each datagram as a JSON line (docs/output.md)." };
-        var count = new Option<int>("--count", "-c") { Description = "Exit after answering this many datagrams (0: run until Ctrl-C)." };
+        var count = new Option<int>("--count", "-c") { Description = "Exit after answering this many datagrams (0: run until Ctrl-C)." }.NotNegative();
         var sockets = new Option<int>("--sockets") { Description = "SO_REUSEPORT sockets, one thread each (default: one per CPU)." };
         var batch = new Option<int>("--batch") { Description = $"Datagrams per recvmmsg/sendmmsg (default {DefaultBatch})." };
         var useAsync = new Option<bool>("--async") { Description = "Serve with the single-socket async loop (ReceiveAsync/ReplyAsync) instead of the batched multi-core server." };
+        var join = new Option<string[]>("--join")
+        {
+            Description = "Join a multicast group, GROUP or GROUP%INTERFACE (233.252.0.1%eth0, ff12::db8:1%eth0); repeatable. Each request to it is answered once.",
+        };
 
         var command = new Command("echo", "Answer every UDP datagram with its own payload.")
         {
-            listen, udp, ipv4, ipv6Only, naive, verbose, json, count, sockets, batch, useAsync,
+            listen, udp, ipv4, ipv6Only, naive, verbose, json, count, sockets, batch, useAsync, join,
         }.WithEpilogue(
             "By default the batched multi-core server (ReboundServer: recvmmsg/sendmmsg, one socket per CPU) answers: the\n" +
             "library's cheapest correct path. --async runs the README's ReceiveAsync/ReplyAsync loop on one socket.\n\n" +
@@ -66,6 +70,20 @@ internal static class EchoCommand
                 return ExitCodes.Usage;
             }
 
+            var groups = new List<MulticastGroup>();
+            foreach (string text in parse.GetValue(join) ?? [])
+            {
+                try
+                {
+                    groups.Add(MulticastGroup.Parse(text));
+                }
+                catch (FormatException e)
+                {
+                    Console.Error.WriteLine($"rebound echo: --join {text}: {e.Message}");
+                    return ExitCodes.Usage;
+                }
+            }
+
             int socketCount = parse.GetValue(sockets);
             int batchSize = parse.GetValue(batch);
             if (socketCount is < 0 or > 1024 || batchSize is < 0 or > DatagramBatch.MaxCapacity)
@@ -88,7 +106,13 @@ internal static class EchoCommand
                 return ExitCodes.Usage;
             }
 
-            var settings = new EchoSettings(endPoint, !parse.GetValue(ipv6Only), parse.GetValue(verbose), parse.GetValue(count), parse.GetValue(json));
+            if (isNaive && groups.Count > 0)
+            {
+                Console.Error.WriteLine("rebound echo: --naive does not join groups; drop --join.");
+                return ExitCodes.Usage;
+            }
+
+            var settings = new EchoSettings(endPoint, !parse.GetValue(ipv6Only), parse.GetValue(verbose), parse.GetValue(count), parse.GetValue(json)) { Groups = groups };
             try
             {
                 if (isNaive)

@@ -26,7 +26,7 @@ internal static class ProxyCommand
         var perClient = new Option<int?>("--max-flows-per-client") { Description = $"Most flows from one client IP address, in each thread (default {FlowLimits.DefaultMaxFlowsPerClient})." };
         var threads = new Option<int?>("--threads") { Description = "Event-loop threads, each with its own sockets sharing the port (SO_REUSEPORT); 0: one per core (default 1)." };
         var ipv6Only = SharedOptions.IPv6("on [::], serve IPv6 only (V6ONLY=1)", "--ipv6-only");
-        var stats = new Option<int>("--stats") { Description = "Print a statistics line to stderr every N seconds (0: never)." };
+        var stats = new Option<int>("--stats") { Description = "Print a statistics line to stderr every N seconds (0: never)." }.NotNegative();
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log every flow opened." };
         var metricsListen = new Option<string?>("--metrics-listen") { Description = "Serve metrics as Prometheus text on http://ADDR:PORT/metrics, e.g. 127.0.0.1:9464. OTLP export follows the OTEL_EXPORTER_OTLP_* variables." };
         Option<LogFormat> logFormat = DaemonLogging.CreateOption();

@@ -12,9 +12,18 @@ internal static class CommandLineRunner
         bool completing = args.Length > 0 && args[0].StartsWith("[suggest", StringComparison.Ordinal);
         if (parse.Errors.Count > 0 && !wantsHelp && !completing)
         {
-            foreach (System.CommandLine.Parsing.ParseError error in parse.Errors)
+            // An unknown command leaves the root without a subcommand too; say only what is wrong.
+            bool unknownCommand = parse.CommandResult.Command == root && parse.UnmatchedTokens.Count > 0 && root.Subcommands.Count > 0;
+            if (unknownCommand)
             {
-                await Console.Error.WriteLineAsync($"rebound: {error.Message}").ConfigureAwait(false);
+                await Console.Error.WriteLineAsync($"rebound: unknown command '{parse.UnmatchedTokens[0]}'.").ConfigureAwait(false);
+            }
+            else
+            {
+                foreach (System.CommandLine.Parsing.ParseError error in parse.Errors)
+                {
+                    await Console.Error.WriteLineAsync($"rebound: {error.Message}").ConfigureAwait(false);
+                }
             }
 
             await Console.Error.WriteLineAsync("Try 'rebound --help' or 'rebound COMMAND --help'.").ConfigureAwait(false);

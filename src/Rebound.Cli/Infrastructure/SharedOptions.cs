@@ -21,12 +21,12 @@ internal static class SharedOptions
 
     /// <summary><c>-w, --timeout SECONDS</c>, as nc's <c>-w</c>.</summary>
     public static Option<double> Timeout(string what, double defaultSeconds, params string[] moreAliases) =>
-        new("--timeout", ["-w", .. moreAliases])
+        new Option<double>("--timeout", ["-w", .. moreAliases])
         {
             HelpName = "SECONDS",
             Description = $"{what}, in seconds (default {defaultSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}).",
             DefaultValueFactory = _ => defaultSeconds,
-        };
+        }.NotNegative();
 
     /// <summary>The family -4/-6 ask for (null: either), or an error when both are given.</summary>
     public static bool TryFamily(ParseResult parse, Option<bool> v4, Option<bool> v6, out AddressFamily? family, out string error)

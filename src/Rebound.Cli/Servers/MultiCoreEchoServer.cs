@@ -13,6 +13,7 @@ internal static class MultiCoreEchoServer
 {
     public static async Task<int> RunAsync(EchoSettings settings, int sockets, int batch, CancellationToken cancellation)
     {
+        var errors = new ThrottledErrors("rebound echo", Console.Error);
         var enough = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         long answered = 0;
         int Echo(ReadOnlySpan<byte> request, Span<byte> reply, in ReceivedDatagram datagram)
@@ -29,7 +30,7 @@ internal static class MultiCoreEchoServer
             }
 
             request.CopyTo(reply);
-            return request.Length;
+            return request.Length == 0 ? ReboundServer.EmptyReply : request.Length;
         }
 
         var options = new ReboundServerOptions
@@ -38,8 +39,13 @@ internal static class MultiCoreEchoServer
             BatchSize = batch > 0 ? batch : 32,
             BufferSize = DatagramBatch.MaxBufferSize,
             Socket = new ReboundSocketOptions { DualStack = settings.DualStack },
-            OnError = e => Console.Error.WriteLine($"rebound echo: {e.Message}"),
+            OnError = e => errors.Report(e.Message),
         };
+        foreach (MulticastGroup group in settings.Groups)
+        {
+            options.JoinMulticastGroup(group);
+        }
+
         ReboundServer server = ReboundServer.Start(settings.Listen, Echo, options);
         await using (server.ConfigureAwait(false))
         {
@@ -49,8 +55,9 @@ internal static class MultiCoreEchoServer
                 "replies leave from each request's destination address.");
             await Task.WhenAny(enough.Task, Task.Delay(Timeout.Infinite, cancellation)).ConfigureAwait(false);
             await server.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            errors.Flush();
             ReboundStatistics stats = server.Statistics;
-            Console.Error.WriteLine($"rebound echo: {stats.Received} received, {stats.Sent} answered, {stats.Received - stats.Sent} not answered.");
+            EchoSettings.PrintTotals(stats.Received, stats.Sent, stats.SendErrors);
         }
 
         return ExitCodes.Success;

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Rebound.Cli.Infrastructure;
 using Rebound.Cli.Output;
 using Rebound.Lab;
 
@@ -7,7 +8,8 @@ namespace Rebound.Cli.Servers;
 
 /// <summary>
 /// The echo loop most UDP servers have: recvfrom, then sendto the sender, letting the kernel choose the source address
-/// from the route. Kept on purpose, to reproduce the failure Rebound fixes.
+/// from the route. Kept on purpose, to reproduce the failure Rebound fixes (but not the other one: a refused send costs
+/// one reply, not the server).
 /// </summary>
 internal static class NaiveEchoServer
 {
@@ -16,9 +18,12 @@ internal static class NaiveEchoServer
         using Socket socket = NaiveUdpSocket.Bind(settings.Listen, settings.DualStack);
         Console.Error.WriteLine($"rebound echo --naive: listening on {socket.LocalEndPoint}; replies use plain sendto (the kernel picks the source).");
 
+        var errors = new ThrottledErrors("rebound echo", Console.Error);
         byte[] buffer = new byte[65536];
         EndPoint any = new IPEndPoint(settings.Listen.AddressFamily == AddressFamily.InterNetwork ? IPAddress.Any : IPAddress.IPv6Any, 0);
         int answered = 0;
+        long received = 0;
+        long sent = 0;
         while (!cancellation.IsCancellationRequested)
         {
             SocketReceiveFromResult request;
@@ -31,7 +36,22 @@ internal static class NaiveEchoServer
                 break;
             }
 
-            await socket.SendToAsync(buffer.AsMemory(0, request.ReceivedBytes), SocketFlags.None, request.RemoteEndPoint, cancellation).ConfigureAwait(false);
+            received++;
+            try
+            {
+                await socket.SendToAsync(buffer.AsMemory(0, request.ReceivedBytes), SocketFlags.None, request.RemoteEndPoint, cancellation).ConfigureAwait(false);
+                sent++;
+            }
+            catch (SocketException e)
+            {
+                errors.Report($"the reply to {request.RemoteEndPoint} failed: {e.Message}");
+                continue;
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+
             if (settings.Verbose)
             {
                 EchoLog.AnsweredNaively(settings.Json, (IPEndPoint)request.RemoteEndPoint, request.ReceivedBytes);
@@ -43,6 +63,8 @@ internal static class NaiveEchoServer
             }
         }
 
-        return 0;
+        errors.Flush();
+        EchoSettings.PrintTotals(received, sent, errors.Total);
+        return ExitCodes.Success;
     }
 }

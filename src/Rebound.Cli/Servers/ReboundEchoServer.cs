@@ -11,9 +11,15 @@ internal static class ReboundEchoServer
     public static async Task<int> RunAsync(EchoSettings settings, CancellationToken cancellation)
     {
         await using ReboundSocket socket = ReboundSocket.Bind(settings.Listen, new ReboundSocketOptions { DualStack = settings.DualStack });
+        foreach (MulticastGroup group in settings.Groups)
+        {
+            socket.JoinMulticastGroup(group);
+        }
+
         string mode = socket.IsDualStack ? "dual-stack" : socket.LocalEndPoint.AddressFamily == AddressFamily.InterNetwork ? "IPv4" : "IPv6 only";
         Console.Error.WriteLine($"rebound echo: listening on {socket.LocalEndPoint} ({mode}); replies leave from each request's destination address.");
 
+        var errors = new ThrottledErrors("rebound echo", Console.Error);
         byte[] buffer = new byte[65536];
         int answered = 0;
         while (!cancellation.IsCancellationRequested)
@@ -30,7 +36,7 @@ internal static class ReboundEchoServer
 
             if (!request.CanReply)
             {
-                Console.Error.WriteLine($"rebound echo: not answering {request.RemoteEndPoint}: {request.Unanswerable.Describe()}.");
+                errors.Report($"not answering {request.RemoteEndPoint}: {request.Unanswerable.Describe()}.");
                 continue;
             }
 
@@ -38,10 +44,15 @@ internal static class ReboundEchoServer
             {
                 await socket.ReplyAsync(request, buffer.AsMemory(0, request.Length), cancellation).ConfigureAwait(false);
             }
-            catch (SourceAddressUnavailableException e)
+            catch (SocketException e)
             {
-                Console.Error.WriteLine($"rebound echo: {e.Message}");
+                // One reply refused (no route, a firewall, a vanished address): count it and go on serving.
+                errors.Report($"the reply to {request.RemoteEndPoint} failed: {e.Message}");
                 continue;
+            }
+            catch (OperationCanceledException)
+            {
+                break;
             }
 
             if (settings.Verbose)
@@ -56,6 +67,9 @@ internal static class ReboundEchoServer
             }
         }
 
+        errors.Flush();
+        ReboundStatistics stats = socket.Statistics;
+        EchoSettings.PrintTotals(stats.Received, stats.Sent, errors.Total);
         return ExitCodes.Success;
     }
 }

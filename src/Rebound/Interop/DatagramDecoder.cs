@@ -32,6 +32,10 @@ internal static class DatagramDecoder
             problem = UnanswerableReason.MalformedControlData;
         }
 
-        return new ReceivedDatagram(length, remote, local.WithPort(localPort), replySource.WithPort(localPort), interfaceIndex, truncated, problem);
+        // The kernel sets ipi_spec_dst to the header's destination for a local unicast address, and to a unicast address of
+        // the interface for broadcast and multicast: a difference means the datagram went to a group.
+        bool group = local.IsMulticast || local.IsLimitedBroadcast ||
+            (info.HasV4 && (remote.IsIPv4 || remote.IsIPv4MappedToIPv6) && !info.V4Destination.HasSameAddress(info.V4SpecificDestination));
+        return new ReceivedDatagram(length, remote, local.WithPort(localPort), replySource.WithPort(localPort), interfaceIndex, truncated, problem, group);
     }
 }

@@ -23,7 +23,7 @@ public sealed class MultiCoreEchoTests
             Assert.Equal(0, exit);
             Assert.True(echo.WaitForExit(TimeSpan.FromSeconds(10)));
             Assert.Equal(0, echo.ExitCode);
-            Assert.Contains("2 received, 2 answered, 0 not answered", echo.StandardError.ReadToEnd(), StringComparison.Ordinal);
+            Assert.Contains("2 received, 2 answered, 0 replies failed", echo.StandardError.ReadToEnd(), StringComparison.Ordinal);
         }
         finally
         {
@@ -41,6 +41,7 @@ public sealed class MultiCoreEchoTests
     [InlineData("echo", "--naive", "--sockets", "2")]
     [InlineData("echo", "--async", "--batch", "8")]
     [InlineData("echo", "--async", "--naive")]
+    [InlineData("echo", "--join", "192.0.2.1")]
     public void Impossible_multi_core_settings_are_usage_errors(params string[] arguments)
     {
         (int exit, _, string error) = CliProcess.Run("", arguments);

@@ -14,6 +14,10 @@ internal static class LinuxConstants
     public const int SO_MEMINFO = 55;
 
     public const int IP_PKTINFO = 8;
+    public const int IP_ADD_MEMBERSHIP = 35;
+    public const int IP_DROP_MEMBERSHIP = 36;
+    public const int IPV6_ADD_MEMBERSHIP = 20;
+    public const int IPV6_DROP_MEMBERSHIP = 21;
     public const int IPV6_RECVPKTINFO = 49;
     public const int IPV6_PKTINFO = 50;
 
