@@ -75,7 +75,11 @@ internal sealed partial class ProxyLoop : IDisposable
             _fronts.Add(front);
             if (openGroup)
             {
-                front.OpenPortGroup();
+                // Let the other loops' fronts join this socket's SO_REUSEPORT group. Set after the exclusive bind, so
+                // the bind itself still fails with "address in use" when another program holds the address.
+                Span<byte> one = [1, 0, 0, 0];
+                front.Socket.SetRawSocketOption(
+                    Rebound.Interop.LinuxConstants.SOL_SOCKET, Rebound.Interop.LinuxConstants.SO_REUSEPORT, one);
             }
         }
 
