@@ -83,12 +83,12 @@ public sealed class DockerDiagnosisTests(DockerFixture docker)
                 (int exit, JsonElement report) = DockerScenario.Doctor(null, ["--netns", host.Namespace, "-p", "56795", "-p", "56796", .. from]);
                 Assert.Equal(ExitCodes.Finding, exit);
                 var bad = FromClient(report, 56795, client);
-                Assert.Equal("WRONG SOURCE", bad[Uplink].GetProperty("verdict").GetString());
-                Assert.Equal("192.0.2.1:56795", bad[Uplink].GetProperty("repliedFrom").GetString());
-                Assert.Equal("OK", bad["192.0.2.1"].GetProperty("verdict").GetString());
+                Assert.Equal("wrong-source", bad[Uplink].GetProperty("verdict").GetString());
+                Assert.Equal("192.0.2.1:56795", bad[Uplink].GetProperty("replySource").GetString());
+                Assert.Equal("ok", bad["192.0.2.1"].GetProperty("verdict").GetString());
                 var good = FromClient(report, 56796, client);
-                Assert.Equal("OK", good[Uplink].GetProperty("verdict").GetString());
-                Assert.Equal("OK", good["192.0.2.1"].GetProperty("verdict").GetString());
+                Assert.Equal("ok", good[Uplink].GetProperty("verdict").GetString());
+                Assert.Equal("ok", good["192.0.2.1"].GetProperty("verdict").GetString());
             }
         }
         finally
@@ -101,8 +101,8 @@ public sealed class DockerDiagnosisTests(DockerFixture docker)
 
     private static Dictionary<string, JsonElement> FromClient(JsonElement report, int port, DockerContainer client) =>
         DockerScenario.Listener(report, port).GetProperty("probes").EnumerateArray()
-            .Where(p => p.GetProperty("source").GetString() == client.Address.ToString())
-            .ToDictionary(p => p.GetProperty("address").GetString()!);
+            .Where(p => p.GetProperty("clientAddress").GetString() == client.Address.ToString())
+            .ToDictionary(p => p.GetProperty("localAddress").GetString()!);
 
     [SkippableFact]
     public void Trace_on_docker0_and_analyze_of_a_docker0_capture_find_the_wrong_source_reply()

@@ -65,7 +65,7 @@ public sealed class DockerPublishedPortTests(DockerFixture docker)
 
             // 127.0.0.0/8 is exempt from that rule: asked there, docker-proxy answers from 127.0.0.1.
             Assert.Equal("wrong-source", probes["127.0.0.2"].GetProperty("verdict").GetString());
-            Assert.Equal("127.0.0.1:5353", probes["127.0.0.2"].GetProperty("repliedFrom").GetString());
+            Assert.Equal("127.0.0.1:5353", probes["127.0.0.2"].GetProperty("replySource").GetString());
             Assert.Equal("at-risk", listener.GetProperty("verdict").GetString());
             Assert.Equal(ExitCodes.Finding, exit);
         }
