@@ -21,14 +21,15 @@ internal static class LabCommand
     {
         var verbose = new Option<bool>("--verbose", "-v") { Description = "After the table, print each row's client messages, commands and captured packets." };
         var json = new Option<bool>("--json") { Description = "Write the results as JSON on stdout (nothing else)." };
-        var scenario = new Option<int?>("--scenario") { HelpName = "N", Description = "Run only row N (1-12; variants such as 6a/6b run together)." };
+        var scenario = new Option<int?>("--scenario") { HelpName = "N", Description = "Run only row N (1-13; variants such as 6a/6b run together)." };
         var cleanup = new Option<bool>("--cleanup") { Description = "Delete namespaces left behind by lab runs whose process died, then exit." };
 
         var command = new Command("lab", "Reproduce the field report in network namespaces: the failure, the workarounds, the fix, with packet evidence.")
         {
             verbose, json, scenario, cleanup,
         }.WithEpilogue(
-            "Needs root and iproute2 (iptables and conntrack for rows 5-6). Without them, a loopback demonstration runs instead.\n\n" +
+            "Needs root and iproute2 (iptables and conntrack for rows 5-6; cgroup v2 and BPF for the shield rows 13, python3 for 13d).\n" +
+            "Without root or ip, a loopback demonstration runs instead.\n\n" +
             "Examples:\n  sudo rebound lab                 # the whole matrix, as a table\n" +
             "  sudo rebound lab --scenario 5 -v  # the SNAT workaround, with packets and conntrack\n" +
             "  sudo rebound lab --json          # for scripts\n" +
@@ -127,6 +128,11 @@ internal static class LabCommand
         Console.WriteLine(removed.Count == 0
             ? "rebound lab --cleanup: no leftover namespaces."
             : $"rebound lab --cleanup: removed {removed.Count} leftover namespace(s): {string.Join(", ", removed)}.");
+        IReadOnlyList<string> cgroups = LabCgroup.RemoveLeftovers();
+        if (cgroups.Count > 0)
+        {
+            Console.WriteLine($"rebound lab --cleanup: removed {cgroups.Count} leftover cgroup(s) of shield rows: {string.Join(", ", cgroups)}.");
+        }
         return ExitCodes.Success;
     }
 }

@@ -28,6 +28,12 @@ internal sealed record UdpRow(ServerKind Server, IPEndPoint BindTo, IPAddress Ta
     /// <see cref="BindTo"/>: the fix for services that cannot be changed.
     /// </summary>
     public bool BehindProxy { get; init; }
+
+    /// <summary>
+    /// The server is a program the lab cannot change, run as its own process in a cgroup the lab made (with the
+    /// shield on it, unless the spec says otherwise) instead of <see cref="Server"/>.
+    /// </summary>
+    public OutsideServerSpec? Outside { get; init; }
 }
 
 /// <summary>
@@ -84,13 +90,15 @@ internal sealed class LabBench : IDisposable
         }
 
         NetworkNamespace host = Topology.Host;
-        using LabServer server = host.Run(() => LabServer.Start(row.Server, row.BehindProxy ? new IPEndPoint(IPAddress.Loopback, 0) : row.BindTo, row.DualStack));
-        using LabProxy? proxy = row.BehindProxy ? host.Run(() => LabProxy.Start(row.BindTo, server.LocalEndPoint)) : null;
-        int port = proxy?.Port ?? server.LocalEndPoint.Port;
-        var commands = new List<string>();
+        using LabOutsideServer? outside = row.Outside is null ? null : LabOutsideServer.Start(host, row.Outside, row.BindTo);
+        using LabServer? server = outside is not null ? null
+            : host.Run(() => LabServer.Start(row.Server, row.BehindProxy ? new IPEndPoint(IPAddress.Loopback, 0) : row.BindTo, row.DualStack));
+        using LabProxy? proxy = row.BehindProxy && server is not null ? host.Run(() => LabProxy.Start(row.BindTo, server.LocalEndPoint)) : null;
+        int port = proxy?.Port ?? outside?.Port ?? server!.LocalEndPoint.Port;
+        var commands = new List<string>(outside?.Commands ?? []);
         if (proxy is not null)
         {
-            commands.Add($"rebound proxy --listen {new IPEndPoint(row.BindTo.Address, port)} --to {server.LocalEndPoint}");
+            commands.Add($"rebound proxy --listen {new IPEndPoint(row.BindTo.Address, port)} --to {server!.LocalEndPoint}");
         }
 
         try
@@ -111,8 +119,9 @@ internal sealed class LabBench : IDisposable
             List<ClientMessage> messages = [.. Messages.Select(text => ExchangeDatagram(client, text))];
             List<CapturedPacket> packets = Drain(capture, p => InvolvesUdpPort(p, clientEndPoint.Port));
 
-            var observation = new LabObservation("UDP", target, clientEndPoint, messages, packets) { ServerRefusals = server.Refusals };
+            var observation = new LabObservation("UDP", target, clientEndPoint, messages, packets) { ServerRefusals = server?.Refusals ?? [] };
             observation.Commands.AddRange(commands);
+            observation.Finding = outside?.ShieldFinding();
             row.Inspect?.Invoke(this, observation, port);
             return observation;
         }

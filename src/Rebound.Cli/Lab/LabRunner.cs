@@ -43,11 +43,16 @@ internal static class LabRunner
             return new RowResult(scenario, Verdict.Skipped, $"skipped: install {string.Join(' ', scenario.Needs)}");
         }
 
+        if (scenario.Unavailable?.Invoke() is string missing)
+        {
+            return new RowResult(scenario, Verdict.Skipped, $"skipped: {missing}");
+        }
+
         try
         {
             return LabEvidence.Judge(scenario, scenario.Run(bench));
         }
-        catch (Exception e) when (e is InvalidOperationException or SocketException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is InvalidOperationException or SocketException or IOException or UnauthorizedAccessException or Rebound.Shield.Kernel.BpfException)
         {
             return new RowResult(scenario, Verdict.Error, e.Message);
         }

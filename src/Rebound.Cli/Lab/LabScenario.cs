@@ -34,6 +34,9 @@ internal sealed record LabScenario(string Id, string Title, Verdict Expected, Fu
     /// <summary>Programs the row drives (iptables, conntrack); when one is missing the row is skipped, not guessed.</summary>
     public IReadOnlyList<string> Needs { get; init; } = [];
 
+    /// <summary>Why the row cannot run on this host (the shield's kernel pieces), or null; such a row is skipped with that reason.</summary>
+    public Func<string?>? Unavailable { get; init; }
+
     /// <summary>The row number without the variant letter.</summary>
     public int Number => int.Parse(Id.AsSpan(0, Id.TakeWhile(char.IsAsciiDigit).Count()), CultureInfo.InvariantCulture);
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using Rebound.Lab;
+using Rebound.Shield;
 using static Rebound.Lab.FieldReportTopology;
 
 namespace Rebound.Cli.Lab;
@@ -15,6 +16,7 @@ internal static class LabScenarios
     private static readonly IPEndPoint AnyV6 = new(IPAddress.IPv6Any, 0);
     private static readonly string[] Iptables = ["iptables"];
     private static readonly string[] IptablesConntrack = ["iptables", "conntrack"];
+    private static readonly string[] Python = ["python3"];
 
     public static IReadOnlyList<LabScenario> All { get; } =
     [
@@ -52,7 +54,32 @@ internal static class LabScenarios
             b => b.RunUdp(new(ServerKind.Rebound, AnyV4, SecondUplinkV4) { ViaSecondUplink = true })),
         new("12", "Naive server on 127.0.0.1 behind rebound proxy on [::]", Verdict.Works,
             b => b.RunUdp(new(ServerKind.Naive, AnyV6, HostEth0V4) { BehindProxy = true })),
+        Shielded("13a", "Naive server on 0.0.0.0 + rebound shield"),
+        Shielded("13b", "Naive server on [::], V6ONLY=0 + rebound shield"),
+        Shielded("13c", "IPv6 via the bridge: naive [::] server + rebound shield"),
+        Shielded("13d", "python3 server on 0.0.0.0 (not ours) + rebound shield") with { Needs = Python },
+        Shielded("13e", "Control: shielded naive, client asks the bridge 192.0.2.1"),
     ];
+
+    /// <summary>
+    /// How shield row <paramref name="id"/> (13a-13e) is set up: an unmodified server process in a cgroup the lab made,
+    /// with the shield on it. Tests run the same row with <see cref="OutsideServerSpec.Shielded"/> off to see it fail.
+    /// </summary>
+    public static UdpRow ShieldRow(string id) => id switch
+    {
+        "13a" => new(ServerKind.Naive, AnyV4, HostEth0V4) { Outside = new(OutsideProgram.NaiveEcho) },
+        "13b" => new(ServerKind.Naive, AnyV6, HostEth0V4) { Outside = new(OutsideProgram.NaiveEcho) },
+        "13c" => new(ServerKind.Naive, AnyV6, HostEth0V6) { Outside = new(OutsideProgram.NaiveEcho) },
+        "13d" => new(ServerKind.Naive, AnyV4, HostEth0V4) { Outside = new(OutsideProgram.Python) },
+        "13e" => new(ServerKind.Naive, AnyV4, BridgeV4) { Outside = new(OutsideProgram.NaiveEcho) },
+        _ => throw new ArgumentOutOfRangeException(nameof(id), id, "not a shield row"),
+    };
+
+    private static LabScenario Shielded(string id, string title) =>
+        new(id, title, Verdict.Works, b => b.RunUdp(ShieldRow(id)))
+        {
+            Unavailable = () => ShieldSupport.Check()?.Missing,
+        };
 
     private static string[] Snat(int port) =>
         ["-t", "nat", "-A", "POSTROUTING", "-s", BridgeV4.ToString(), "-p", "udp", "--sport", Port(port), "-j", "SNAT", "--to-source", HostEth0V4.ToString()];

@@ -35,7 +35,7 @@ public sealed class LabScenarioTests(LabBenchFixture fixture) : IClassFixture<La
     {
         RowResult row = Run("1");
 
-        AssertRejectedFrom(row, BridgeV4);
+        LabAssert.RejectedFrom(row, BridgeV4);
     }
 
     [NamespaceFact]
@@ -43,7 +43,7 @@ public sealed class LabScenarioTests(LabBenchFixture fixture) : IClassFixture<La
     {
         RowResult row = Run("2");
 
-        AssertRejectedFrom(row, BridgeV4);
+        LabAssert.RejectedFrom(row, BridgeV4);
     }
 
     [NamespaceFact]
@@ -51,7 +51,7 @@ public sealed class LabScenarioTests(LabBenchFixture fixture) : IClassFixture<La
     {
         RowResult row = Run("3");
 
-        AssertAnsweredFrom(row, HostEth0V4);
+        LabAssert.AnsweredFrom(row, HostEth0V4);
     }
 
     [NamespaceFact]
@@ -98,7 +98,7 @@ public sealed class LabScenarioTests(LabBenchFixture fixture) : IClassFixture<La
         {
             RowResult row = Run(id);
 
-            AssertRejectedFrom(row, BridgeV4);
+            LabAssert.RejectedFrom(row, BridgeV4);
             Assert.Empty(row.Observation!.Flows!);
             Assert.Contains(row.Observation.Commands, n => n.Contains("NOTRACK", StringComparison.Ordinal));
         }
@@ -107,77 +107,50 @@ public sealed class LabScenarioTests(LabBenchFixture fixture) : IClassFixture<La
     [NamespaceFact]
     public void Row7_rebound_on_0_0_0_0_works_where_row1_fails()
     {
-        AssertRejectedFrom(Run("1"), BridgeV4);
-        AssertAnsweredFrom(Run("7"), HostEth0V4);
+        LabAssert.RejectedFrom(Run("1"), BridgeV4);
+        LabAssert.AnsweredFrom(Run("7"), HostEth0V4);
     }
 
     [NamespaceFact]
     public void Row8_rebound_dual_stack_works_where_row2_fails()
     {
-        AssertRejectedFrom(Run("2"), BridgeV4);
-        AssertAnsweredFrom(Run("8"), HostEth0V4);
+        LabAssert.RejectedFrom(Run("2"), BridgeV4);
+        LabAssert.AnsweredFrom(Run("8"), HostEth0V4);
     }
 
     [NamespaceFact]
     public void Row9_ipv6_naive_replies_from_the_bridge_rebound_from_eth0()
     {
-        AssertRejectedFrom(Run("9a"), BridgeV6);
-        AssertAnsweredFrom(Run("9b"), HostEth0V6);
+        LabAssert.RejectedFrom(Run("9a"), BridgeV6);
+        LabAssert.AnsweredFrom(Run("9b"), HostEth0V6);
     }
 
     [NamespaceFact]
     public void Row10_control_asking_the_bridge_works_for_both()
     {
-        AssertAnsweredFrom(Run("10a"), BridgeV4);
-        AssertAnsweredFrom(Run("10b"), BridgeV4);
+        LabAssert.AnsweredFrom(Run("10a"), BridgeV4);
+        LabAssert.AnsweredFrom(Run("10b"), BridgeV4);
     }
 
     [NamespaceFact]
     public void Row11_second_uplink_naive_answers_from_the_first_rebound_from_the_second()
     {
         RowResult naive = Run("11a");
-        AssertRejectedFrom(naive, HostEth0V4);
+        LabAssert.RejectedFrom(naive, HostEth0V4);
         Assert.Equal("eth0", naive.ReplyInterface);
         Assert.Contains(naive.Observation!.Packets, p => p.Interface == "eth1" && p.Packet.Kind == PacketKind.Udp && RemoteClientV4.Equals(p.Packet.Source));
 
-        AssertAnsweredFrom(Run("11b"), SecondUplinkV4);
+        LabAssert.AnsweredFrom(Run("11b"), SecondUplinkV4);
     }
 
     [NamespaceFact]
     public void Row12_the_naive_server_behind_rebound_proxy_works_where_row2_fails()
     {
-        AssertRejectedFrom(Run("2"), BridgeV4);
+        LabAssert.RejectedFrom(Run("2"), BridgeV4);
         RowResult proxied = Run("12");
-        AssertAnsweredFrom(proxied, HostEth0V4);
+        LabAssert.AnsweredFrom(proxied, HostEth0V4);
         Assert.Contains(proxied.Observation!.Commands, c => c.StartsWith("rebound proxy --listen [::]:", StringComparison.Ordinal));
     }
 
     private RowResult Run(string id) => LabRunner.RunRow(fixture.Bench, LabScenarios.All.Single(s => s.Id == id));
-
-    /// <summary>The client got nothing; the capture shows replies from <paramref name="wrongSource"/> and the client's ICMP refusal.</summary>
-    private static void AssertRejectedFrom(RowResult row, IPAddress wrongSource)
-    {
-        Assert.True(row.Verdict == Verdict.Fails, $"row {row.Scenario.Id}: {row.Verdict}: {row.Why}");
-        LabObservation o = row.Observation!;
-        Assert.All(o.Messages, m => Assert.Null(m.Reply));
-        List<DecodedPacket> replies = [.. o.Packets.Select(p => p.Packet).Where(p => p.Kind == PacketKind.Udp && o.Client.Address.Equals(p.Destination))];
-        Assert.Equal(o.Messages.Count, replies.Count);
-        Assert.All(replies, p => Assert.Equal(wrongSource, p.Source));
-        Assert.Contains(o.Packets, p => p.Packet.Kind == PacketKind.PortUnreachable && o.Client.Address.Equals(p.Packet.Source) && wrongSource.Equals(p.Packet.QuotedSource));
-        Assert.Equal(wrongSource, row.ReplySource?.Address);
-        Assert.True(row.IcmpSeen);
-    }
-
-    /// <summary>The client got every echo; every captured reply came from <paramref name="source"/> and the server's port; no ICMP.</summary>
-    private static void AssertAnsweredFrom(RowResult row, IPAddress source)
-    {
-        Assert.True(row.Verdict == Verdict.Works, $"row {row.Scenario.Id}: {row.Verdict}: {row.Why}");
-        LabObservation o = row.Observation!;
-        Assert.All(o.Messages, m => Assert.Equal(m.Sent, m.Reply));
-        List<DecodedPacket> replies = [.. o.Packets.Select(p => p.Packet).Where(p => p.Kind == PacketKind.Udp && o.Client.Address.Equals(p.Destination))];
-        Assert.Equal(o.Messages.Count, replies.Count);
-        Assert.All(replies, p => Assert.Equal(new IPEndPoint(source, o.Target.Port), p.SourceEndPoint));
-        Assert.DoesNotContain(o.Packets, p => p.Packet.Kind == PacketKind.PortUnreachable);
-        Assert.False(row.IcmpSeen);
-    }
 }
