@@ -61,6 +61,7 @@ public sealed class LabShieldRowTests(LabBenchFixture fixture) : IClassFixture<L
 
         RowResult with = LabRunner.RunRow(fixture.Bench, shielded);
         LabAssert.AnsweredFrom(with, asked);
+        Assert.Contains("2 sources set, 0 missed", with.Why, StringComparison.Ordinal);
         Assert.Contains(with.Observation!.Commands, c => c.StartsWith("rebound shield attach --cgroup ", StringComparison.Ordinal));
     }
 
