@@ -23,7 +23,7 @@ internal sealed record DoctorDocument(
                 EndpointText.Format(e.Socket.Local), EndpointText.Format(e.Socket.Remote), e.Exposure,
                 e.Socket.Inode, e.Socket.Uid, e.Socket.Drops, Processes(e.Owners)))],
             [.. report.Listeners.Select(l => new DoctorListenerJson(
-                l.Port, l.Protocol, l.Verdict, l.Explanation, Processes([.. l.Sockets.SelectMany(s => s.Owners).Distinct()]),
+                l.Port, l.Protocol, l.Verdict, l.Explanation, Processes([.. l.Sockets.SelectMany(s => s.Owners).Distinct()]), l.Shield.ShieldCgroup, l.Shield.Fix,
                 [.. l.Probes.Select(p => new DoctorProbeJson(
                     EndpointText.Address(p.Target.Address), EndpointText.Format(p.Target.Address, p.Port), p.Target.Interface,
                     EndpointText.Address(p.Source), p.Verdict, p.RepliedFrom is null ? null : EndpointText.Format(p.RepliedFrom), p.Detail, p.Client))]))],
@@ -47,13 +47,18 @@ internal sealed record DoctorSocketJson(
 /// <summary>A process holding a socket.</summary>
 internal sealed record DoctorProcessJson(int Pid, string Command);
 
-/// <summary>One probed port and its verdict.</summary>
+/// <summary>
+/// One probed port and its verdict; <c>shield</c> is the cgroup whose <c>rebound shield</c> covers its processes (null:
+/// none), <c>fix</c> the <c>rebound shield attach …</c> line that fixes an at-risk one (null otherwise).
+/// </summary>
 internal sealed record DoctorListenerJson(
     int Port,
     string Protocol,
     [property: JsonConverter(typeof(KebabCaseEnumConverter<ListenerVerdict>))] ListenerVerdict Verdict,
     string Explanation,
     IReadOnlyList<DoctorProcessJson> Processes,
+    string? Shield,
+    string? Fix,
     IReadOnlyList<DoctorProbeJson> Probes);
 
 /// <summary>

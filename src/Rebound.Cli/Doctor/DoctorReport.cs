@@ -29,6 +29,9 @@ internal sealed record ListenerReport(int Port, string Protocol, IReadOnlyList<I
         : Probes.Any(p => p.Verdict == ProbeVerdict.Ok) ? ListenerVerdict.Ok
         : ListenerVerdict.Refused;
 
+    /// <summary>The shield already covering the listener's processes, or the attach line that would fix it.</summary>
+    public ShieldAdvice Shield { get; init; } = ShieldAdvice.None;
+
     public static string Describe(ListenerVerdict verdict) => verdict switch
     {
         ListenerVerdict.AtRisk => "AT RISK",

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Rebound.Lab;
+using Rebound.Shield;
 
 namespace Rebound.Cli.Doctor;
 
@@ -50,6 +51,7 @@ internal static class DoctorRun
                     Payload(options, port).Protocol,
                     plan.Inventory.Where(e => e.Socket.Local.Port == port && e.Exposure != SocketExposure.Connected).ToList(),
                     results.Where(r => r.Port == port).ToList()))
+                .Select(l => l with { Shield = ShieldAdvice.For(l, ShieldCoverage.OfProcess, ShieldAdvice.CgroupOf) })
                 .ToList();
             return new DoctorReport(options.NamespaceLabel, plan.Inventory, plan.Targets, listeners, plan.Notes);
         }

@@ -54,6 +54,14 @@ internal static class DoctorTableWriter
             {
                 string owners = listener.Sockets.Count == 0 ? "" : $" ({string.Join("; ", listener.Sockets.Select(s => s.OwnerText).Distinct())})";
                 console.MarkupLine($"port {listener.Port}{Markup.Escape(owners)}: {Colored(listener)}");
+                if (listener.Shield.ShieldCgroup is string cgroup)
+                {
+                    console.MarkupLine($"  [green]rebound shield is on its cgroup {Markup.Escape(cgroup)}[/]");
+                }
+                else if (listener.Shield.Fix is string fix)
+                {
+                    console.MarkupLine($"  fix it without changing the program: [bold]{Markup.Escape(fix)}[/]");
+                }
             }
         }
 

@@ -64,6 +64,7 @@ public sealed class DebPackageTests
 
             foreach (string file in (string[])["/usr/share/man/man1/rebound.1.gz", "/usr/share/bash-completion/completions/rebound",
                                                 "/usr/share/zsh/vendor-completions/_rebound", "/lib/systemd/system/rebound-proxy@.service",
+                                                "/lib/systemd/system/rebound-shield@.service",
                                                 "/usr/share/doc/rebound/copyright", "/usr/share/doc/rebound/examples/proxy.json"])
             {
                 Assert.True(File.Exists(file), $"{file} not installed");
@@ -99,6 +100,27 @@ public sealed class DebPackageTests
 
         Assert.True(verify.Succeeded, verify.StandardOutput + verify.StandardError);
         Assert.DoesNotContain("rebound-proxy@test.service:", verify.StandardError, StringComparison.Ordinal);
+    }
+
+    [ReleaseFact("systemd-analyze")]
+    public void The_shield_unit_passes_systemd_analyze_verify_and_names_its_service()
+    {
+        ReleaseBuild release = ReleaseBuild.Get();
+        string folder = release.NewFolder("shield-unit");
+        ProcessRunner.RunChecked("dpkg-deb", "-x", release.Deb, folder);
+        string text = File.ReadAllText(Path.Combine(folder, "lib/systemd/system/rebound-shield@.service"));
+
+        // An instance for a service verify can load from the same folder, ExecStart pointed at the packaged binary.
+        File.WriteAllText(Path.Combine(folder, "rbtest.service"), "[Unit]\nDescription=test\n[Service]\nExecStart=/bin/sleep 1\n");
+        string instance = Path.Combine(folder, "rebound-shield@rbtest.service");
+        File.WriteAllText(instance, text.Replace("/usr/bin/rebound", Path.Combine(folder, "usr/bin/rebound"), StringComparison.Ordinal));
+        ProcessResult verify = ProcessRunner.Run("systemd-analyze", ["verify", "--man=no", instance], TimeSpan.FromMinutes(1));
+
+        Assert.True(verify.Succeeded, verify.StandardOutput + verify.StandardError);
+        Assert.DoesNotContain("rebound-shield@rbtest.service:", verify.StandardError, StringComparison.Ordinal);
+        Assert.Contains("ExecStart=/usr/bin/rebound shield attach --unit %i.service", text, StringComparison.Ordinal);
+        Assert.Contains("ExecStop=-/usr/bin/rebound shield detach --unit %i.service", text, StringComparison.Ordinal);
+        Assert.Contains("PartOf=%i.service", text, StringComparison.Ordinal);
     }
 
     /// <summary>

@@ -47,6 +47,7 @@ internal enum BpfCommand
     ProgramAttach = 8,
     ProgramDetach = 9,
     ProgramTestRun = 10,
+    ProgramGetFdById = 13,
     ObjectGetInfoByFd = 15,
     ProgramQuery = 16,
     LinkCreate = 28,

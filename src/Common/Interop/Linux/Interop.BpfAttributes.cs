@@ -102,6 +102,39 @@ internal struct ObjectInfoAttributes
     [FieldOffset(8)] public ulong Info;
 }
 
+/// <summary>BPF_PROG_QUERY: the programs attached to (or, with BPF_F_QUERY_EFFECTIVE, in effect on) a cgroup's hook.</summary>
+[StructLayout(LayoutKind.Explicit, Size = 40)]
+internal struct ProgramQueryAttributes
+{
+    /// <summary>BPF_F_QUERY_EFFECTIVE: include the programs inherited from ancestor cgroups.</summary>
+    public const uint Effective = 1;
+
+    [FieldOffset(0)] public int TargetFd;
+    [FieldOffset(4)] public BpfAttachType AttachType;
+    [FieldOffset(8)] public uint QueryFlags;
+    [FieldOffset(12)] public uint AttachFlags;
+    [FieldOffset(16)] public ulong ProgramIds;
+    [FieldOffset(24)] public uint ProgramCount;
+}
+
+/// <summary>BPF_PROG_GET_FD_BY_ID.</summary>
+[StructLayout(LayoutKind.Explicit, Size = 12)]
+internal struct GetFdByIdAttributes
+{
+    [FieldOffset(0)] public uint Id;
+    [FieldOffset(4)] public uint NextId;
+    [FieldOffset(8)] public uint OpenFlags;
+}
+
+/// <summary>struct bpf_prog_info, up to its name.</summary>
+[StructLayout(LayoutKind.Explicit, Size = 80)]
+internal unsafe struct ProgramInfo
+{
+    [FieldOffset(0)] public BpfProgramType Type;
+    [FieldOffset(4)] public uint Id;
+    [FieldOffset(64)] public fixed byte Name[16];
+}
+
 /// <summary>struct bpf_link_info, as far as a cgroup link fills it.</summary>
 [StructLayout(LayoutKind.Explicit, Size = 64)]
 internal struct LinkInfo
