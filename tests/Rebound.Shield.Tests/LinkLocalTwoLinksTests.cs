@@ -27,12 +27,12 @@ public sealed class LinkLocalTwoLinksTests
         using (server)
         {
             // Without the shield the kernel already answers a link-local peer from the link's link-local address.
-            Assert.Equal("one", net.Ask(net.Client1, "fe80::1", port, "one"));
-            Assert.Equal("two", net.Ask(net.Client2, "fe80::1", port, "two"));
+            Assert.Equal("one", TwoLinks.Ask(net.Client1, "fe80::1", port, "one"));
+            Assert.Equal("two", TwoLinks.Ask(net.Client2, "fe80::1", port, "two"));
 
             using var shield = CgroupShield.Attach(cgroup.Path);
-            Assert.Equal("one", net.Ask(net.Client1, "fe80::1", port, "one"));
-            Assert.Equal("two", net.Ask(net.Client2, "fe80::1", port, "two"));
+            Assert.Equal("one", TwoLinks.Ask(net.Client1, "fe80::1", port, "one"));
+            Assert.Equal("two", TwoLinks.Ask(net.Client2, "fe80::1", port, "two"));
             ShieldCounters counters = shield.ReadCounters();
             Assert.Equal(2, counters.LinkLocalLeftToKernel);
             Assert.Equal(0, counters.SourceSet);
@@ -48,13 +48,13 @@ public sealed class LinkLocalTwoLinksTests
         using (server)
         {
             // The bug: the reply to fe80::2%l1 leaves from fe80::1, not the 2001:db8:1::1 the client asked.
-            Assert.Null(net.Ask(net.Client1, "2001:db8:1::1", port, "one"));
-            Assert.Null(net.Ask(net.Client2, "2001:db8:2::1", port, "two"));
+            Assert.Null(TwoLinks.Ask(net.Client1, "2001:db8:1::1", port, "one"));
+            Assert.Null(TwoLinks.Ask(net.Client2, "2001:db8:2::1", port, "two"));
 
             using var shield = CgroupShield.Attach(cgroup.Path);
-            Assert.Equal("one", net.Ask(net.Client1, "2001:db8:1::1", port, "one"));
-            Assert.Equal("two", net.Ask(net.Client2, "2001:db8:2::1", port, "two"));
-            Assert.Equal("one", net.Ask(net.Client1, "2001:db8:1::1", port, "one"));
+            Assert.Equal("one", TwoLinks.Ask(net.Client1, "2001:db8:1::1", port, "one"));
+            Assert.Equal("two", TwoLinks.Ask(net.Client2, "2001:db8:2::1", port, "two"));
+            Assert.Equal("one", TwoLinks.Ask(net.Client1, "2001:db8:1::1", port, "one"));
 
             // Same peer address and port on both links: one map entry, rewritten by each request (counted).
             ShieldCounters counters = shield.ReadCounters();
@@ -82,8 +82,8 @@ public sealed class LinkLocalTwoLinksTests
         int port = int.Parse(server.ReadLine(), CultureInfo.InvariantCulture);
         using var shield = CgroupShield.Attach(cgroup.Path);
 
-        using Socket first = net.Connect(net.Client1, "2001:db8:1::1", port);
-        using Socket second = net.Connect(net.Client2, "2001:db8:2::1", port);
+        using Socket first = TwoLinks.Connect(net.Client1, "2001:db8:1::1", port);
+        using Socket second = TwoLinks.Connect(net.Client2, "2001:db8:2::1", port);
         first.Send("one"u8);
         second.Send("two"u8);
 
@@ -129,14 +129,14 @@ public sealed class LinkLocalTwoLinksTests
         }
 
         /// <summary>Sends <paramref name="text"/> from [fe80::2%c]:40000 on a connected socket; the reply, or null.</summary>
-        public string? Ask(NetworkNamespace client, string asked, int port, string text)
+        public static string? Ask(NetworkNamespace client, string asked, int port, string text)
         {
             using Socket socket = Connect(client, asked, port);
             socket.Send(Encoding.ASCII.GetBytes(text));
             return Receive(socket);
         }
 
-        public Socket Connect(NetworkNamespace client, string asked, int port)
+        public static Socket Connect(NetworkNamespace client, string asked, int port)
         {
             int scope = client.InterfaceIndex("c");
             var socket = client.Run(() => new Socket(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp));
