@@ -109,21 +109,21 @@ internal sealed class LabOutsideServer : IDisposable
         _cgroup.Dispose();
     }
 
-    /// <summary>How to run this very CLI again: the native binary, the app host next to the assembly, or dotnet + dll.</summary>
+    /// <summary>
+    /// How to run this very CLI again: the process itself when it is the native binary or the app host, else (under a
+    /// test host or <c>dotnet rebound.dll</c>) the app host next to the assembly, or dotnet with the assembly.
+    /// </summary>
     internal static string[] SelfCommand()
     {
-        string assembly = typeof(LabOutsideServer).Assembly.Location;
-        if (assembly.Length == 0)
+        string? self = Environment.ProcessPath;
+        if (self is not null && Path.GetFileNameWithoutExtension(self) is not ("dotnet" or "testhost"))
         {
-            return [Environment.ProcessPath ?? throw new InvalidOperationException("cannot find the rebound executable")];
+            return [self];
         }
 
-        string appHost = Path.ChangeExtension(assembly, null);
-        return File.Exists(appHost) ? [appHost] : [Path.Join(RuntimeDirectoryOfDotnet(), "dotnet"), assembly];
+        string appHost = Path.Join(AppContext.BaseDirectory, "Rebound.Cli");
+        return File.Exists(appHost) ? [appHost] : [self ?? "dotnet", Path.Join(AppContext.BaseDirectory, "Rebound.Cli.dll")];
     }
-
-    private static string RuntimeDirectoryOfDotnet() =>
-        Path.GetDirectoryName(Environment.ProcessPath) is string dir && File.Exists(Path.Join(dir, "dotnet")) ? dir : "/usr/bin";
 
     private static Process StartInCgroup(string cgroupPath, string[] command)
     {

@@ -59,5 +59,5 @@ public class JsonSchemaTests
     }
 
     private static JsonElement Doctor(string probe) => JsonDocument.Parse(
-        $$"""{"schemaVersion":{{JsonOutput.SchemaVersion}},"namespace":"this network namespace","wrongSourceProven":true,"sockets":[],"listeners":[{"port":53,"protocol":"dns","verdict":"at-risk","explanation":"x","processes":[],"probes":[{{probe}}]}],"notes":[]}""").RootElement;
+        $$"""{"schemaVersion":{{JsonOutput.SchemaVersion}},"namespace":"this network namespace","wrongSourceProven":true,"sockets":[],"listeners":[{"port":53,"protocol":"dns","verdict":"at-risk","explanation":"x","processes":[],"shield":null,"fix":"rebound shield attach --pid 1","probes":[{{probe}}]}],"notes":[]}""").RootElement;
 }

@@ -24,7 +24,7 @@ public static class DockerCleanup
         daemon=$(cat "$dir/dockerd.pid" 2>/dev/null); reaper=$(cat "$dir/reaper.pid" 2>/dev/null)
         [ -n "$daemon" ] && kill -STOP "$daemon" 2>/dev/null
         for round in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do
-          pids=$(cat /sys/fs/cgroup/*/"$parent"/cgroup.procs /sys/fs/cgroup/*/"$parent"/*/cgroup.procs 2>/dev/null; ip netns pids "$ns" 2>/dev/null)
+          pids=$(cat /sys/fs/cgroup/*/"$parent"/cgroup.procs /sys/fs/cgroup/*/"$parent"/*/cgroup.procs /sys/fs/cgroup/"$parent"/*/cgroup.procs 2>/dev/null; ip netns pids "$ns" 2>/dev/null)
           others=$(for p in $pids; do [ "$p" = "$daemon" ] || [ "$p" = "$reaper" ] || echo "$p"; done)
           [ -z "$others" ] && break
           kill -9 $others 2>/dev/null
@@ -45,7 +45,7 @@ public static class DockerCleanup
         KillScript(netns, cgroupParent, folder) +
         $$"""
         ip netns del "$ns" 2>/dev/null
-        for hierarchy in /sys/fs/cgroup/*/; do
+        for hierarchy in /sys/fs/cgroup/ /sys/fs/cgroup/*/; do
           [ -d "$hierarchy$parent" ] && find "$hierarchy$parent" -depth -type d -exec rmdir {} + 2>/dev/null
         done
         rm -rf {{HostCommand.Quote(folder)}}

@@ -44,6 +44,13 @@ public sealed class DockerHost : IDisposable
     /// <summary>The storage driver the daemon runs with: overlay2, or vfs where overlay mounts fail.</summary>
     public string StorageDriver { get; private set; } = "overlay2";
 
+    /// <summary>
+    /// The cgroup v2 directory dockerd runs in (<c>daemon</c> under the run's cgroup parent in the unified hierarchy),
+    /// made by the harness, so the processes dockerd starts — docker-proxy — are in a cgroup a test may shield. Null
+    /// without a cgroup v2 mount. Removed with the parent by the cleanup.
+    /// </summary>
+    public string? DaemonCgroup { get; private set; }
+
     /// <summary>The daemon's API socket, for <c>docker -H</c>.</summary>
     public string Socket => $"unix://{Path.Combine(_folder, "docker.sock")}";
 
@@ -182,9 +189,16 @@ public sealed class DockerHost : IDisposable
             "--iptables=true", "--ip6tables=false", "--ipv6=false", "--cgroup-parent", _cgroupParent,
             "--storage-driver", driver, "--userland-proxy=true",
         ];
+        if (Rebound.Shield.Cgroups.UnifiedMount() is string unified)
+        {
+            DaemonCgroup = Path.Combine(unified, _cgroupParent, "daemon");
+            Directory.CreateDirectory(DaemonCgroup);
+        }
+
         string script =
             $"exec >>{HostCommand.Quote(Path.Combine(_folder, "dockerd.log"))} 2>&1 </dev/null; set -e; " +
             CgroupMounts.Script() +
+            (DaemonCgroup is null ? "" : $"echo $$ > {HostCommand.Quote(Path.Combine(DaemonCgroup, "cgroup.procs"))}; ") +
             "mount -t tmpfs rb-run /run; mount -t tmpfs rb-etc-docker /etc/docker; " +
             $"exec {Dockerd} {string.Join(' ', flags.Select(HostCommand.Quote))}";
         var start = new ProcessStartInfo("ip") { UseShellExecute = false, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
