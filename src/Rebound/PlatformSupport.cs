@@ -3,7 +3,8 @@ using System.Runtime.InteropServices;
 namespace Rebound;
 
 /// <summary>
-/// Refuses, at <see cref="ReboundSocket.Bind(System.Net.IPEndPoint, ReboundSocketOptions?)"/>, to run where Rebound's
+/// Refuses, at <see cref="ReboundSocket.Bind(System.Net.IPEndPoint, ReboundSocketOptions?)"/> (and in
+/// <see cref="SocketBatchExtensions"/>), to run where Rebound's
 /// one I/O implementation cannot: it is written for 64-bit little-endian Linux only (IP_PKTINFO / IPV6_PKTINFO, the
 /// LP64 cmsg layout, recvmmsg/sendmmsg, poll). Nothing is chosen per operating system; elsewhere Bind throws
 /// <see cref="PlatformNotSupportedException"/> saying what is missing.

@@ -120,7 +120,7 @@ public sealed partial class ReboundSocket
         try
         {
             int messages = batch.Encode(_family);
-            var sender = new LinuxBatchIO.SocketSender(_handle, _socket);
+            var sender = new LinuxBatchIO.SocketSender(_socket);
             int sent = LinuxBatchIO.SendAll(ref sender, batch.Headers, messages, order, errors, _counters);
 
             // Disposed while sending: the refusals were the shutdown (EPIPE), not the datagrams.

@@ -16,7 +16,7 @@ internal static unsafe class LinuxBatchIO
     /// <paramref name="block"/> a blocking socket waits for the first datagram inside recvmmsg (MSG_WAITFORONE), saving
     /// the separate wait call; a non-blocking socket answers EAGAIN as usual.
     /// </summary>
-    public static int TryReceive(SafeSocketHandle socket, DatagramBatch batch, ushort localPort, int controlSize, SocketCounters counters, bool block = false)
+    public static int TryReceive(SafeSocketHandle socket, DatagramBatch batch, ushort localPort, int controlSize, SocketCounters? counters, bool block = false)
     {
         batch.ThrowIfDisposed();
         controlSize = Math.Min(controlSize, ControlMessages.ReceiveBufferSize);
@@ -68,10 +68,10 @@ internal static unsafe class LinuxBatchIO
                 new ReadOnlySpan<byte>(header.Name, (int)header.NameLength),
                 new ReadOnlySpan<byte>(header.Control, (int)header.ControlLength),
                 localPort);
-            counters.CountProblems(batch.Slot(i));
+            counters?.CountProblems(batch.Slot(i));
         }
 
-        counters.CountReceived(received);
+        counters?.CountReceived(received);
         return received;
     }
 
@@ -80,7 +80,7 @@ internal static unsafe class LinuxBatchIO
     /// <paramref name="errors"/>, by item) a message the kernel refuses, so the rest still go out. Waits through EAGAIN.
     /// Returns how many were sent; throws only for errors about the socket itself (closed, not a socket).
     /// </summary>
-    public static int SendAll<TSender>(ref TSender sender, MultiMessageHeader* messages, int count, ReadOnlySpan<int> order, Span<int> errors, SocketCounters counters)
+    public static int SendAll<TSender>(ref TSender sender, MultiMessageHeader* messages, int count, ReadOnlySpan<int> order, Span<int> errors, SocketCounters? counters)
         where TSender : struct, IMessageSender
     {
         int next = 0;
@@ -112,21 +112,21 @@ internal static unsafe class LinuxBatchIO
             }
 
             // sendmmsg reports an error only when the first message fails: that one is skipped, the others resent.
-            counters.CountSendError(errno);
+            counters?.CountSendError(errno);
             errors[order[next]] = errno;
             next++;
         }
 
-        counters.CountSent(sent);
+        counters?.CountSent(sent);
         return sent;
     }
 
     /// <summary>One sendmmsg on a real socket.</summary>
-    internal readonly struct SocketSender(SafeSocketHandle handle, Socket socket) : IMessageSender
+    internal readonly struct SocketSender(Socket socket) : IMessageSender
     {
         public int Send(MultiMessageHeader* messages, int count, out int errno)
         {
-            int sent = Libc.SendMessages(handle, messages, (uint)count, LinuxConstants.MSG_DONTWAIT);
+            int sent = Libc.SendMessages(socket.SafeHandle, messages, (uint)count, LinuxConstants.MSG_DONTWAIT);
             errno = sent < 0 ? Marshal.GetLastPInvokeError() : 0;
             return sent;
         }
