@@ -40,14 +40,14 @@ public sealed partial class ReboundSocket
     {
         ArgumentNullException.ThrowIfNull(batch);
         ThrowIfDisposed();
-        int result = LinuxBatchIO.TryReceive(_handle, batch, _port, _controlSize, _counters, block);
-        if (result >= 0 || -result == Errno.EAGAIN)
+        int result = LinuxBatchIO.TryReceive(_handle, batch, _port, _controlSize, _counters, out Errno error, block);
+        if (result >= 0 || error == Errno.EAGAIN)
         {
             return Math.Max(result, 0);
         }
 
         ThrowIfDisposed();
-        throw Errno.ToException(-result, "recvmmsg");
+        throw error.ToException("recvmmsg");
     }
 
     /// <summary>
@@ -114,7 +114,7 @@ public sealed partial class ReboundSocket
     }
 
     /// <summary>The one batched-send engine: encode, then sendmmsg until every message is sent or refused.</summary>
-    private unsafe int SendCore(TransmitBatch batch, ReadOnlySpan<int> order, Span<int> errors)
+    private unsafe int SendCore(TransmitBatch batch, ReadOnlySpan<int> order, Span<Errno> errors)
     {
         ThrowIfDisposed();
         try

@@ -34,14 +34,14 @@ public static class SocketBatchExtensions
         ArgumentNullException.ThrowIfNull(batch);
         PlatformSupport.ThrowIfUnsupported();
         ushort port = socket.LocalEndPoint is IPEndPoint local ? (ushort)local.Port : (ushort)0;
-        int result = LinuxBatchIO.TryReceive(socket.SafeHandle, batch, port, ControlMessages.ReceiveBufferSize, counters: null);
-        if (result >= 0 || -result == Errno.EAGAIN)
+        int result = LinuxBatchIO.TryReceive(socket.SafeHandle, batch, port, ControlMessages.ReceiveBufferSize, counters: null, out Errno error);
+        if (result >= 0 || error == Errno.EAGAIN)
         {
             return Math.Max(result, 0);
         }
 
         ObjectDisposedException.ThrowIf(socket.SafeHandle.IsClosed, socket);
-        throw Errno.ToException(-result, "recvmmsg");
+        throw error.ToException("recvmmsg");
     }
 
     /// <summary>

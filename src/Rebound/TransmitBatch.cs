@@ -23,7 +23,7 @@ public sealed unsafe class TransmitBatch : IDisposable
     private const int NameStride = 32;
 
     private readonly Message[] _messages;
-    private readonly int[] _errors;
+    private readonly Errno[] _errors;
     private readonly int[] _order;
     private byte* _memory;
 
@@ -44,7 +44,7 @@ public sealed unsafe class TransmitBatch : IDisposable
         Capacity = capacity;
         BufferSize = bufferSize;
         _messages = new Message[capacity];
-        _errors = new int[capacity];
+        _errors = new Errno[capacity];
         _order = new int[capacity];
         for (int i = 0; i < capacity; i++)
         {
@@ -142,7 +142,7 @@ public sealed unsafe class TransmitBatch : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfNegative(index);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Capacity);
-        return _errors[index] == 0 ? SocketError.Success : Errno.ToSocketError(_errors[index]);
+        return _errors[index].ToSocketError();
     }
 
     /// <summary>Forgets the queued datagrams (a send does this itself).</summary>
@@ -180,7 +180,7 @@ public sealed unsafe class TransmitBatch : IDisposable
 
     internal ReadOnlySpan<int> Order => _order;
 
-    internal Span<int> Errors => _errors;
+    internal Span<Errno> Errors => _errors;
 
     private byte* Copy(int index, ReadOnlySpan<byte> payload)
     {
