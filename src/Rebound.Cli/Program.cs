@@ -3,6 +3,11 @@ using System.CommandLine.Help;
 using Rebound.Cli.Commands;
 using Rebound.Cli.Infrastructure;
 
+if (LinuxOnly.Check(args) is int refused)
+{
+    return refused;
+}
+
 // Socket continuations run on the runtime's epoll thread instead of hopping to the thread pool: the async UDP servers
 // here never block in a continuation, and the hop costs ~3 µs per datagram (docs/benchmarks.md). The runtime reads
 // this variable once, when the first async socket operation starts; a value set by the user wins.

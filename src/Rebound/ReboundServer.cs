@@ -26,6 +26,7 @@ public sealed class ReboundServer : IDisposable, IAsyncDisposable
     private readonly DatagramHandler _handler;
     private readonly ReboundServerOptions _options;
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly int _threadCount;
     private int _running;
     private int _stopRequested;
     private volatile bool _stopping;
@@ -35,14 +36,21 @@ public sealed class ReboundServer : IDisposable, IAsyncDisposable
         _sockets = sockets;
         _handler = handler;
         _options = options;
+        _threadCount = options.SocketCount;
         LocalEndPoint = sockets[0].LocalEndPoint;
     }
 
     /// <summary>The address and port the server listens on (the actual port when 0 was asked for).</summary>
     public IPEndPoint LocalEndPoint { get; }
 
-    /// <summary>How many sockets (and threads) serve the address.</summary>
-    public int SocketCount => _sockets.Length;
+    /// <summary>
+    /// How many threads serve the address: each with its own SO_REUSEPORT socket under packet info, all sharing the
+    /// per-address sockets under <see cref="SourceAddressStrategy.PerAddress"/>.
+    /// </summary>
+    public int SocketCount => _threadCount;
+
+    /// <summary>How the server's replies get their source address.</summary>
+    public SourceAddressStrategy Strategy => _sockets[0].Strategy;
 
     /// <summary>What all the server's sockets have received, sent and refused so far.</summary>
     public ReboundStatistics Statistics
@@ -78,8 +86,11 @@ public sealed class ReboundServer : IDisposable, IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfGreaterThan(options.BufferSize, DatagramBatch.MaxBufferSize, nameof(options.BufferSize));
 
         ReboundSocketOptions socketOptions = options.Socket.Copy();
-        socketOptions.ReusePort |= options.SocketCount > 1;
-        var sockets = new ReboundSocket[options.SocketCount];
+
+        // Per-address: one set of sockets (one per local address) that every thread receives from.
+        bool perAddress = PlatformSupport.Resolve(socketOptions.Strategy) == SourceAddressStrategy.PerAddress;
+        socketOptions.ReusePort |= options.SocketCount > 1 && !perAddress;
+        var sockets = new ReboundSocket[perAddress ? 1 : options.SocketCount];
         try
         {
             for (int i = 0; i < sockets.Length; i++)
@@ -110,15 +121,15 @@ public sealed class ReboundServer : IDisposable, IAsyncDisposable
 
     private void StartThreads()
     {
-        _running = _sockets.Length;
-        for (int i = 0; i < _sockets.Length; i++)
+        _running = _threadCount;
+        for (int i = 0; i < _threadCount; i++)
         {
             var thread = new Thread(Serve)
             {
                 IsBackground = true,
                 Name = $"rebound {LocalEndPoint} #{i}",
             };
-            thread.Start(_sockets[i]);
+            thread.Start(_sockets[i % _sockets.Length]);
         }
     }
 
@@ -255,18 +266,7 @@ public sealed class ReboundServer : IDisposable, IAsyncDisposable
         _stopping = true;
         foreach (ReboundSocket socket in _sockets)
         {
-            // shutdown(SHUT_RD) wakes a thread blocked waiting for a datagram. On an unconnected UDP socket Linux
-            // answers ENOTCONN but still marks the socket shut and wakes its waiters.
-            try
-            {
-                socket.Socket.Shutdown(SocketShutdown.Receive);
-            }
-            catch (SocketException)
-            {
-            }
-            catch (ObjectDisposedException)
-            {
-            }
+            socket.ShutdownReceive();
         }
     }
 

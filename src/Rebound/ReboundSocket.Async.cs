@@ -17,6 +17,13 @@ public sealed partial class ReboundSocket
             return ValueTask.FromCanceled<ReceivedDatagram>(cancellationToken);
         }
 
+        if (_perAddress is not null)
+        {
+            return _perAddress.TryReceive(buffer.Span, out ReceivedDatagram queued)
+                ? new ValueTask<ReceivedDatagram>(queued)
+                : _perAddress.ReceiveAsync(buffer, cancellationToken);
+        }
+
         return TryReceive(buffer.Span, out ReceivedDatagram datagram)
             ? new ValueTask<ReceivedDatagram>(datagram)
             : WaitAndReceiveAsync(buffer, cancellationToken);
@@ -46,6 +53,13 @@ public sealed partial class ReboundSocket
     public ValueTask ReplyAsync(in ReceivedDatagram request, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
     {
         ThrowIfUnanswerable(request);
+        if (_perAddress is not null)
+        {
+            // A per-address send waits (briefly, blocking) only when the send buffer is full.
+            ReplyPerAddress(request, payload.Span);
+            return ValueTask.CompletedTask;
+        }
+
         int interfaceIndex = DatagramDecoder.ReplyInterface(request.ReplySource, request.InterfaceIndex);
         int errno = TrySendCore(payload.Span, request.RemoteEndpoint, request.ReplySource, interfaceIndex);
         return errno == 0

@@ -22,15 +22,20 @@ internal static class EchoCommand
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Print one line per datagram: remote, local address, interface, bytes." };
         var count = new Option<int>("--count", "-c") { Description = "Exit after answering this many datagrams (0: run until Ctrl-C)." };
         var sockets = new Option<int>("--sockets") { Description = "Serve with this many SO_REUSEPORT sockets, one thread each (multi-core server; 0: one socket, async loop)." };
+        var perAddress = new Option<bool>("--per-address")
+        {
+            Description = "Serve with one socket per local address instead of IP_PKTINFO (the portable strategy other OSes use).",
+        };
         var batch = new Option<int>("--batch") { Description = "Receive and reply in batches of this many datagrams (recvmmsg/sendmmsg); implies the multi-core server." };
 
         var command = new Command("echo", "Answer every UDP datagram with its own payload.")
         {
-            listen, naive, ipv6Only, verbose, count, sockets, batch,
+            listen, naive, ipv6Only, verbose, count, sockets, batch, perAddress,
         }.WithEpilogue(
             "Examples:\n  rebound echo -v                          # dual-stack on [::]:56789\n" +
             "  rebound echo --naive -l 0.0.0.0:56789    # the bug, on purpose\n" +
-            "  rebound echo --sockets 2 --batch 32      # multi-core, batched (ReboundServer)\n\n" + ExitCodes.Help);
+            "  rebound echo --sockets 2 --batch 32      # multi-core, batched (ReboundServer)\n" +
+            "  rebound echo --per-address               # one socket per local address (portable strategy)\n\n" + ExitCodes.Help);
         command.SetAction(async (parse, cancellation) =>
         {
             if (!EndpointParser.TryParse(parse.GetValue(listen)!, IPAddress.IPv6Any, out IPEndPoint endPoint, out string error))
@@ -47,13 +52,14 @@ internal static class EchoCommand
                 return ExitCodes.Usage;
             }
 
-            if (parse.GetValue(naive) && (socketCount > 0 || batchSize > 0))
+            if (parse.GetValue(naive) && (socketCount > 0 || batchSize > 0 || parse.GetValue(perAddress)))
             {
-                Console.Error.WriteLine("rebound echo: --naive has no multi-core mode; drop --sockets/--batch.");
+                Console.Error.WriteLine("rebound echo: --naive has no multi-core or per-address mode; drop --sockets/--batch/--per-address.");
                 return ExitCodes.Usage;
             }
 
-            var settings = new EchoSettings(endPoint, !parse.GetValue(ipv6Only), parse.GetValue(verbose), parse.GetValue(count));
+            var settings = new EchoSettings(endPoint, !parse.GetValue(ipv6Only), parse.GetValue(verbose), parse.GetValue(count),
+                parse.GetValue(perAddress) ? SourceAddressStrategy.PerAddress : SourceAddressStrategy.Automatic);
             try
             {
                 if (parse.GetValue(naive))
@@ -75,4 +81,12 @@ internal static class EchoCommand
 }
 
 /// <summary>What an echo server was asked to do.</summary>
-internal sealed record EchoSettings(IPEndPoint Listen, bool DualStack, bool Verbose, int Count);
+internal sealed record EchoSettings(IPEndPoint Listen, bool DualStack, bool Verbose, int Count, SourceAddressStrategy Strategy = SourceAddressStrategy.Automatic)
+{
+    /// <summary>The socket options these settings ask for.</summary>
+    public ReboundSocketOptions SocketOptions => new() { DualStack = DualStack, Strategy = Strategy };
+
+    /// <summary>How the start line describes a strategy.</summary>
+    public static string Describe(SourceAddressStrategy strategy) =>
+        strategy == SourceAddressStrategy.PerAddress ? "one socket per local address" : "IP_PKTINFO";
+}

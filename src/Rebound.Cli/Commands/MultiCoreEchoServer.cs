@@ -36,7 +36,7 @@ internal static class MultiCoreEchoServer
             SocketCount = sockets > 0 ? sockets : Environment.ProcessorCount,
             BatchSize = batch > 0 ? batch : 32,
             BufferSize = DatagramBatch.MaxBufferSize,
-            Socket = new ReboundSocketOptions { DualStack = settings.DualStack },
+            Socket = settings.SocketOptions,
             OnHandlerError = e => Console.Error.WriteLine($"rebound echo: {e.Message}"),
         };
         ReboundServer server = ReboundServer.Start(settings.Listen, Echo, options);
@@ -44,7 +44,7 @@ internal static class MultiCoreEchoServer
         {
             string mode = server.LocalEndPoint.AddressFamily == AddressFamily.InterNetwork ? "IPv4" : settings.DualStack ? "dual-stack" : "IPv6 only";
             Console.Error.WriteLine(
-                $"rebound echo: listening on {server.LocalEndPoint} ({mode}) with {server.SocketCount} sockets, batches of {options.BatchSize}; " +
+                $"rebound echo: listening on {server.LocalEndPoint} ({mode}) with {server.SocketCount} threads, batches of {options.BatchSize}, {EchoSettings.Describe(server.Strategy)}; " +
                 "replies leave from each request's destination address.");
             await Task.WhenAny(enough.Task, Task.Delay(Timeout.Infinite, cancellation)).ConfigureAwait(false);
             await server.StopAsync(CancellationToken.None).ConfigureAwait(false);
