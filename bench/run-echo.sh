@@ -50,13 +50,20 @@ stop_server() {
 trap stop_server EXIT
 
 start_server() { # impl [cpus]
-  local cpus=${2:-$server_cpu}
-  case $1 in
-    c-*) taskset -c "$cpus" bench/c/build/echo_server "${1#c-}" "$port" 2>/dev/null & ;;
+  local cpus=${2:-$server_cpu} impl=$1 bin=$cli
+  # base-NAME: NAME run by the CLI in $BASE_CLI (a build of the code before a change), for same-session before/after.
+  if [[ $impl == base-* ]]; then impl=${impl#base-}; bin=${BASE_CLI:?base-* needs BASE_CLI=path/to/Rebound.Cli}; fi
+  # NAME-noinline: the runtime's default socket engine (no inline completions), as a library user's process runs it.
+  local inline=
+  if [[ $impl == *-noinline ]]; then impl=${impl%-noinline}; inline=0; fi
+  case $impl in
+    c-*) taskset -c "$cpus" bench/c/build/echo_server "${impl#c-}" "$port" 2>/dev/null & ;;
     # The batched multi-core ReboundServer, through `rebound echo`: one socket, or two.
-    rebound-batched) taskset -c "$cpus" "$cli" echo -l "0.0.0.0:$port" --sockets 1 --batch 32 >/dev/null 2>&1 & ;;
-    rebound-server-2) taskset -c "$cpus" "$cli" echo -l "0.0.0.0:$port" --sockets 2 --batch 32 >/dev/null 2>&1 & ;;
-    *) taskset -c "$cpus" "$cli" bench serve --impl "$1" --listen "0.0.0.0:$port" 2>/dev/null & ;;
+    rebound-batched) taskset -c "$cpus" env ${inline:+DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=$inline} "$bin" echo -l "0.0.0.0:$port" --sockets 1 --batch 32 >/dev/null 2>&1 & ;;
+    rebound-server-2) taskset -c "$cpus" "$bin" echo -l "0.0.0.0:$port" --sockets 2 --batch 32 >/dev/null 2>&1 & ;;
+    # `rebound echo` with no options: whatever the CLI's default path is.
+    rebound-echo-default) taskset -c "$cpus" env ${inline:+DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=$inline} "$bin" echo -l "0.0.0.0:$port" >/dev/null 2>&1 & ;;
+    *) taskset -c "$cpus" env ${inline:+DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=$inline} "$bin" bench serve --impl "$impl" --listen "0.0.0.0:$port" 2>/dev/null & ;;
   esac
   server_pid=$!
   for _ in $(seq 100); do

@@ -15,6 +15,8 @@ INFLIGHT=64
 BACKEND_PORT=${BACKEND_PORT:-17188}
 REBOUND_PORT=${REBOUND_PORT:-17189}
 NGINX_PORT=${NGINX_PORT:-17190}
+BASE_PORT=${BASE_PORT:-17192}
+BASE_CLI=${BASE_CLI:-}   # optional: another build's Rebound.Cli, measured as "base" in the same rounds (before/after)
 FLOW_PORT=${FLOW_PORT:-17191}
 HZ=$(getconf CLK_TCK)
 work=$(mktemp -d /tmp/rebound-proxy-bench.XXXXXX)
@@ -42,6 +44,13 @@ wait_port "$BACKEND_PORT"
 taskset -c 0 "$work/cli/Rebound.Cli" proxy --listen "[::]:$REBOUND_PORT" --to "127.0.0.1:$BACKEND_PORT" 2>"$work/rebound.log" & rebound_pid=$!
 pids+=($rebound_pid)
 wait_port "$REBOUND_PORT"
+
+base_pid=
+if [[ -n "$BASE_CLI" ]]; then
+  taskset -c 0 "$BASE_CLI" proxy --listen "[::]:$BASE_PORT" --to "127.0.0.1:$BACKEND_PORT" 2>"$work/base.log" & base_pid=$!
+  pids+=($base_pid)
+  wait_port "$BASE_PORT"
+fi
 
 nginx_pid=
 if [[ -x "$nginx_bin" && -n "$stream_module" ]]; then
@@ -86,11 +95,17 @@ echo "load: $SOCKETS connected sockets x $INFLIGHT in flight, 64-byte payloads, 
 results="$work/results.txt"
 for round in $(seq "$ROUNDS"); do
   measure rebound "$rebound_pid" "$REBOUND_PORT" | tee -a "$results"
+  [[ -n "$base_pid" ]] && measure base "$base_pid" "$BASE_PORT" | tee -a "$results"
   [[ -n "$nginx_pid" ]] && measure nginx "$nginx_pid" "$NGINX_PORT" | tee -a "$results"
 done
 median() { grep "^$1 " "$results" | awk '{print $NF}' | sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 rebound_median=$(median rebound)
 echo "median rebound ${rebound_median} µs per exchange"
+if [[ -n "$base_pid" ]]; then
+  base_median=$(median base)
+  echo "median base    ${base_median} µs per exchange"
+  awk -v r="$rebound_median" -v b="$base_median" 'BEGIN { printf "ratio rebound/base %.2f\n", r / b }'
+fi
 if [[ -n "$nginx_pid" ]]; then
   nginx_median=$(median nginx)
   echo "median nginx   ${nginx_median} µs per exchange"

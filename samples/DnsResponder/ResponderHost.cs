@@ -45,7 +45,7 @@ internal static class ResponderHost
         var options = new ReboundServerOptions
         {
             SocketCount = threads,
-            OnHandlerError = e => error.WriteLine($"dns-responder: {e.Message}"),
+            OnError = e => error.WriteLine($"dns-responder: {e.Message}"),
         };
         await using ReboundServer server = ReboundServer.Start(
             endPoint, (ReadOnlySpan<byte> request, Span<byte> reply, in ReceivedDatagram _) => responder.Respond(request, reply), options);

@@ -24,14 +24,14 @@ public sealed partial class ReboundHostedServer : IHostedService, IDisposable
         _endPoint = endPoint;
         _handler = handler;
         _logger = logger;
-        Action<Exception>? userCallback = options.OnHandlerError;
+        Action<Exception>? userCallback = options.OnError;
         _options = new ReboundServerOptions
         {
             SocketCount = options.SocketCount,
             BatchSize = options.BatchSize,
             BufferSize = options.BufferSize,
             Socket = options.Socket,
-            OnHandlerError = e =>
+            OnError = e =>
             {
                 LogRequestFailed(e);
                 userCallback?.Invoke(e);

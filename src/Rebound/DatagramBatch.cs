@@ -13,7 +13,8 @@ namespace Rebound;
 /// Use: <see cref="ReboundSocket.ReceiveBatch(DatagramBatch)"/> fills the first <see cref="Count"/> items; for each,
 /// read <see cref="Datagram(int)"/> and <see cref="Payload(int)"/>, write an answer into <see cref="ReplyBuffer(int)"/>
 /// and call <see cref="SetReplyLength(int, int)"/> (or <see cref="SetReply(int, ReadOnlySpan{byte})"/>); then
-/// <see cref="ReboundSocket.ReplyBatch(DatagramBatch)"/> sends every reply from its request's destination address.
+/// <see cref="ReboundSocket.ReplyBatch(DatagramBatch)"/> sends every reply from its request's destination address
+/// (through a <see cref="TransmitBatch"/>, the general batched send).
 /// A batch belongs to one thread at a time. Dispose it to free its memory.
 /// </remarks>
 public sealed unsafe class DatagramBatch : IDisposable
@@ -30,6 +31,7 @@ public sealed unsafe class DatagramBatch : IDisposable
     private readonly int[] _replyLengths;
     private readonly int[] _replyErrors;
     private readonly int[] _sendOrder;
+    private readonly TransmitBatch _replies;
     private byte* _memory;
 
     /// <summary>Allocates a batch for <paramref name="capacity"/> datagrams of up to <paramref name="bufferSize"/> bytes each.</summary>
@@ -48,23 +50,19 @@ public sealed unsafe class DatagramBatch : IDisposable
         _replyLengths = new int[capacity];
         _replyErrors = new int[capacity];
         _sendOrder = new int[capacity];
+        _replies = new TransmitBatch(capacity, bufferSize, ownsPayloads: false);
 
         int stride = ControlMessages.Align(bufferSize);
         nuint size = (nuint)capacity * (nuint)(
-            2 * sizeof(MultiMessageHeader) + 2 * sizeof(IoVec) + 2 * NameStride +
-            ControlMessages.ReceiveBufferSize + ControlMessages.SendBufferSize + 2 * stride);
+            sizeof(MultiMessageHeader) + sizeof(IoVec) + NameStride + ControlMessages.ReceiveBufferSize + 2 * stride);
         _memory = (byte*)NativeMemory.AlignedAlloc(size, 64);
         NativeMemory.Clear(_memory, size);
 
         byte* next = _memory;
         ReceiveHeaders = (MultiMessageHeader*)Take(ref next, capacity * sizeof(MultiMessageHeader));
-        SendHeaders = (MultiMessageHeader*)Take(ref next, capacity * sizeof(MultiMessageHeader));
         var receiveVectors = (IoVec*)Take(ref next, capacity * sizeof(IoVec));
-        SendVectors = (IoVec*)Take(ref next, capacity * sizeof(IoVec));
         ReceiveNames = Take(ref next, capacity * NameStride);
-        SendNames = Take(ref next, capacity * NameStride);
         ReceiveControl = Take(ref next, capacity * ControlMessages.ReceiveBufferSize);
-        SendControl = Take(ref next, capacity * ControlMessages.SendBufferSize);
         Payloads = Take(ref next, capacity * stride);
         Replies = Take(ref next, capacity * stride);
         Stride = stride;
@@ -90,25 +88,15 @@ public sealed unsafe class DatagramBatch : IDisposable
 
     internal MultiMessageHeader* ReceiveHeaders { get; }
 
-    internal MultiMessageHeader* SendHeaders { get; }
-
-    internal IoVec* SendVectors { get; }
-
     internal byte* ReceiveNames { get; }
 
-    internal byte* SendNames { get; }
-
     internal byte* ReceiveControl { get; }
-
-    internal byte* SendControl { get; }
 
     internal byte* Payloads { get; }
 
     internal byte* Replies { get; }
 
     internal int Stride { get; }
-
-    internal static int NameSize => NameStride;
 
     internal Span<int> ReplyErrors => _replyErrors;
 
@@ -171,6 +159,27 @@ public sealed unsafe class DatagramBatch : IDisposable
         _replyErrors.AsSpan(0, count).Clear();
     }
 
+    /// <summary>
+    /// Queues every reply that is set, for an answerable item, in item order, on the batch's <see cref="TransmitBatch"/>
+    /// (pointing at the reply buffers: no copy); <see cref="SendOrder"/> says which item each message belongs to.
+    /// </summary>
+    internal TransmitBatch PrepareReplies()
+    {
+        ThrowIfDisposed();
+        _replies.Clear();
+        for (int i = 0; i < Count; i++)
+        {
+            int length = _replyLengths[i];
+            if (length != 0 && _datagrams[i].CanReply)
+            {
+                _sendOrder[_replies.Count] = i;
+                _replies.AddReply(_datagrams[i], ReplyAddress(i), length);
+            }
+        }
+
+        return _replies;
+    }
+
     /// <summary>Forgets the replies once sent, so a second <see cref="ReboundSocket.ReplyBatch(DatagramBatch)"/> sends nothing.</summary>
     internal void ClearReplies() => _replyLengths.AsSpan(0, Count).Clear();
 
@@ -204,6 +213,8 @@ public sealed unsafe class DatagramBatch : IDisposable
         {
             NativeMemory.AlignedFree(memory);
         }
+
+        _replies?.Dispose();
 
         GC.SuppressFinalize(this);
     }

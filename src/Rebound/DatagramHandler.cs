@@ -8,7 +8,7 @@ namespace Rebound;
 /// Runs on the server's receive threads, several at once when the server has several sockets, so it must be
 /// thread-safe; it should not block or allocate, since it sits on the hot path. A handler that throws, or returns more
 /// than <c>reply.Length</c>, costs only that request: it is counted (<see cref="ReboundStatistics.HandlerErrors"/>),
-/// reported to <see cref="ReboundServerOptions.OnHandlerError"/>, and not answered. The handler is never called for a
+/// reported to <see cref="ReboundServerOptions.OnError"/>, and not answered. The handler is never called for a
 /// datagram that must not be answered (<see cref="ReceivedDatagram.CanReply"/> false) or that was truncated.
 /// </remarks>
 /// <param name="request">The request payload.</param>

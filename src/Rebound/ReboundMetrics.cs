@@ -67,6 +67,7 @@ public static class ReboundMetrics
         new(Sum(s => s.Truncated), new KeyValuePair<string, object?>("reason", "truncated")),
         new(Sum(s => s.ControlDataTruncated), new KeyValuePair<string, object?>("reason", "control_truncated")),
         new(Sum(s => s.MissingPacketInfo), new KeyValuePair<string, object?>("reason", "no_pktinfo")),
+        new(Sum(s => s.MalformedControlData), new KeyValuePair<string, object?>("reason", "malformed_control")),
         new(Sum(s => s.SourceUnavailable), new KeyValuePair<string, object?>("reason", "source_unavailable")),
         new(Sum(s => s.HandlerErrors), new KeyValuePair<string, object?>("reason", "handler_error")),
     ];

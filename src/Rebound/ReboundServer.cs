@@ -231,7 +231,7 @@ public sealed class ReboundServer : IDisposable, IAsyncDisposable
     {
         try
         {
-            _options.OnHandlerError?.Invoke(e);
+            _options.OnError?.Invoke(e);
         }
         catch (Exception)
         {

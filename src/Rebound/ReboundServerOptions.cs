@@ -22,8 +22,9 @@ public sealed class ReboundServerOptions
     public ReboundSocketOptions Socket { get; set; } = new();
 
     /// <summary>
-    /// Called on a server thread when the handler throws, or when receiving fails unexpectedly; the server keeps
-    /// serving. Hosting uses it to log. Must not throw.
+    /// Called on a server thread with every error the server survives: the handler threw (or returned a length its
+    /// reply buffer cannot hold), a receive failed (the thread pauses and goes on), or a serving thread ended on an error
+    /// about its socket. Hosting logs them. Must not throw.
     /// </summary>
-    public Action<Exception>? OnHandlerError { get; set; }
+    public Action<Exception>? OnError { get; set; }
 }

@@ -8,8 +8,15 @@ public sealed partial class ReboundSocket
 {
     /// <summary>
     /// Receives one datagram into <paramref name="buffer"/>. Completes synchronously when one is queued; otherwise waits
-    /// on the runtime's socket engine (epoll) without holding a thread. Allocates nothing in steady state.
+    /// without holding a thread. Allocates nothing in steady state.
     /// </summary>
+    /// <remarks>
+    /// A receive that had to wait completes on the socket's own I/O thread (started on the first wait), and the code
+    /// after the <c>await</c> runs there, without a hop to the thread pool: an async receive/reply loop then costs
+    /// about what a synchronous one does. Such a loop should not block; use <c>Task.Run</c> (or
+    /// <see cref="ReboundServer"/>) for slow work. Dispose fails pending receives with
+    /// <see cref="ObjectDisposedException"/>.
+    /// </remarks>
     public ValueTask<ReceivedDatagram> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         if (cancellationToken.IsCancellationRequested)
@@ -34,9 +41,8 @@ public sealed partial class ReboundSocket
     {
         while (true)
         {
-            // A zero-byte peek completes when a datagram is queued and leaves it there for recvmsg.
-            _descriptorNonBlocking = true;
-            await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.Peek, cancellationToken).ConfigureAwait(false);
+            // Completes on the I/O thread once a datagram is queued (or the socket is shut down or disposed).
+            await _io.WaitReadableAsync(cancellationToken).ConfigureAwait(false);
             if (TryReceive(buffer.Span, out ReceivedDatagram datagram))
             {
                 return datagram;
@@ -60,7 +66,7 @@ public sealed partial class ReboundSocket
             return ValueTask.CompletedTask;
         }
 
-        int interfaceIndex = DatagramDecoder.ReplyInterface(request.ReplySource, request.InterfaceIndex);
+        int interfaceIndex = request.ReplyInterfaceIndex;
         int errno = TrySendCore(payload.Span, request.RemoteEndpoint, request.ReplySource, interfaceIndex);
         return errno == 0
             ? ValueTask.CompletedTask

@@ -21,7 +21,7 @@ public sealed partial class ReboundSocket
         while (true)
         {
             // As in Receive: on a blocking descriptor recvmmsg itself waits for the first datagram (MSG_WAITFORONE).
-            bool block = !_descriptorNonBlocking && _socket.Blocking;
+            bool block = _socket.Blocking;
             int count = ReceiveBatchCore(batch, block);
             if (count > 0)
             {
@@ -57,8 +57,8 @@ public sealed partial class ReboundSocket
     }
 
     /// <summary>
-    /// Receives a batch like <see cref="ReceiveBatch(DatagramBatch)"/>, waiting on the runtime's socket engine (epoll)
-    /// instead of a thread when nothing is queued.
+    /// Receives a batch like <see cref="ReceiveBatch(DatagramBatch)"/>; when nothing is queued, waits without holding a
+    /// thread, as <see cref="ReceiveAsync(Memory{byte}, CancellationToken)"/> does (on the socket's own I/O thread).
     /// </summary>
     public ValueTask<int> ReceiveBatchAsync(DatagramBatch batch, CancellationToken cancellationToken = default)
     {
@@ -82,8 +82,7 @@ public sealed partial class ReboundSocket
     {
         while (true)
         {
-            _descriptorNonBlocking = true;
-            await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.Peek, cancellationToken).ConfigureAwait(false);
+            await _io.WaitReadableAsync(cancellationToken).ConfigureAwait(false);
             int count = TryReceiveBatch(batch);
             if (count > 0)
             {
@@ -102,20 +101,48 @@ public sealed partial class ReboundSocket
     /// <remarks>Waits (blocking) while the send buffer is full, which on UDP lasts microseconds.</remarks>
     public int ReplyBatch(DatagramBatch batch)
     {
+        ArgumentNullException.ThrowIfNull(batch);
+        int sent = SendCore(batch.PrepareReplies(), batch.SendOrder, batch.ReplyErrors);
+        batch.ClearReplies();
+        return sent;
+    }
+
+    /// <summary>
+    /// Sends every datagram queued in <paramref name="batch"/> (one <c>sendmmsg</c>, more if the kernel takes only part),
+    /// each to its destination from its source address, then clears the batch. Returns how many were sent.
+    /// </summary>
+    /// <remarks>
+    /// The partial-send policy, the same for every batched send: messages the kernel did not take are sent again; a
+    /// message the kernel refuses (its source address vanished, a route is missing, it is too large) is skipped, counted
+    /// in <see cref="Statistics"/>, and reported by <see cref="TransmitBatch.Error(int)"/>, and the others still go; while
+    /// the send buffer is full the call waits (on UDP that lasts microseconds); an interrupted call (EINTR) is retried.
+    /// Only errors about the socket itself (closed, not a socket) throw.
+    /// </remarks>
+    /// <exception cref="ObjectDisposedException">The socket or the batch was disposed.</exception>
+    public int SendBatch(TransmitBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        return SendCore(batch, batch.Order, batch.Errors);
+    }
+
+    /// <summary>The one batched-send engine: encode, then sendmmsg until every message is sent or refused.</summary>
+    private unsafe int SendCore(TransmitBatch batch, ReadOnlySpan<int> order, Span<int> errors)
+    {
         if (_perAddress is not null)
         {
-            return ReplyBatchPerAddress(batch);
+            return SendCorePerAddress(batch, order, errors);
         }
 
-        ArgumentNullException.ThrowIfNull(batch);
         ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
-        int messages = LinuxBatchIO.PrepareReplies(batch, _family);
-        var sender = new LinuxBatchIO.SocketSender(_handle, _socket);
-        unsafe
+        try
         {
-            int sent = LinuxBatchIO.SendAll(ref sender, batch.SendHeaders, messages, batch.SendOrder, batch.ReplyErrors, _counters);
-            batch.ClearReplies();
-            return sent;
+            int messages = batch.Encode(_family);
+            var sender = new LinuxBatchIO.SocketSender(_handle, _socket);
+            return LinuxBatchIO.SendAll(ref sender, batch.Headers, messages, order, errors, _counters);
+        }
+        finally
+        {
+            batch.Clear();
         }
     }
 

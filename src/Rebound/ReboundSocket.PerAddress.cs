@@ -19,6 +19,7 @@ public sealed partial class ReboundSocket
         _counters = counters;
         _socket = null!;
         _handle = null!;
+        _io = null!;
         _family = set.Families == LocalAddresses.Families.IPv4 ? LinuxConstants.AF_INET : LinuxConstants.AF_INET6;
         _port = set.Port;
         LocalEndPoint = new IPEndPoint(set.RequestedAddress, set.Port);
@@ -158,35 +159,34 @@ public sealed partial class ReboundSocket
     private static unsafe Span<byte> BatchBuffer(DatagramBatch batch, int index) =>
         new(batch.Payloads + (index * batch.Stride), batch.BufferSize);
 
-    private unsafe int ReplyBatchPerAddress(DatagramBatch batch)
+    /// <summary>The batched-send engine's per-address form: each datagram on its source's socket, same partial-send policy.</summary>
+    private int SendCorePerAddress(TransmitBatch batch, ReadOnlySpan<int> order, Span<int> errors)
     {
-        ArgumentNullException.ThrowIfNull(batch);
-        batch.ThrowIfDisposed();
-        int sent = 0;
-        for (int i = 0; i < batch.Count; i++)
+        try
         {
-            int length = batch.ReplyLength(i);
-            ref ReceivedDatagram request = ref batch.Slot(i);
-            if (length <= 0 || !request.CanReply)
+            int sent = 0;
+            for (int i = 0; i < batch.Count; i++)
             {
-                continue;
-            }
+                ReadOnlySpan<byte> payload = batch.Queued(i, out UdpEndpoint destination, out UdpEndpoint source);
+                SocketError error = _perAddress!.Send(payload, destination, source);
+                if (error == SocketError.Success)
+                {
+                    errors[order[i]] = 0;
+                    sent++;
+                    continue;
+                }
 
-            SocketError error = _perAddress!.Send(new ReadOnlySpan<byte>(batch.ReplyAddress(i), length), request.RemoteEndpoint, request.ReplySource);
-            if (error == SocketError.Success)
-            {
-                sent++;
-            }
-            else
-            {
                 int errno = PerAddressErrors.ToErrno(error);
-                batch.ReplyErrors[i] = errno;
+                errors[order[i]] = errno;
                 _counters.CountSendError(errno);
             }
-        }
 
-        _counters.CountSent(sent);
-        batch.ClearReplies();
-        return sent;
+            _counters.CountSent(sent);
+            return sent;
+        }
+        finally
+        {
+            batch.Clear();
+        }
     }
 }

@@ -24,9 +24,7 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
     private readonly ushort _port;
     private readonly int _controlSize;
     private readonly SocketCounters _counters = new();
-
-    /// <summary>Set once an async wait has run: the runtime then switched the descriptor to O_NONBLOCK for good.</summary>
-    private volatile bool _descriptorNonBlocking;
+    private readonly SocketIOThread _io;
 
     private ReboundSocket(Socket socket, int controlSize)
     {
@@ -36,6 +34,7 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
         LocalEndPoint = (IPEndPoint)socket.LocalEndPoint!;
         _port = (ushort)LocalEndPoint.Port;
         _controlSize = controlSize;
+        _io = new SocketIOThread(_handle, $"rebound io {LocalEndPoint}");
         _counters.ReadKernelDrops = ReadKernelDrops;
         ReboundMetrics.Register(_counters);
     }
@@ -137,9 +136,9 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
         while (true)
         {
             // On a blocking descriptor, wait inside recvmsg itself: one system call per datagram, as a C server makes.
-            // Dispose wakes it (the runtime shuts the socket down). Once async calls have made the descriptor
-            // non-blocking, recvmsg answers EAGAIN at once and the zero-byte peek below does the waiting.
-            bool block = !_descriptorNonBlocking && _socket.Blocking;
+            // Dispose wakes it (the runtime shuts the socket down). Async waits leave the descriptor blocking (they
+            // poll on the socket's own I/O thread); if the user made it non-blocking, the zero-byte peek below waits.
+            bool block = _socket.Blocking;
             if (TryReceiveCore(buffer, block, out ReceivedDatagram datagram))
             {
                 return datagram;
@@ -193,7 +192,7 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
             return;
         }
 
-        Send(payload, request.RemoteEndpoint, request.ReplySource, DatagramDecoder.ReplyInterface(request.ReplySource, request.InterfaceIndex));
+        Send(payload, request.RemoteEndpoint, request.ReplySource, request.ReplyInterfaceIndex);
     }
 
     /// <summary>
@@ -218,12 +217,7 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
             destination = destination.MapToIPv6();
         }
 
-        if (interfaceIndex == 0 && source.IsIPv6LinkLocal)
-        {
-            interfaceIndex = (int)source.ScopeId;
-        }
-
-        Send(payload, destination, source, interfaceIndex);
+        Send(payload, destination, source, ReplyPolicy.InterfaceFor(source, interfaceIndex));
     }
 
     /// <summary>Convenience form of <see cref="SendFrom(UdpEndpoint, UdpEndpoint, ReadOnlySpan{byte}, int)"/>.</summary>
@@ -270,23 +264,15 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
         throw Errno.ToException(errno, $"sendmsg to {destination} from {source.ToString("a", null)}");
     }
 
-    private static void ThrowIfUnanswerable(in ReceivedDatagram request)
+    internal static void ThrowIfUnanswerable(in ReceivedDatagram request)
     {
         if (!request.CanReply)
         {
             throw new InvalidOperationException(
-                $"Refusing to answer the datagram from {request.RemoteEndpoint}: {Describe(request.Unanswerable)}. " +
+                $"Refusing to answer the datagram from {request.RemoteEndpoint}: {request.Unanswerable.Describe()}. " +
                 "Replying without it could send from the wrong address.");
         }
     }
-
-    internal static string Describe(UnanswerableReason reason) => reason switch
-    {
-        UnanswerableReason.ControlDataTruncated => "the kernel truncated its control data (MSG_CTRUNC), so its destination address is unknown",
-        UnanswerableReason.MissingPacketInfo => "it arrived without IP_PKTINFO/IPV6_PKTINFO, so its destination address is unknown",
-        UnanswerableReason.MalformedControlData => "its control data was malformed, so its destination address is unknown",
-        _ => "nothing is wrong with it",
-    };
 
     private static void SetFlag(Socket socket, int level, int name)
     {
@@ -307,6 +293,7 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
         _counters.RecordKernelDrops(ReadKernelDrops());
         _counters.ReadKernelDrops = null;
         ReboundMetrics.Unregister(_counters);
+        _io.Dispose();
         _socket.Dispose();
     }
 

@@ -18,8 +18,11 @@ public readonly record struct ReboundStatistics
     /// <summary>Received datagrams whose control data was truncated (MSG_CTRUNC); they are never answered.</summary>
     public long ControlDataTruncated { get; init; }
 
-    /// <summary>Received datagrams without pktinfo or with malformed control data; they are never answered.</summary>
+    /// <summary>Received datagrams that arrived without IP_PKTINFO/IPV6_PKTINFO; they are never answered.</summary>
     public long MissingPacketInfo { get; init; }
+
+    /// <summary>Received datagrams whose control data could not be decoded; they are never answered.</summary>
+    public long MalformedControlData { get; init; }
 
     /// <summary>Sends that failed because the source address was unavailable (EINVAL, EADDRNOTAVAIL, ENETUNREACH).</summary>
     public long SourceUnavailable { get; init; }
@@ -41,6 +44,7 @@ public readonly record struct ReboundStatistics
         Truncated = left.Truncated + right.Truncated,
         ControlDataTruncated = left.ControlDataTruncated + right.ControlDataTruncated,
         MissingPacketInfo = left.MissingPacketInfo + right.MissingPacketInfo,
+        MalformedControlData = left.MalformedControlData + right.MalformedControlData,
         SourceUnavailable = left.SourceUnavailable + right.SourceUnavailable,
         SendErrors = left.SendErrors + right.SendErrors,
         KernelDrops = left.KernelDrops + right.KernelDrops,

@@ -21,8 +21,49 @@ public readonly struct ReceivedDatagram
         LocalEndpoint = localEndpoint;
         ReplySource = replySource;
         InterfaceIndex = interfaceIndex;
+        ReplyInterfaceIndex = ReplyPolicy.InterfaceFor(replySource, interfaceIndex);
         IsTruncated = isTruncated;
         Unanswerable = unanswerable;
+    }
+
+    /// <summary>
+    /// Makes a datagram as a receive would have, for unit-testing a <see cref="DatagramHandler"/> or other code that
+    /// takes one. <see cref="ReplySource"/> follows the same rules as a real receive: the local address for unicast
+    /// (with <paramref name="interfaceIndex"/> as the scope of a link-local one), unspecified for IPv6 multicast.
+    /// </summary>
+    /// <param name="remoteEndPoint">The sender.</param>
+    /// <param name="localEndPoint">The address and port the datagram was sent to. For an IPv4 client of a dual-stack socket
+    /// pass both v4-mapped.</param>
+    /// <param name="length">Bytes of payload.</param>
+    /// <param name="interfaceIndex">The arrival interface (0 if it does not matter).</param>
+    /// <param name="unanswerable">Why it must not be answered, to test that path; <see cref="UnanswerableReason.None"/> by default.</param>
+    /// <exception cref="ArgumentException">An IPv4 multicast or broadcast local address: a real receive learns the
+    /// unicast reply source from the kernel (<c>ipi_spec_dst</c>), which cannot be made up here.</exception>
+    public static ReceivedDatagram Create(
+        UdpEndpoint remoteEndPoint,
+        UdpEndpoint localEndPoint,
+        int length,
+        int interfaceIndex = 0,
+        UnanswerableReason unanswerable = UnanswerableReason.None)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        ArgumentOutOfRangeException.ThrowIfNegative(interfaceIndex);
+        bool v4 = localEndPoint.IsIPv4 || localEndPoint.IsIPv4MappedToIPv6;
+        if (v4 && (localEndPoint.IsMulticast || localEndPoint.IsLimitedBroadcast))
+        {
+            throw new ArgumentException("An IPv4 multicast or broadcast request is answered from the kernel's ipi_spec_dst; pass the unicast address it arrived on.", nameof(localEndPoint));
+        }
+
+        // The pktinfo the kernel would have attached, decided by the same policy as a real receive.
+        Interop.PacketInfo info = v4
+            ? new() { HasV4 = true, V4Destination = localEndPoint.MapToIPv4(), V4SpecificDestination = localEndPoint.MapToIPv4(), V4InterfaceIndex = interfaceIndex }
+            : new() { HasV6 = true, V6Destination = localEndPoint, V6InterfaceIndex = interfaceIndex };
+        if (!ReplyPolicy.TryDecide(info, remoteEndPoint, out UdpEndpoint local, out UdpEndpoint replySource, out int arrival))
+        {
+            throw new ArgumentException("The sender and local address belong to different families.", nameof(remoteEndPoint));
+        }
+
+        return new ReceivedDatagram(length, remoteEndPoint, local.WithPort(localEndPoint.Port), replySource.WithPort(localEndPoint.Port), arrival, isTruncated: false, unanswerable);
     }
 
     /// <summary>Bytes of payload written into the receive buffer.</summary>
@@ -44,6 +85,9 @@ public readonly struct ReceivedDatagram
 
     /// <summary>The index of the interface the datagram arrived on (0 if unknown).</summary>
     public int InterfaceIndex { get; }
+
+    /// <summary>The interface index the reply's pktinfo carries (<see cref="ReplyPolicy.InterfaceFor"/>); 0 lets routing decide.</summary>
+    internal int ReplyInterfaceIndex { get; }
 
     /// <summary>The payload was larger than the buffer and was cut (MSG_TRUNC).</summary>
     public bool IsTruncated { get; }

@@ -10,6 +10,7 @@ internal sealed class SocketCounters
     private long _truncated;
     private long _controlTruncated;
     private long _missingPacketInfo;
+    private long _malformedControl;
     private long _sourceUnavailable;
     private long _sendErrors;
     private long _kernelDrops;
@@ -40,8 +41,11 @@ internal sealed class SocketCounters
             case UnanswerableReason.ControlDataTruncated:
                 Interlocked.Increment(ref _controlTruncated);
                 break;
-            default:
+            case UnanswerableReason.MissingPacketInfo:
                 Interlocked.Increment(ref _missingPacketInfo);
+                break;
+            default:
+                Interlocked.Increment(ref _malformedControl);
                 break;
         }
     }
@@ -83,6 +87,7 @@ internal sealed class SocketCounters
         Truncated = Volatile.Read(ref _truncated),
         ControlDataTruncated = Volatile.Read(ref _controlTruncated),
         MissingPacketInfo = Volatile.Read(ref _missingPacketInfo),
+        MalformedControlData = Volatile.Read(ref _malformedControl),
         SourceUnavailable = Volatile.Read(ref _sourceUnavailable),
         SendErrors = Volatile.Read(ref _sendErrors),
         KernelDrops = Math.Max(Volatile.Read(ref _kernelDrops), ReadKernelDrops?.Invoke() ?? 0),
@@ -107,6 +112,7 @@ internal sealed class SocketCounters
         Interlocked.Add(ref total._truncated, s.Truncated);
         Interlocked.Add(ref total._controlTruncated, s.ControlDataTruncated);
         Interlocked.Add(ref total._missingPacketInfo, s.MissingPacketInfo);
+        Interlocked.Add(ref total._malformedControl, s.MalformedControlData);
         Interlocked.Add(ref total._sourceUnavailable, s.SourceUnavailable);
         Interlocked.Add(ref total._sendErrors, s.SendErrors);
         Interlocked.Add(ref total._kernelDrops, s.KernelDrops);

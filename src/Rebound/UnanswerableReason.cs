@@ -15,6 +15,6 @@ public enum UnanswerableReason
     /// <summary>No IP_PKTINFO or IPV6_PKTINFO arrived with the datagram.</summary>
     MissingPacketInfo,
 
-    /// <summary>The control data was malformed.</summary>
+    /// <summary>The control data was malformed (a control message whose header disagrees with the buffer).</summary>
     MalformedControlData,
 }

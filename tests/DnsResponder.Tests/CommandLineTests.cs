@@ -94,7 +94,8 @@ public sealed class CommandLineTests : IDisposable
 
             Assert.True(process.WaitForExit(10_000), "still running 10 s after SIGTERM");
             Assert.Equal(0, process.ExitCode);
-            Assert.Contains("answered 1,", output.Result, StringComparison.Ordinal);
+            // At least the one answered query: under load the first answer can miss the 200 ms wait and be asked again.
+            Assert.Matches(@"answered [1-9][0-9]*,", output.Result);
         }
         finally
         {

@@ -48,14 +48,15 @@ public sealed unsafe class BatchEncodingTests
                 batch.SetReplyLength(i, length);
             }
 
-            int messages = LinuxBatchIO.PrepareReplies(batch, family);
+            TransmitBatch transmit = batch.PrepareReplies();
+            int messages = transmit.Encode(family);
 
             int[] expected = Enumerable.Range(0, items.Length).Where(i => items[i].CanReply && items[i].Length > 0).ToArray();
             Assert.Equal(expected, batch.SendOrder[..messages].ToArray());
             for (int m = 0; m < messages; m++)
             {
                 (UdpEndpoint remote, UdpEndpoint local, _, int length) = items[expected[m]];
-                MessageHeader header = batch.SendHeaders[m].Header;
+                MessageHeader header = transmit.Headers[m].Header;
                 Assert.Equal((nuint)length, header.IoVectors->Length);
                 Assert.True(header.IoVectors->Base == batch.ReplyAddress(expected[m]));
 

@@ -122,6 +122,7 @@ public sealed class BatchReplyTests
         Assert.Null(Loopback.TryReceive(v6, Loopback.NoReplyWait));
         ReboundStatistics stats = server.Statistics;
         Assert.Equal(1, stats.MissingPacketInfo);
+        Assert.Equal(0, stats.MalformedControlData);
         Assert.Equal(1, stats.Sent);
     }
 

@@ -110,7 +110,7 @@ public sealed class ReboundServerTests
 
                 return request.SequenceEqual("silent"u8) ? 0 : Echo(request, reply, datagram);
             },
-            new ReboundServerOptions { SocketCount = 1, OnHandlerError = reported.Enqueue });
+            new ReboundServerOptions { SocketCount = 1, OnError = reported.Enqueue });
         using Socket client = Loopback.Client("127.0.0.1", "127.0.0.2", server.LocalEndPoint.Port);
 
         foreach (string request in new[] { "boom", "huge", "silent" })

@@ -15,7 +15,7 @@ internal static class DoctorCommand
     public static Command Create()
     {
         var ports = new Option<int[]>("--port", "-p") { Description = "Probe this port (repeatable) instead of every wildcard listener found.", AllowMultipleArgumentsPerToken = true };
-        var addresses = new Option<string[]>("--address", "-a") { Description = "Probe only this local address (repeatable); default: every address of the host.", AllowMultipleArgumentsPerToken = true };
+        var addresses = new Option<string[]>("--address", "-a") { Description = "Probe only this local address (repeatable; fe80::1%eth0 names the link); default: every address of the host.", AllowMultipleArgumentsPerToken = true };
         var netns = new Option<string?>("--netns") { Description = "Inspect the named network namespace (/run/netns/NAME) instead of this one." };
         var pid = new Option<int?>("--pid") { Description = "Inspect the network namespace of this process (a container's), via /proc/PID/ns/net." };
         var payload = new Option<string?>("--payload") { Description = "Send these bytes (hex) instead of the built-in request for the port." };
@@ -23,21 +23,40 @@ internal static class DoctorCommand
         var timeout = new Option<int>("--timeout") { Description = "Milliseconds to wait for each probe's reply.", DefaultValueFactory = _ => 1000 };
         var json = new Option<bool>("--json") { Description = "Write the report as JSON (for scripts)." };
         var noProbe = new Option<bool>("--no-probe") { Description = "Only list the sockets; send nothing." };
+        var fromNetns = new Option<string?>("--from-netns") { Description = "Probe from this named network namespace, with connected sockets, as its clients ask." };
+        var fromPid = new Option<int?>("--from-pid") { Description = "Probe from the network namespace of this process (a container's client)." };
+        var fromContainers = new Option<bool>("--from-containers") { Description = "Probe from every container namespace joined to this one by a veth pair." };
 
         var command = new Command("doctor", "Find UDP services on this host that reply from the wrong source address, and prove it by probing.")
         {
-            ports, addresses, netns, pid, payload, payloadFile, timeout, json, noProbe,
+            ports, addresses, netns, pid, payload, payloadFile, timeout, json, noProbe, fromNetns, fromPid, fromContainers,
         }.WithEpilogue(
             "Every wildcard listener (0.0.0.0 / ::) is asked a question at each local address, from another local address\n" +
             "(127.0.0.1; for IPv6 another address of the host, or ::1). A reply from any other address than the one asked\n" +
-            "is what connected clients drop.\n" +
+            "is what connected clients drop. --from-netns/--from-pid/--from-containers ask from the clients' namespaces\n" +
+            "instead, with connected sockets, and report per client, address and port.\n" +
             "Built-in requests: DNS (53), mDNS (5353), NTP (123), SNMP public (161), STUN (3478); a text line elsewhere.\n\n" +
             "Examples:\n  rebound doctor\n  rebound doctor --port 53 --json\n  sudo rebound doctor --pid $(docker inspect -f '{{.State.Pid}}' web)\n" +
-            "  rebound doctor -p 9999 --payload 68656c6c6f\n\n" + ExitCodes.Help +
+            "  rebound doctor -p 9999 --payload 68656c6c6f\n  sudo rebound doctor --from-containers -p 53\n\n" + ExitCodes.Help +
             "\nDoctor exits 1 only when a wrong-source reply is proven; no reply is inconclusive, never OK.");
         command.SetAction(async (parse, cancellation) =>
         {
             DoctorOptions? options = BuildOptions(parse, ports, addresses, netns, pid, payload, payloadFile, timeout, noProbe, out string error);
+            if (options is not null)
+            {
+                string? from = parse.GetValue(fromNetns);
+                int? fromProcess = parse.GetValue(fromPid);
+                bool containers = parse.GetValue(fromContainers);
+                if ((from is not null ? 1 : 0) + (fromProcess is not null ? 1 : 0) + (containers ? 1 : 0) > 1)
+                {
+                    (options, error) = (null, "use one of --from-netns, --from-pid and --from-containers.");
+                }
+                else
+                {
+                    options = options with { FromNetns = from, FromPid = fromProcess, FromContainers = containers };
+                }
+            }
+
             if (options is null)
             {
                 await Console.Error.WriteLineAsync($"rebound doctor: {error}").ConfigureAwait(false);
@@ -63,7 +82,14 @@ internal static class DoctorCommand
             }
             else
             {
-                DoctorTableWriter.Write(report, AnsiConsole.Console);
+                // Not a terminal (a pipe, a file): 80 columns would wrap every row; let lines be as long as they need.
+                IAnsiConsole console = AnsiConsole.Console;
+                if (Console.IsOutputRedirected)
+                {
+                    console.Profile.Width = 200;
+                }
+
+                DoctorTableWriter.Write(report, console);
             }
 
             return report.WrongSourceProven ? ExitCodes.Finding : ExitCodes.Success;
@@ -115,16 +141,16 @@ internal static class DoctorCommand
             return null;
         }
 
-        var addressList = new List<IPAddress>();
+        var addressList = new List<AddressChoice>();
         foreach (string text in parse.GetValue(addresses) ?? [])
         {
-            if (!EndpointParser.TryParseAddress(text.Trim('[', ']'), out IPAddress address))
+            if (!AddressChoice.TryParse(text, out AddressChoice choice))
             {
-                error = $"--address: '{text}' is not an IP address.";
+                error = $"--address: '{text}' is not an IP address (an IPv6 address may name its link: fe80::1%eth0).";
                 return null;
             }
 
-            addressList.Add(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address);
+            addressList.Add(choice);
         }
 
         byte[]? bytes = null;

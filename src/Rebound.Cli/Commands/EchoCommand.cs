@@ -5,10 +5,14 @@ using Rebound.Cli.Infrastructure;
 
 namespace Rebound.Cli.Commands;
 
-/// <summary><c>rebound echo</c>: a UDP echo responder, correct by default and naive on request, to show the difference.</summary>
+/// <summary>
+/// <c>rebound echo</c>: a UDP echo responder, correct by default and naive on request, to show the difference. The
+/// default is the library's cheapest correct path (the batched multi-core <see cref="ReboundServer"/>).
+/// </summary>
 internal static class EchoCommand
 {
     public const string DefaultListen = "[::]:56789";
+    public const int DefaultBatch = 32;
 
     public static Command Create()
     {
@@ -21,20 +25,24 @@ internal static class EchoCommand
         var ipv6Only = new Option<bool>("--ipv6-only") { Description = "On [::], serve IPv6 only (V6ONLY=1)." };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Print one line per datagram: remote, local address, interface, bytes." };
         var count = new Option<int>("--count", "-c") { Description = "Exit after answering this many datagrams (0: run until Ctrl-C)." };
-        var sockets = new Option<int>("--sockets") { Description = "Serve with this many SO_REUSEPORT sockets, one thread each (multi-core server; 0: one socket, async loop)." };
+        var sockets = new Option<int>("--sockets") { Description = "SO_REUSEPORT sockets, one thread each (default: one per CPU)." };
+        var batch = new Option<int>("--batch") { Description = $"Datagrams per recvmmsg/sendmmsg (default {DefaultBatch})." };
+        var useAsync = new Option<bool>("--async") { Description = "Serve with the single-socket async loop (ReceiveAsync/ReplyAsync) instead of the batched multi-core server." };
         var perAddress = new Option<bool>("--per-address")
         {
             Description = "Serve with one socket per local address instead of IP_PKTINFO (the portable strategy other OSes use).",
         };
-        var batch = new Option<int>("--batch") { Description = "Receive and reply in batches of this many datagrams (recvmmsg/sendmmsg); implies the multi-core server." };
 
         var command = new Command("echo", "Answer every UDP datagram with its own payload.")
         {
-            listen, naive, ipv6Only, verbose, count, sockets, batch, perAddress,
+            listen, naive, ipv6Only, verbose, count, sockets, batch, useAsync, perAddress,
         }.WithEpilogue(
+            "By default the batched multi-core server (ReboundServer: recvmmsg/sendmmsg, one socket per CPU) answers: the\n" +
+            "library's cheapest correct path. --async runs the README's ReceiveAsync/ReplyAsync loop on one socket.\n\n" +
             "Examples:\n  rebound echo -v                          # dual-stack on [::]:56789\n" +
             "  rebound echo --naive -l 0.0.0.0:56789    # the bug, on purpose\n" +
-            "  rebound echo --sockets 2 --batch 32      # multi-core, batched (ReboundServer)\n" +
+            "  rebound echo --sockets 1 --batch 32      # one core, batches of 32\n" +
+            "  rebound echo --async                     # the async single-socket loop\n" +
             "  rebound echo --per-address               # one socket per local address (portable strategy)\n\n" + ExitCodes.Help);
         command.SetAction(async (parse, cancellation) =>
         {
@@ -52,9 +60,17 @@ internal static class EchoCommand
                 return ExitCodes.Usage;
             }
 
-            if (parse.GetValue(naive) && (socketCount > 0 || batchSize > 0 || parse.GetValue(perAddress)))
+            bool isNaive = parse.GetValue(naive);
+            bool isAsync = parse.GetValue(useAsync);
+            if ((isNaive || isAsync) && (socketCount > 0 || batchSize > 0))
             {
-                Console.Error.WriteLine("rebound echo: --naive has no multi-core or per-address mode; drop --sockets/--batch/--per-address.");
+                Console.Error.WriteLine($"rebound echo: {(isNaive ? "--naive" : "--async")} serves one socket without batches; drop --sockets/--batch.");
+                return ExitCodes.Usage;
+            }
+
+            if (isNaive && (isAsync || parse.GetValue(perAddress)))
+            {
+                Console.Error.WriteLine($"rebound echo: --naive is the plain socket; drop {(isAsync ? "--async" : "--per-address")}.");
                 return ExitCodes.Usage;
             }
 
@@ -62,14 +78,14 @@ internal static class EchoCommand
                 parse.GetValue(perAddress) ? SourceAddressStrategy.PerAddress : SourceAddressStrategy.Automatic);
             try
             {
-                if (parse.GetValue(naive))
+                if (isNaive)
                 {
                     return await NaiveEchoServer.RunAsync(settings, cancellation).ConfigureAwait(false);
                 }
 
-                return socketCount > 0 || batchSize > 0
-                    ? await MultiCoreEchoServer.RunAsync(settings, socketCount, batchSize, cancellation).ConfigureAwait(false)
-                    : await ReboundEchoServer.RunAsync(settings, cancellation).ConfigureAwait(false);
+                return isAsync
+                    ? await ReboundEchoServer.RunAsync(settings, cancellation).ConfigureAwait(false)
+                    : await MultiCoreEchoServer.RunAsync(settings, socketCount, batchSize > 0 ? batchSize : DefaultBatch, cancellation).ConfigureAwait(false);
             }
             catch (SocketException e)
             {

@@ -5,7 +5,7 @@ namespace Rebound.Cli.Commands;
 
 /// <summary>
 /// The echo responder on a <see cref="ReboundServer"/>: several SO_REUSEPORT sockets, one thread each, recvmmsg/sendmmsg
-/// batches. <c>rebound echo --sockets N --batch N</c> runs it, so benchmarks can start the library's fastest path.
+/// batches: the library's cheapest correct path, and what <c>rebound echo</c> runs unless told otherwise.
 /// </summary>
 internal static class MultiCoreEchoServer
 {
@@ -37,7 +37,7 @@ internal static class MultiCoreEchoServer
             BatchSize = batch > 0 ? batch : 32,
             BufferSize = DatagramBatch.MaxBufferSize,
             Socket = settings.SocketOptions,
-            OnHandlerError = e => Console.Error.WriteLine($"rebound echo: {e.Message}"),
+            OnError = e => Console.Error.WriteLine($"rebound echo: {e.Message}"),
         };
         ReboundServer server = ReboundServer.Start(settings.Listen, Echo, options);
         await using (server.ConfigureAwait(false))

@@ -28,7 +28,7 @@ internal static class ReboundEchoServer
 
             if (!request.CanReply)
             {
-                Console.Error.WriteLine($"rebound echo: not answering {request.RemoteEndpoint}: {ReboundSocket.Describe(request.Unanswerable)}.");
+                Console.Error.WriteLine($"rebound echo: not answering {request.RemoteEndpoint}: {request.Unanswerable.Describe()}.");
                 continue;
             }
 

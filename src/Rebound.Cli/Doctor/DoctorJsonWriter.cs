@@ -42,6 +42,7 @@ internal static class DoctorJsonWriter
             json.WriteNumber("port", listener.Port);
             json.WriteString("protocol", listener.Protocol);
             json.WriteString("verdict", ListenerReport.Describe(listener.Verdict));
+            json.WriteString("explanation", listener.Explanation);
             WriteOwners(json, listener.Sockets.SelectMany(s => s.Owners).Distinct().ToList());
             json.WriteStartArray("probes");
             foreach (ProbeResult probe in listener.Probes)
@@ -50,6 +51,11 @@ internal static class DoctorJsonWriter
                 json.WriteString("address", probe.Target.Address.ToString());
                 json.WriteString("interface", probe.Target.Interface);
                 json.WriteString("source", probe.Source.ToString());
+                if (probe.Client is { } client)
+                {
+                    json.WriteString("client", client);
+                }
+
                 json.WriteString("verdict", ProbeResult.Describe(probe.Verdict));
                 if (probe.RepliedFrom is IPEndPoint from)
                 {

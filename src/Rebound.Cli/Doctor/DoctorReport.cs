@@ -14,14 +14,18 @@ internal enum ListenerVerdict
 
     /// <summary>Every probe was refused: nothing answers on those addresses.</summary>
     Refused,
+
+    /// <summary>No probe was sent to this port (the run stopped at its probe cap first).</summary>
+    NotProbed,
 }
 
 /// <summary>One probed port: who holds it, what each address answered, and the verdict.</summary>
 internal sealed record ListenerReport(int Port, string Protocol, IReadOnlyList<InventoryEntry> Sockets, IReadOnlyList<ProbeResult> Probes)
 {
     public ListenerVerdict Verdict =>
-        Probes.Any(p => p.Verdict == ProbeVerdict.WrongSource) ? ListenerVerdict.AtRisk
-        : Probes.Any(p => p.Verdict is ProbeVerdict.NoReply or ProbeVerdict.Error) ? ListenerVerdict.Inconclusive
+        Probes.Count == 0 ? ListenerVerdict.NotProbed
+        : Probes.Any(p => p.Verdict == ProbeVerdict.WrongSource) ? ListenerVerdict.AtRisk
+        : Probes.Any(p => p.Verdict is ProbeVerdict.NoReply or ProbeVerdict.Error or ProbeVerdict.NotSent) ? ListenerVerdict.Inconclusive
         : Probes.Any(p => p.Verdict == ProbeVerdict.Ok) ? ListenerVerdict.Ok
         : ListenerVerdict.Refused;
 
@@ -30,7 +34,20 @@ internal sealed record ListenerReport(int Port, string Protocol, IReadOnlyList<I
         ListenerVerdict.AtRisk => "AT RISK",
         ListenerVerdict.Inconclusive => "INCONCLUSIVE",
         ListenerVerdict.Ok => "OK",
+        ListenerVerdict.NotProbed => "NOT PROBED",
         _ => "REFUSED",
+    };
+
+    /// <summary>Why the verdict is what it is, in a few words (for people).</summary>
+    public string Explanation => Verdict switch
+    {
+        ListenerVerdict.AtRisk => "replies leave from the wrong address",
+        ListenerVerdict.Ok => "replies leave from the address asked",
+        ListenerVerdict.Inconclusive when Probes.Any(p => p.Verdict == ProbeVerdict.NoReply) => "no reply to the probe (try --payload)",
+        ListenerVerdict.Inconclusive when Probes.Any(p => p.Verdict == ProbeVerdict.NotSent) => "NAT rewrote the probe, so it was never sent",
+        ListenerVerdict.Inconclusive => "the probe could not be sent (see its detail)",
+        ListenerVerdict.NotProbed => $"the run stopped at its cap of {DoctorOptions.MaxProbes} probes before this port; choose with --port and --address",
+        _ => "refused on every address",
     };
 }
 

@@ -38,6 +38,12 @@ internal static class DoctorRun
                 }
             })).ConfigureAwait(false);
 
+            results = [.. results, .. await RetryPastNatAsync(options, plan, results, cancellation).ConfigureAwait(false)];
+            if (options.FromClients)
+            {
+                results = [.. await ClientProbing.RunAsync(options, plan.Targets, plan.Families, plan.Notes, cancellation).ConfigureAwait(false)];
+            }
+
             var listeners = plan.Ports
                 .Select(port => new ListenerReport(
                     port,
@@ -56,7 +62,31 @@ internal static class DoctorRun
         }
     }
 
-    private static (byte[] Payload, string Protocol) Payload(DoctorOptions options, int port) =>
+    /// <summary>
+    /// A probe from 127.0.0.1 that NAT rewrote to another host cannot be sent (<see cref="ProbeVerdict.NotSent"/>).
+    /// Docker's published ports do that (nat OUTPUT, --dst-type LOCAL, DNAT to the container) for every local address
+    /// except 127.0.0.0/8, so the port is asked once more at 127.0.0.2, which reaches the listener itself — docker-proxy
+    /// then answers from 127.0.0.1, proving it wrong.
+    /// </summary>
+    private static async Task<ProbeResult[]> RetryPastNatAsync(DoctorOptions options, Plan plan, ProbeResult[] results, CancellationToken cancellation)
+    {
+        int[] ports = [.. results.Where(r => r.Verdict == ProbeVerdict.NotSent && r.Target.Address.AddressFamily == AddressFamily.InterNetwork)
+            .Select(r => r.Port).Distinct()
+            .Where(port => !results.Any(r => r.Port == port && r.Target.Address.Equals(LocalAddress.SecondLoopback)))];
+        var retried = new List<ProbeResult>();
+        foreach (int port in ports)
+        {
+            using UdpProbe probe = InsideNamespace(options, () => UdpProbe.Open(new LocalAddress(LocalAddress.SecondLoopback, "lo"), port, IPAddress.Loopback));
+            (byte[] payload, string protocol) = Payload(options, port);
+            retried.Add(await probe.RunAsync(payload, protocol, options.Timeout, cancellation).ConfigureAwait(false));
+            plan.Notes.Add($"port {port}: NAT rewrote the probes of other addresses, so it was also asked at 127.0.0.2, which NAT rules for published ports leave alone");
+        }
+
+        return [.. retried];
+    }
+
+    /// <summary>The probe's payload and protocol name for <paramref name="port"/>.</summary>
+    internal static (byte[] Payload, string Protocol) Payload(DoctorOptions options, int port) =>
         options.Payload is { } custom ? (custom, "custom") : ProbePayloads.For(port);
 
     private static T InsideNamespace<T>(DoctorOptions options, Func<T> action)
@@ -113,7 +143,8 @@ internal static class DoctorRun
         }
 
         var probes = new List<PlannedProbe>();
-        if (options.Probe)
+        var unaskable = new HashSet<LocalAddress>();
+        if (options.Probe && !options.FromClients)
         {
             try
             {
@@ -123,11 +154,18 @@ internal static class DoctorRun
                     {
                         if (probes.Count == DoctorOptions.MaxProbes)
                         {
-                            notes.Add($"stopped at {DoctorOptions.MaxProbes} probes; use --port and --address to choose");
-                            return new Plan(inventory, targets, [.. families.Keys], probes, notes);
+                            notes.Add($"stopped at {DoctorOptions.MaxProbes} probes: the ports and addresses past that were not probed; use --port and --address to choose");
+                            return new Plan(inventory, targets, [.. families.Keys], probes, notes, families);
                         }
 
-                        probes.Add(Open(options, target, port, LocalAddress.ProbeSource(target.Address, all)));
+                        if (LocalAddress.ProbeSource(target.Address, all) is { } source)
+                        {
+                            probes.Add(Open(options, target, port, source));
+                        }
+                        else if (unaskable.Add(target))
+                        {
+                            notes.Add($"{target.Address} on {target.Interface} was not probed: a link-local address is asked from another link-local address of its link, and {target.Interface} has no other");
+                        }
                     }
                 }
             }
@@ -138,13 +176,13 @@ internal static class DoctorRun
             }
         }
 
-        if (!targets.Any(t => t.Address.AddressFamily == AddressFamily.InterNetworkV6) && options.Addresses.Count == 0)
+        if (options.Probe && !targets.Any(t => t.Address.AddressFamily == AddressFamily.InterNetworkV6) && options.Addresses.Count == 0)
         {
             notes.Add("no IPv6 address besides ::1, so IPv6 was not probed");
         }
 
         notes.Add("a wildcard socket that already uses IP_PKTINFO looks the same in /proc; only the probe tells them apart");
-        return new Plan(inventory, targets, options.Probe ? [.. families.Keys] : [], probes, notes);
+        return new Plan(inventory, targets, options.Probe ? [.. families.Keys] : [], probes, notes, families);
     }
 
     private static List<LocalAddress> ChooseTargets(DoctorOptions options, List<LocalAddress> all, List<string> notes)
@@ -161,20 +199,28 @@ internal static class DoctorRun
         }
 
         var chosen = new List<LocalAddress>();
-        foreach (IPAddress address in options.Addresses)
+        foreach (AddressChoice choice in options.Addresses)
         {
+            IPAddress address = choice.Address;
             if (address.Equals(IPAddress.Loopback) || address.Equals(IPAddress.IPv6Loopback))
             {
-                throw new DoctorUsageException($"--address {address}: loopback is where probes are sent from; pick another local address (127.0.0.2 works)");
+                throw new DoctorUsageException($"--address {choice}: loopback is where probes are sent from; pick another local address (127.0.0.2 works)");
             }
 
-            if (!LocalAddress.IsLocal(address, all))
+            // A link-local address without a scope means every link that has it.
+            List<LocalAddress> matches = [.. all.Where(choice.Matches).DistinctBy(a => (a.Address, a.Interface))];
+            if (matches.Count == 0 && choice.Scope is null && address.AddressFamily == AddressFamily.InterNetwork && IPAddress.IsLoopback(address))
             {
-                throw new DoctorUsageException($"--address {address}: not an address of {options.NamespaceLabel}; doctor only probes local addresses");
+                matches.Add(new LocalAddress(address, "lo"));
             }
 
-            LocalAddress? known = all.FirstOrDefault(a => LocalAddress.SameAddressIgnoringScope(a.Address, address));
-            chosen.Add(known ?? new LocalAddress(address, "lo"));
+            if (matches.Count == 0)
+            {
+                string where = choice.Scope is null ? options.NamespaceLabel : $"an interface '{choice.Scope}' of {options.NamespaceLabel}";
+                throw new DoctorUsageException($"--address {choice}: not an address of {where}; doctor only probes local addresses");
+            }
+
+            chosen.AddRange(address.IsIPv6LinkLocal ? matches : matches.Take(1));
         }
 
         return chosen;
@@ -197,5 +243,7 @@ internal static class DoctorRun
     /// <summary>A probe ready to run, or the reason it could not even be opened.</summary>
     private sealed record PlannedProbe(int Port, UdpProbe? Probe, ProbeResult? Failure);
 
-    private sealed record Plan(List<InventoryEntry> Inventory, List<LocalAddress> Targets, List<int> Ports, List<PlannedProbe> Probes, List<string> Notes);
+    private sealed record Plan(
+        List<InventoryEntry> Inventory, List<LocalAddress> Targets, List<int> Ports, List<PlannedProbe> Probes, List<string> Notes,
+        SortedDictionary<int, HashSet<AddressFamily>> Families);
 }

@@ -11,7 +11,7 @@ internal static class DoctorTableWriter
         ArgumentNullException.ThrowIfNull(console);
 
         var sockets = new Table().Title($"UDP sockets in {Markup.Escape(report.Namespace)}")
-            .AddColumns("Local", "Remote", "Process", "Exposure");
+            .AddColumns(Endpoint("Local"), Endpoint("Remote"), new TableColumn("Process"), new TableColumn("Exposure"));
         foreach (InventoryEntry entry in report.Inventory)
         {
             string exposure = entry.Exposure switch
@@ -30,8 +30,11 @@ internal static class DoctorTableWriter
         console.Write(sockets);
         if (report.Listeners.Count > 0)
         {
-            var probes = new Table().Title("Probes (a request to each local address, sent from another local address)")
-                .AddColumns("Port", "Probe", "Address asked", "Sent from", "Verdict", "Detail");
+            bool fromClients = report.Listeners.Any(l => l.Probes.Any(p => p.Client is not null));
+            var probes = new Table().Title(fromClients
+                    ? "Probes from clients' namespaces (connected sockets, as their clients ask)"
+                    : "Probes (a request to each local address, sent from another local address)")
+                .AddColumns(Endpoint("Port"), new TableColumn("Probe"), Endpoint("Address asked"), Endpoint("Sent from"), new TableColumn("Verdict"), new TableColumn("Detail"));
             foreach (ListenerReport listener in report.Listeners)
             {
                 foreach (ProbeResult probe in listener.Probes)
@@ -40,7 +43,7 @@ internal static class DoctorTableWriter
                         listener.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
                         listener.Protocol,
                         Markup.Escape($"{probe.Target.Address} ({probe.Target.Interface})"),
-                        Markup.Escape(probe.Source.ToString()),
+                        Markup.Escape(probe.Client is null ? probe.Source.ToString() : $"{probe.Source} in {probe.Client}"),
                         Colored(probe.Verdict),
                         Markup.Escape(probe.Detail));
                 }
@@ -50,7 +53,7 @@ internal static class DoctorTableWriter
             foreach (ListenerReport listener in report.Listeners)
             {
                 string owners = listener.Sockets.Count == 0 ? "" : $" ({string.Join("; ", listener.Sockets.Select(s => s.OwnerText).Distinct())})";
-                console.MarkupLine($"port {listener.Port}{Markup.Escape(owners)}: {Colored(listener.Verdict)}");
+                console.MarkupLine($"port {listener.Port}{Markup.Escape(owners)}: {Colored(listener)}");
             }
         }
 
@@ -60,6 +63,9 @@ internal static class DoctorTableWriter
         }
     }
 
+    /// <summary>Addresses and ports are never wrapped: a split endpoint misleads whoever copies it.</summary>
+    private static TableColumn Endpoint(string header) => new TableColumn(header).NoWrap();
+
     private static string Colored(ProbeVerdict verdict) => verdict switch
     {
         ProbeVerdict.Ok => "[green]OK[/]",
@@ -67,11 +73,14 @@ internal static class DoctorTableWriter
         _ => $"[yellow]{ProbeResult.Describe(verdict)}[/]",
     };
 
-    private static string Colored(ListenerVerdict verdict) => verdict switch
+    private static string Colored(ListenerReport listener)
     {
-        ListenerVerdict.AtRisk => "[red]AT RISK: replies leave from the wrong address[/]",
-        ListenerVerdict.Ok => "[green]OK: replies leave from the address asked[/]",
-        ListenerVerdict.Inconclusive => "[yellow]INCONCLUSIVE: no reply to the probe (try --payload)[/]",
-        _ => "[yellow]REFUSED on every address[/]",
-    };
+        string text = Markup.Escape($"{ListenerReport.Describe(listener.Verdict)}: {listener.Explanation}");
+        return listener.Verdict switch
+        {
+            ListenerVerdict.AtRisk => $"[red]{text}[/]",
+            ListenerVerdict.Ok => $"[green]{text}[/]",
+            _ => $"[yellow]{text}[/]",
+        };
+    }
 }

@@ -87,6 +87,12 @@ internal sealed class UdpProbe : IDisposable
         {
             return Result(ProbeVerdict.Refused, null, "ICMP port unreachable: nothing listens there for this address");
         }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.InvalidArgument && IPAddress.IsLoopback(Source) && !IPAddress.IsLoopback(_destination.Address))
+        {
+            // sendto from 127.0.0.1 to a local address only fails this way when NAT sent the packet elsewhere.
+            return Result(ProbeVerdict.NotSent, null,
+                $"not sent: NAT rewrote the destination to another host, where a packet from {Source} may not go (EINVAL); Docker's DNAT for a published port does this");
+        }
         catch (SocketException e)
         {
             return Result(ProbeVerdict.Error, null, e.Message);

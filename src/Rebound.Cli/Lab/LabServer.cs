@@ -88,7 +88,7 @@ internal sealed class LabServer : IDisposable
                 ReceivedDatagram request = socket.Receive(buffer);
                 if (!request.CanReply)
                 {
-                    server!.Refuse($"not answering {request.RemoteEndpoint}: {ReboundSocket.Describe(request.Unanswerable)}");
+                    server!.Refuse($"not answering {request.RemoteEndpoint}: {request.Unanswerable.Describe()}");
                     continue;
                 }
 

@@ -10,10 +10,13 @@ internal sealed partial class ProxyLoop
     private const int DrainPollMilliseconds = 50;
 
     private readonly List<ProxyFlow> _expired = [];
-    private readonly ProxyBatch _frontBatch = new();
+    // Client traffic goes through the library's own batched calls on the front ReboundSockets (counted in its "Rebound"
+    // meter): TryReceiveBatch for requests, SendBatch for replies. ProxyBatch only moves payloads on the connected
+    // upstream sockets, which are plain sockets without pktinfo.
+    private readonly DatagramBatch _frontBatch = new(ProxyBatch.Capacity, DatagramBatch.MaxBufferSize);
+    private readonly TransmitBatch _replies = new(ProxyBatch.Capacity, DatagramBatch.MaxBufferSize);
     private readonly ProxyBatch _upstreamBatch = new();
     private readonly ProxyFlow?[] _batchFlows = new ProxyFlow?[ProxyBatch.Capacity];
-    private int[] _frontFamilies = [];
     private RateLimitedLog? _refusedLog;
     private RateLimitedLog? _droppedLog;
     private long _now;
@@ -23,7 +26,6 @@ internal sealed partial class ProxyLoop
     {
         _refusedLog = new RateLimitedLog((n, why) => ProxyLog.Refused(_logger, n, why));
         _droppedLog = new RateLimitedLog((n, why) => ProxyLog.Dropped(_logger, n, why));
-        _frontFamilies = [.. _fronts.Select(f => f.LocalEndPoint.AddressFamily == AddressFamily.InterNetwork ? LinuxConstants.AF_INET : LinuxConstants.AF_INET6)];
         Epoll epoll = _epoll!;
         long sweepEvery = SweepInterval(_options.Limits);
         _now = Environment.TickCount64;
@@ -111,23 +113,22 @@ internal sealed partial class ProxyLoop
     private int ForwardFrontBatch(int index)
     {
         ReboundSocket front = _fronts[index];
-        int count = _frontBatch.Receive(front.Socket.SafeHandle, withAddresses: true, out int errno);
-        if (count < 0)
+        int count;
+        try
         {
-            if (errno != Errno.EAGAIN)
-            {
-                Drop(DropReason.ReceiveFailed, $"receiving on {front.LocalEndPoint} failed: {Errno.Describe(errno)}");
-            }
-
+            count = front.TryReceiveBatch(_frontBatch);
+        }
+        catch (SocketException e)
+        {
+            Drop(DropReason.ReceiveFailed, $"receiving on {front.LocalEndPoint} failed: {e.Message}");
             return 0;
         }
 
         // First find (or open) every datagram's flow, then send each run of datagrams for one flow with one sendmmsg.
-        ushort port = (ushort)front.LocalEndPoint.Port;
         for (int i = 0; i < count; i++)
         {
             _batchFlows[i] = null;
-            ReceivedDatagram datagram = _frontBatch.Decode(i, port);
+            ref readonly ReceivedDatagram datagram = ref _frontBatch.Datagram(i);
             if (!datagram.CanReply)
             {
                 Drop(DropReason.UnknownDestination, "no destination address (pktinfo) on the datagram, so no reply could leave from it");
@@ -212,10 +213,10 @@ internal sealed partial class ProxyLoop
 
     private void Forward(ProxyFlow flow, ReadOnlySpan<int> indices)
     {
-        int sent = _frontBatch.SendConnected(flow.Upstream.SafeHandle, indices, out int errno);
+        int sent = _upstreamBatch.SendConnected(flow.Upstream.SafeHandle, _frontBatch, indices, out int errno);
         foreach (int i in indices[..sent])
         {
-            _counters.ToBackend(_frontBatch.LengthOf(i));
+            _counters.ToBackend(_frontBatch.Datagram(i).Length);
         }
 
         if (sent > 0)
@@ -244,7 +245,7 @@ internal sealed partial class ProxyLoop
             return;
         }
 
-        int count = _upstreamBatch.Receive(flow.Upstream.SafeHandle, withAddresses: false, out int errno);
+        int count = _upstreamBatch.Receive(flow.Upstream.SafeHandle, out int errno);
         if (count < 0)
         {
             if (errno != Errno.EAGAIN)
@@ -258,40 +259,37 @@ internal sealed partial class ProxyLoop
         flow.LastActivity = _now;
         flow.Answered = true;
         SetAwaiting(flow, false);
-        ReboundSocket front = _fronts[flow.Front];
-        int sent = _upstreamBatch.Reply(front.Socket.SafeHandle, _frontFamilies[flow.Front], flow.Request, count, out _);
+        // The library's batched send: each reply to the client from the address it asked, with the library's
+        // partial-send policy (resend what the kernel did not take, skip and report what it refused, wait out a full
+        // send buffer); counted in the "Rebound" meter of the front socket.
         for (int i = 0; i < count; i++)
         {
-            if (i >= sent && !ReplySlowly(front, flow, i))
+            _replies.AddReply(flow.Request, _upstreamBatch.Payload(i));
+        }
+
+        _fronts[flow.Front].SendBatch(_replies);
+        bool sourceGone = false;
+        for (int i = 0; i < count; i++)
+        {
+            SocketError error = _replies.Error(i);
+            if (error == SocketError.Success)
             {
-                return;
+                _counters.ToClient(_upstreamBatch.LengthOf(i));
             }
-
-            _counters.ToClient(_upstreamBatch.LengthOf(i));
+            else if (error is SocketError.InvalidArgument or SocketError.AddressNotAvailable or SocketError.NetworkUnreachable)
+            {
+                sourceGone = true;
+                Drop(DropReason.SourceUnavailable, $"cannot reply from {flow.Request.ReplySource.ToString("a", null)}: the address is no longer available ({error})");
+            }
+            else
+            {
+                Drop(DropReason.SendFailed, $"replying to {flow.Key.Client} failed: {error}");
+            }
         }
-    }
 
-    /// <summary>
-    /// The rare path, for a reply the batch could not send (send buffer full, address gone): the library's own Reply,
-    /// which waits for room and reports a vanished source address. False when the flow had to close.
-    /// </summary>
-    private bool ReplySlowly(ReboundSocket front, ProxyFlow flow, int index)
-    {
-        try
+        if (sourceGone)
         {
-            front.Reply(flow.Request, _upstreamBatch.Payload(index));
-            return true;
-        }
-        catch (SourceAddressUnavailableException e)
-        {
-            Drop(DropReason.SourceUnavailable, e.Message);
             Close(flow, FlowCloseReason.SourceUnavailable);
-            return false;
-        }
-        catch (SocketException e)
-        {
-            Drop(DropReason.SendFailed, $"replying to {flow.Key.Client} failed: {e.Message}");
-            return false;
         }
     }
 
@@ -351,6 +349,7 @@ internal sealed partial class ProxyLoop
         CloseFronts();
         _epoll?.Dispose();
         _frontBatch.Dispose();
+        _replies.Dispose();
         _upstreamBatch.Dispose();
     }
 

@@ -49,6 +49,9 @@ internal sealed partial class ProxyLoop : IDisposable
     /// <summary>The bound front addresses, in the order they were bound.</summary>
     public IEnumerable<IPEndPoint> ListenEndPoints => _fronts.Select(f => f.LocalEndPoint);
 
+    /// <summary>What this loop's front sockets counted (the library's statistics, also in its "Rebound" meter).</summary>
+    public ReboundStatistics FrontStatistics => _fronts.Aggregate(default(ReboundStatistics), (total, front) => total + front.Statistics);
+
     /// <summary>
     /// Binds <paramref name="listen"/> (with <c>SO_REUSEPORT</c> when <paramref name="reusePort"/>) and registers the
     /// sockets with a new epoll instance. Throws <see cref="System.Net.Sockets.SocketException"/> with the address in
@@ -99,6 +102,7 @@ internal sealed partial class ProxyLoop : IDisposable
             CloseFronts();
             _epoll?.Dispose();
             _frontBatch.Dispose();
+            _replies.Dispose();
             _upstreamBatch.Dispose();
         }
     }

@@ -62,6 +62,12 @@ internal sealed class UdpProxy : IAsyncDisposable
     /// <summary>Each loop's own statistics, in loop order (to see how the kernel spread the flows).</summary>
     public IReadOnlyList<ProxyStatistics> LoopStatistics => [.. _loops.Select(l => l.Counters.Snapshot())];
 
+    /// <summary>
+    /// The client-side traffic as the library counts it on the front sockets: every request received and reply sent
+    /// goes through the library's batched calls, so the "Rebound" meter sees the proxy like any other server.
+    /// </summary>
+    public ReboundStatistics FrontStatistics => _loops.Aggregate(default(ReboundStatistics), (total, loop) => total + loop.FrontStatistics);
+
     /// <summary>Completes when every event loop has ended (after a stop, or with the error that ended one of them).</summary>
     public Task Completion => _completion;
 

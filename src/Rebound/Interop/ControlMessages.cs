@@ -38,10 +38,9 @@ internal static class ControlMessages
     public static int Space(int payload) => HeaderSize + Align(payload);
 
     /// <summary>
-    /// Writes the control message that makes a datagram leave from <paramref name="source"/>.
-    /// For IPv4 (and v4-mapped sources on a dual-stack socket) that is IP_PKTINFO with <c>ipi_spec_dst</c> set and
-    /// ifindex 0, since a non-zero ifindex changes routing. For IPv6 it is IPV6_PKTINFO, with the interface index only
-    /// when it is needed to make the address meaningful (link-local) or to pick where an unspecified source goes.
+    /// Writes the control message that makes a datagram leave from <paramref name="source"/> with the interface index
+    /// <see cref="ReplyPolicy.InterfaceFor"/> chose: IP_PKTINFO with <c>ipi_spec_dst</c> for IPv4 (and v4-mapped sources
+    /// on a dual-stack socket), IPV6_PKTINFO for IPv6. It encodes what it is given and decides nothing.
     /// </summary>
     /// <returns>The control length to pass as <c>msg_controllen</c>.</returns>
     /// <exception cref="ArgumentException">The destination span is too short.</exception>
@@ -53,7 +52,7 @@ internal static class ControlMessages
             Span<byte> message = Take(destination, space);
             WriteHeader(message, Length(InPacketInfoSize), SOL_IP, IP_PKTINFO);
             Span<byte> data = message[HeaderSize..];
-            BinaryPrimitives.WriteInt32LittleEndian(data, 0);
+            BinaryPrimitives.WriteInt32LittleEndian(data, interfaceIndex);
             source.V4Bytes.CopyTo(data[4..]);
             data.Slice(8, 4).Clear();
             return space;

@@ -76,47 +76,6 @@ internal static unsafe class LinuxBatchIO
     }
 
     /// <summary>
-    /// Fills the send headers for every answerable item with a reply, in item order; records in
-    /// <see cref="DatagramBatch.SendOrder"/> which item each message belongs to. Returns the message count.
-    /// </summary>
-    public static int PrepareReplies(DatagramBatch batch, int socketFamily)
-    {
-        batch.ThrowIfDisposed();
-        int messages = 0;
-        Span<int> order = batch.SendOrder;
-        for (int i = 0; i < batch.Count; i++)
-        {
-            ref readonly ReceivedDatagram request = ref batch.Slot(i);
-            int length = batch.ReplyLength(i);
-            if (length == 0 || !request.CanReply)
-            {
-                continue;
-            }
-
-            byte* name = batch.SendNames + (messages * DatagramBatch.NameSize);
-            byte* control = batch.SendControl + (messages * ControlMessages.SendBufferSize);
-            IoVec* vector = batch.SendVectors + messages;
-            *vector = new IoVec { Base = batch.ReplyAddress(i), Length = (nuint)length };
-            int interfaceIndex = DatagramDecoder.ReplyInterface(request.ReplySource, request.InterfaceIndex);
-            batch.SendHeaders[messages] = new MultiMessageHeader
-            {
-                Header = new MessageHeader
-                {
-                    Name = name,
-                    NameLength = (uint)SocketAddressCodec.Write(request.RemoteEndpoint, socketFamily, new Span<byte>(name, DatagramBatch.NameSize)),
-                    IoVectors = vector,
-                    IoVectorCount = 1,
-                    Control = control,
-                    ControlLength = (nuint)ControlMessages.WriteSource(request.ReplySource, interfaceIndex, new Span<byte>(control, ControlMessages.SendBufferSize)),
-                },
-            };
-            order[messages++] = i;
-        }
-
-        return messages;
-    }
-
-    /// <summary>
     /// Sends <paramref name="count"/> prepared messages, resuming after a partial sendmmsg and skipping (and recording in
     /// <paramref name="errors"/>, by item) a message the kernel refuses, so the rest still go out. Waits through EAGAIN.
     /// Returns how many were sent; throws only for errors about the socket itself (closed, not a socket).

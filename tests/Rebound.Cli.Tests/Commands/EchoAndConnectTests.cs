@@ -12,16 +12,19 @@ namespace Rebound.Cli.Tests.Commands;
 public sealed class EchoAndConnectTests
 {
     [Theory]
-    [InlineData(false, 0, "hello\nhi\n")]
-    [InlineData(true, 1, "")]
-    public void Connect_through_a_wildcard_echo_server(bool naive, int expectedExit, string expectedOutput)
+    [InlineData("", 0, "hello\nhi\n")]
+    [InlineData("--async", 0, "hello\nhi\n")]
+    [InlineData("--naive", 1, "")]
+    public void Connect_through_a_wildcard_echo_server(string mode, int expectedExit, string expectedOutput)
     {
         int port = FreeUdpPort();
-        string[] echoArgs = naive ? ["echo", "--naive", "-l", $"0.0.0.0:{port}"] : ["echo", "-l", $"0.0.0.0:{port}"];
+        bool naive = mode == "--naive";
+        string[] echoArgs = mode.Length > 0 ? ["echo", mode, "-l", $"0.0.0.0:{port}"] : ["echo", "-l", $"0.0.0.0:{port}"];
         using Process echo = CliProcess.Start(echoArgs);
         try
         {
-            CliProcess.WaitForStderr(echo, "listening on");
+            // The default is the batched multi-core server; --async the single-socket loop.
+            CliProcess.WaitForStderr(echo, mode.Length == 0 ? $"with {Environment.ProcessorCount} sockets, batches of 32" : "listening on");
 
             (int exit, string output, string error) = CliProcess.Run("hello\nhi\n", "connect", $"127.0.0.2:{port}", "--source", "127.0.0.1", "-w", "1");
 

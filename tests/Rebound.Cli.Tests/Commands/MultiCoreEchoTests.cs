@@ -39,6 +39,8 @@ public sealed class MultiCoreEchoTests
     [InlineData("echo", "--batch", "5000")]
     [InlineData("echo", "--sockets", "-1")]
     [InlineData("echo", "--naive", "--sockets", "2")]
+    [InlineData("echo", "--async", "--batch", "8")]
+    [InlineData("echo", "--async", "--naive")]
     public void Impossible_multi_core_settings_are_usage_errors(params string[] arguments)
     {
         (int exit, _, string error) = CliProcess.Run("", arguments);

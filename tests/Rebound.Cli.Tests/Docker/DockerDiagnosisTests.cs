@@ -24,17 +24,17 @@ public sealed class DockerDiagnosisTests(DockerFixture docker)
         DockerContainer fixedServer = DockerScenario.StartReboundIn(host, "doctor-fixed", [], "echo", "-l", "[::]:7000");
         try
         {
-            (int exit, JsonElement bad) = Doctor(null, "--pid", naive.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            (int exit, JsonElement bad) = DockerScenario.Doctor(null, "--pid", naive.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
             Assert.Equal(ExitCodes.Finding, exit);
-            JsonElement probe = Assert.Single(Listener(bad, 7000).GetProperty("probes").EnumerateArray());
-            Assert.Equal("AT RISK", Listener(bad, 7000).GetProperty("verdict").GetString());
+            JsonElement probe = Assert.Single(DockerScenario.Listener(bad, 7000).GetProperty("probes").EnumerateArray());
+            Assert.Equal("AT RISK", DockerScenario.Listener(bad, 7000).GetProperty("verdict").GetString());
             Assert.Equal(naive.Address.ToString(), probe.GetProperty("address").GetString());
             Assert.Equal("WRONG SOURCE", probe.GetProperty("verdict").GetString());
             Assert.Equal("127.0.0.1:7000", probe.GetProperty("repliedFrom").GetString());
 
-            (exit, JsonElement good) = Doctor(null, "--pid", fixedServer.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            (exit, JsonElement good) = DockerScenario.Doctor(null, "--pid", fixedServer.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
             Assert.Equal(ExitCodes.Success, exit);
-            Assert.Equal("OK", Listener(good, 7000).GetProperty("verdict").GetString());
+            Assert.Equal("OK", DockerScenario.Listener(good, 7000).GetProperty("verdict").GetString());
         }
         finally
         {
@@ -51,14 +51,14 @@ public sealed class DockerDiagnosisTests(DockerFixture docker)
         Process rebound = DockerScenario.StartOnHost(host, "listening on", "echo", "-l", "[::]:56792");
         try
         {
-            (int exit, JsonElement report) = Doctor(host.Namespace, "-p", "56791", "-p", "56792");
+            (int exit, JsonElement report) = DockerScenario.Doctor(host.Namespace, "-p", "56791", "-p", "56792");
             Assert.Equal(ExitCodes.Finding, exit);
-            JsonElement bad = Listener(report, 56791);
+            JsonElement bad = DockerScenario.Listener(report, 56791);
             Assert.Equal("AT RISK", bad.GetProperty("verdict").GetString());
             var probes = bad.GetProperty("probes").EnumerateArray().ToDictionary(p => p.GetProperty("address").GetString()!, p => p.GetProperty("verdict").GetString());
             Assert.Equal("WRONG SOURCE", probes["192.0.2.1"]);
             Assert.Equal("WRONG SOURCE", probes[Uplink]);
-            Assert.Equal("OK", Listener(report, 56792).GetProperty("verdict").GetString());
+            Assert.Equal("OK", DockerScenario.Listener(report, 56792).GetProperty("verdict").GetString());
         }
         finally
         {
@@ -66,6 +66,42 @@ public sealed class DockerDiagnosisTests(DockerFixture docker)
             DockerScenario.Stop(rebound);
         }
     }
+
+    [SkippableFact]
+    public void Doctor_from_the_containers_side_sees_the_reply_the_containers_client_drops()
+    {
+        DockerHost host = docker.Require();
+        DockerContainer client = DockerScenario.StartClient(host, "from-client");
+        Process naive = DockerScenario.StartOnHost(host, "listening on", "echo", "--naive", "-l", "0.0.0.0:56795");
+        Process rebound = DockerScenario.StartOnHost(host, "listening on", "echo", "-l", "[::]:56796");
+        try
+        {
+            string pid = client.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            foreach (string[] from in (string[][])[["--from-pid", pid], ["--from-containers"]])
+            {
+                (int exit, JsonElement report) = DockerScenario.Doctor(null, ["--netns", host.Namespace, "-p", "56795", "-p", "56796", .. from]);
+                Assert.Equal(ExitCodes.Finding, exit);
+                var bad = FromClient(report, 56795, client);
+                Assert.Equal("WRONG SOURCE", bad[Uplink].GetProperty("verdict").GetString());
+                Assert.Equal("192.0.2.1:56795", bad[Uplink].GetProperty("repliedFrom").GetString());
+                Assert.Equal("OK", bad["192.0.2.1"].GetProperty("verdict").GetString());
+                var good = FromClient(report, 56796, client);
+                Assert.Equal("OK", good[Uplink].GetProperty("verdict").GetString());
+                Assert.Equal("OK", good["192.0.2.1"].GetProperty("verdict").GetString());
+            }
+        }
+        finally
+        {
+            DockerScenario.Stop(naive);
+            DockerScenario.Stop(rebound);
+            host.Remove(client);
+        }
+    }
+
+    private static Dictionary<string, JsonElement> FromClient(JsonElement report, int port, DockerContainer client) =>
+        DockerScenario.Listener(report, port).GetProperty("probes").EnumerateArray()
+            .Where(p => p.GetProperty("source").GetString() == client.Address.ToString())
+            .ToDictionary(p => p.GetProperty("address").GetString()!);
 
     [SkippableFact]
     public void Trace_on_docker0_and_analyze_of_a_docker0_capture_find_the_wrong_source_reply()
@@ -95,18 +131,4 @@ public sealed class DockerDiagnosisTests(DockerFixture docker)
             host.Remove(client);
         }
     }
-
-    private static (int Exit, JsonElement Report) Doctor(string? netns, params string[] arguments)
-    {
-        using Process doctor = CliProcess.StartIn(netns, ["doctor", "--json", .. arguments]);
-        doctor.StandardInput.Close();
-        Task<string> output = doctor.StandardOutput.ReadToEndAsync();
-        Task<string> error = doctor.StandardError.ReadToEndAsync();
-        Assert.True(doctor.WaitForExit(TimeSpan.FromSeconds(60)), "doctor did not finish");
-        Assert.True(output.Result.Length > 0, error.Result);
-        return (doctor.ExitCode, JsonDocument.Parse(output.Result).RootElement.Clone());
-    }
-
-    private static JsonElement Listener(JsonElement report, int port) =>
-        report.GetProperty("listeners").EnumerateArray().Single(l => l.GetProperty("port").GetInt32() == port);
 }

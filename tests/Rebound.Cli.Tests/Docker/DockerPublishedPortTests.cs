@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Text.Json;
+using Rebound.Cli.Infrastructure;
 using Rebound.Cli.Tests.Support;
 using Rebound.Cli.Tests.Support.Docker;
 
@@ -38,6 +40,37 @@ public sealed class DockerPublishedPortTests(DockerFixture docker)
         {
             host.Remove(service);
             host.Remove(client);
+        }
+    }
+
+    [SkippableFact]
+    public void Doctor_names_the_nat_that_broke_its_probes_and_proves_docker_proxy_wrong_at_127_0_0_2()
+    {
+        DockerHost host = docker.Require();
+        DockerContainer service = DockerScenario.StartReboundIn(host, "doctor-published", ["-p", "5353:7000/udp"], "echo", "-l", "0.0.0.0:7000");
+        try
+        {
+            (int exit, JsonElement report) = DockerScenario.Doctor(host.Namespace, "-p", "5353");
+
+            // Docker's nat OUTPUT DNAT sends the 127.0.0.1 probes of 192.0.2.1 and the uplink to the container, and the
+            // kernel refuses a loopback-sourced packet there: nothing was sent, and doctor says why.
+            JsonElement listener = DockerScenario.Listener(report, 5353);
+            var probes = listener.GetProperty("probes").EnumerateArray().ToDictionary(p => p.GetProperty("address").GetString()!);
+            foreach (string address in (string[])["192.0.2.1", Uplink])
+            {
+                Assert.Equal("NOT SENT", probes[address].GetProperty("verdict").GetString());
+                Assert.Contains("NAT rewrote the destination", probes[address].GetProperty("detail").GetString(), StringComparison.Ordinal);
+            }
+
+            // 127.0.0.0/8 is exempt from that rule: asked there, docker-proxy answers from 127.0.0.1.
+            Assert.Equal("WRONG SOURCE", probes["127.0.0.2"].GetProperty("verdict").GetString());
+            Assert.Equal("127.0.0.1:5353", probes["127.0.0.2"].GetProperty("repliedFrom").GetString());
+            Assert.Equal("AT RISK", listener.GetProperty("verdict").GetString());
+            Assert.Equal(ExitCodes.Finding, exit);
+        }
+        finally
+        {
+            host.Remove(service);
         }
     }
 

@@ -89,4 +89,20 @@ internal static class DockerScenario
         Assert.Equal(replySource, finding.GetProperty("replySource").GetString());
         Assert.StartsWith($"{client.Address}:", finding.GetProperty("client").GetString(), StringComparison.Ordinal);
     }
+
+    /// <summary>Runs <c>rebound doctor --json ARGS</c> (in <paramref name="netns"/> when set) and returns its exit code and report.</summary>
+    public static (int Exit, JsonElement Report) Doctor(string? netns, params string[] arguments)
+    {
+        using Process doctor = CliProcess.StartIn(netns, ["doctor", "--json", .. arguments]);
+        doctor.StandardInput.Close();
+        Task<string> output = doctor.StandardOutput.ReadToEndAsync();
+        Task<string> error = doctor.StandardError.ReadToEndAsync();
+        Assert.True(doctor.WaitForExit(TimeSpan.FromSeconds(60)), "doctor did not finish");
+        Assert.True(output.Result.Length > 0, error.Result);
+        return (doctor.ExitCode, JsonDocument.Parse(output.Result).RootElement.Clone());
+    }
+
+    /// <summary>The report's listener on <paramref name="port"/>.</summary>
+    public static JsonElement Listener(JsonElement report, int port) =>
+        report.GetProperty("listeners").EnumerateArray().Single(l => l.GetProperty("port").GetInt32() == port);
 }

@@ -16,7 +16,7 @@ public sealed class DoctorLoopbackTests
     private static readonly IPAddress Second = IPAddress.Parse("127.0.0.2");
 
     private static DoctorOptions Options(params int[] ports) =>
-        new(null, "test", ports, [Second], null, TimeSpan.FromSeconds(1));
+        new(null, "test", ports, [new AddressChoice(Second, null)], null, TimeSpan.FromSeconds(1));
 
     [Fact]
     public async Task Rebound_server_is_ok_and_naive_server_is_proven_wrong_source()

@@ -51,6 +51,24 @@ public sealed class ProxyLoopbackTests
     }
 
     [Fact]
+    public async Task Client_traffic_is_counted_by_the_library_on_the_front_sockets()
+    {
+        using NaiveUdpEcho backend = NaiveUdpEcho.OnAnyAddress();
+        await using UdpProxy proxy = StartProxy([backend.Loopback]);
+        using Socket client = Connect(FrontAt(proxy, Second), new IPEndPoint(Client, 0));
+
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.Equal("ping", Exchange(client, "ping", Answer));
+        }
+
+        // Requests and replies go through the front ReboundSockets' batched calls (TryReceiveBatch, SendBatch), so the
+        // library's statistics and its "Rebound" meter count them; a private recvmmsg/sendmmsg engine would not.
+        Assert.True(WaitUntil(() => proxy.FrontStatistics.Sent == 3, TimeSpan.FromSeconds(2)), $"front sent {proxy.FrontStatistics.Sent}");
+        Assert.Equal(3, proxy.FrontStatistics.Received);
+    }
+
+    [Fact]
     public async Task Dual_stack_front_serves_IPv4_and_IPv6_clients()
     {
         using NaiveUdpEcho backend = NaiveUdpEcho.OnAnyAddress();

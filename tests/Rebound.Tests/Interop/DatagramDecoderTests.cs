@@ -18,7 +18,7 @@ public sealed class DatagramDecoderTests
         Assert.Equal("198.51.100.13:56789", d.LocalEndpoint.ToString());
         Assert.Equal("198.51.100.13:56789", d.ReplySource.ToString());
         Assert.Equal(2, d.InterfaceIndex);
-        Assert.Equal(0, DatagramDecoder.ReplyInterface(d.ReplySource, d.InterfaceIndex));
+        Assert.Equal(0, d.ReplyInterfaceIndex);
     }
 
     [Fact]
@@ -39,7 +39,7 @@ public sealed class DatagramDecoderTests
 
         Assert.True(d.RemoteEndpoint.IsIPv4MappedToIPv6);
         Assert.Equal("[::ffff:192.0.2.1]:56789", d.ReplySource.ToString());
-        Assert.Equal(0, DatagramDecoder.ReplyInterface(d.ReplySource, d.InterfaceIndex));
+        Assert.Equal(0, d.ReplyInterfaceIndex);
     }
 
     [Fact]
@@ -57,7 +57,7 @@ public sealed class DatagramDecoderTests
         ReceivedDatagram d = Decode(0, SockAddrIn6("fe80::2", 5000, scope: 7), In6PacketInfo("fe80::1", 7));
 
         Assert.Equal("[fe80::1%7]:56789", d.ReplySource.ToString());
-        Assert.Equal(7, DatagramDecoder.ReplyInterface(d.ReplySource, d.InterfaceIndex));
+        Assert.Equal(7, d.ReplyInterfaceIndex);
     }
 
     [Fact]
@@ -66,7 +66,7 @@ public sealed class DatagramDecoderTests
         ReceivedDatagram d = Decode(0, SockAddrIn6("2001:db8:2::3", 5000), In6PacketInfo("2001:db8:100::13", 2));
 
         Assert.Equal("[2001:db8:100::13]:56789", d.ReplySource.ToString());
-        Assert.Equal(0, DatagramDecoder.ReplyInterface(d.ReplySource, d.InterfaceIndex));
+        Assert.Equal(0, d.ReplyInterfaceIndex);
     }
 
     [Fact]
@@ -75,7 +75,7 @@ public sealed class DatagramDecoderTests
         ReceivedDatagram d = Decode(0, SockAddrIn6("fe80::2", 5000, 3), In6PacketInfo("ff02::fb", 3));
 
         Assert.True(d.ReplySource.IsUnspecified);
-        Assert.Equal(3, DatagramDecoder.ReplyInterface(d.ReplySource, d.InterfaceIndex));
+        Assert.Equal(3, d.ReplyInterfaceIndex);
     }
 
     [Fact]

@@ -1,0 +1,30 @@
+using System.Runtime.InteropServices;
+using Rebound.Shield.Interop;
+
+namespace Rebound.Shield.Kernel;
+
+/// <summary>An owned Linux file descriptor (a BPF map, program or link, or a cgroup directory), closed exactly once.</summary>
+internal sealed class FileDescriptor : SafeHandle
+{
+    public FileDescriptor(int fd)
+        : base(-1, ownsHandle: true) => SetHandle(fd);
+
+    public override bool IsInvalid => handle < 0;
+
+    public int Value => IsClosed ? throw new ObjectDisposedException(nameof(FileDescriptor)) : (int)handle;
+
+    /// <summary>Opens a directory (a cgroup) for the attach calls that take its descriptor.</summary>
+    public static FileDescriptor OpenDirectory(string path)
+    {
+        int fd = FileCalls.Open(path, FileCalls.ReadOnly | FileCalls.Directory | FileCalls.CloseOnExec);
+        if (fd < 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            throw new BpfException($"cannot open {path}", errno);
+        }
+
+        return new FileDescriptor(fd);
+    }
+
+    protected override bool ReleaseHandle() => FileCalls.Close((int)handle) == 0;
+}

@@ -1,0 +1,219 @@
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Rebound.Interop;
+
+namespace Rebound;
+
+/// <summary>
+/// Datagrams to send together with <see cref="ReboundSocket.SendBatch(TransmitBatch)"/> (one <c>sendmmsg</c>), each
+/// carrying its own destination, source address and payload: the batched form of
+/// <see cref="ReboundSocket.SendFrom(UdpEndpoint, UdpEndpoint, ReadOnlySpan{byte}, int)"/>, in the spirit of quinn-udp's
+/// <c>Transmit</c> and Go's <c>WriteBatch</c>. <see cref="ReboundSocket.ReplyBatch(DatagramBatch)"/> is this with one
+/// reply per received request.
+/// </summary>
+/// <remarks>
+/// Every native structure (payload buffers, addresses, control buffers, iovecs, mmsghdrs) is allocated once, when the
+/// batch is made; adding and sending then allocate nothing. <see cref="Add"/> copies the payload, so the caller's
+/// buffer may be reused at once. The source's interface index follows the same rule as a reply (IPv4: none; IPv6: only
+/// for a link-local or unspecified source). A batch belongs to one thread at a time. Dispose it to free its memory.
+/// </remarks>
+public sealed unsafe class TransmitBatch : IDisposable
+{
+    private const int NameStride = 32;
+
+    private readonly Message[] _messages;
+    private readonly int[] _errors;
+    private readonly int[] _order;
+    private byte* _memory;
+
+    /// <summary>Allocates room for <paramref name="capacity"/> datagrams of up to <paramref name="bufferSize"/> bytes each.</summary>
+    /// <param name="capacity">Datagrams per system call, 1 to <see cref="DatagramBatch.MaxCapacity"/>.</param>
+    /// <param name="bufferSize">The largest payload <see cref="Add"/> takes, up to <see cref="DatagramBatch.MaxBufferSize"/>.</param>
+    public TransmitBatch(int capacity = 32, int bufferSize = 2048)
+        : this(capacity, bufferSize, ownsPayloads: true)
+    {
+    }
+
+    internal TransmitBatch(int capacity, int bufferSize, bool ownsPayloads)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(capacity, DatagramBatch.MaxCapacity);
+        ArgumentOutOfRangeException.ThrowIfLessThan(bufferSize, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(bufferSize, DatagramBatch.MaxBufferSize);
+        Capacity = capacity;
+        BufferSize = bufferSize;
+        _messages = new Message[capacity];
+        _errors = new int[capacity];
+        _order = new int[capacity];
+        for (int i = 0; i < capacity; i++)
+        {
+            _order[i] = i;
+        }
+
+        int stride = ownsPayloads ? ControlMessages.Align(bufferSize) : 0;
+        nuint size = (nuint)capacity * (nuint)(sizeof(MultiMessageHeader) + sizeof(IoVec) + NameStride + ControlMessages.SendBufferSize + stride);
+        _memory = (byte*)NativeMemory.AlignedAlloc(size, 64);
+        NativeMemory.Clear(_memory, size);
+        Headers = (MultiMessageHeader*)_memory;
+        Vectors = (IoVec*)(Headers + capacity);
+        Names = (byte*)(Vectors + capacity);
+        Controls = Names + (capacity * NameStride);
+        Payloads = ownsPayloads ? Controls + (capacity * ControlMessages.SendBufferSize) : null;
+        Stride = stride;
+    }
+
+    /// <summary>The most datagrams this batch holds.</summary>
+    public int Capacity { get; }
+
+    /// <summary>The largest payload <see cref="Add"/> takes.</summary>
+    public int BufferSize { get; }
+
+    /// <summary>How many datagrams are waiting to be sent.</summary>
+    public int Count { get; private set; }
+
+    internal MultiMessageHeader* Headers { get; }
+
+    private IoVec* Vectors { get; }
+
+    private byte* Names { get; }
+
+    private byte* Controls { get; }
+
+    private byte* Payloads { get; }
+
+    private int Stride { get; }
+
+    /// <summary>
+    /// Queues <paramref name="payload"/> for <paramref name="destination"/>, to leave from <paramref name="source"/> (an
+    /// address of this host, or unspecified to let the kernel choose; its port is ignored). Returns the datagram's index.
+    /// </summary>
+    /// <param name="destination">Where to send.</param>
+    /// <param name="source">The source address.</param>
+    /// <param name="payload">The datagram (copied).</param>
+    /// <param name="interfaceIndex">For an IPv6 link-local or unspecified source, the interface to use; ignored otherwise.</param>
+    /// <exception cref="InvalidOperationException">The batch is full.</exception>
+    public int Add(UdpEndpoint destination, UdpEndpoint source, ReadOnlySpan<byte> payload, int interfaceIndex = 0)
+    {
+        ThrowIfDisposed();
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(payload.Length, BufferSize, nameof(payload));
+        if (Payloads == null)
+        {
+            throw new InvalidOperationException("This batch sends buffers it does not own.");
+        }
+
+        int index = Reserve();
+        byte* buffer = Payloads + (index * Stride);
+        payload.CopyTo(new Span<byte>(buffer, payload.Length));
+        _messages[index] = new Message(destination, source, ReplyPolicy.InterfaceFor(source, interfaceIndex), buffer, payload.Length);
+        return index;
+    }
+
+    /// <summary>Queues <paramref name="payload"/> as the reply to <paramref name="request"/>: to its sender, from the address it was sent to.</summary>
+    /// <exception cref="InvalidOperationException">The request must not be answered (<see cref="ReceivedDatagram.CanReply"/> is false), or the batch is full.</exception>
+    public int AddReply(in ReceivedDatagram request, ReadOnlySpan<byte> payload)
+    {
+        ReboundSocket.ThrowIfUnanswerable(request);
+        return Add(request.RemoteEndpoint, request.ReplySource, payload, request.ReplyInterfaceIndex);
+    }
+
+    /// <summary>Queues the reply to <paramref name="request"/> from memory the caller keeps alive until the send (no copy).</summary>
+    internal void AddReply(in ReceivedDatagram request, byte* payload, int length)
+    {
+        int index = Reserve();
+        _messages[index] = new Message(request.RemoteEndpoint, request.ReplySource, request.ReplyInterfaceIndex, payload, length);
+    }
+
+    /// <summary>
+    /// Why the last <see cref="ReboundSocket.SendBatch(TransmitBatch)"/> did not send datagram <paramref name="index"/>;
+    /// <see cref="SocketError.Success"/> when it was sent.
+    /// </summary>
+    public SocketError Error(int index)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Capacity);
+        return _errors[index] == 0 ? SocketError.Success : Errno.ToSocketError(_errors[index]);
+    }
+
+    /// <summary>Forgets the queued datagrams (a send does this itself).</summary>
+    public void Clear() => Count = 0;
+
+    /// <summary>Writes every queued datagram's mmsghdr (address for <paramref name="socketFamily"/>, pktinfo, iovec).</summary>
+    internal int Encode(int socketFamily)
+    {
+        ThrowIfDisposed();
+        _errors.AsSpan(0, Count).Clear();
+        for (int i = 0; i < Count; i++)
+        {
+            ref Message message = ref _messages[i];
+            byte* name = Names + (i * NameStride);
+            byte* control = Controls + (i * ControlMessages.SendBufferSize);
+            Vectors[i] = new IoVec { Base = message.Payload, Length = (nuint)message.Length };
+            Headers[i] = new MultiMessageHeader
+            {
+                Header = new MessageHeader
+                {
+                    Name = name,
+                    NameLength = (uint)SocketAddressCodec.Write(message.Destination, socketFamily, new Span<byte>(name, NameStride)),
+                    IoVectors = Vectors + i,
+                    IoVectorCount = 1,
+                    Control = control,
+                    ControlLength = (nuint)ControlMessages.WriteSource(message.Source, message.InterfaceIndex, new Span<byte>(control, ControlMessages.SendBufferSize)),
+                },
+            };
+        }
+
+        return Count;
+    }
+
+    internal ReadOnlySpan<int> Order => _order;
+
+    /// <summary>Queued datagram <paramref name="index"/> as plain values, for senders that do not use mmsghdrs (per-address).</summary>
+    internal ReadOnlySpan<byte> Queued(int index, out UdpEndpoint destination, out UdpEndpoint source)
+    {
+        ref Message message = ref _messages[index];
+        destination = message.Destination;
+        source = message.Source;
+        return new ReadOnlySpan<byte>(message.Payload, message.Length);
+    }
+
+    internal Span<int> Errors => _errors;
+
+    private int Reserve()
+    {
+        ThrowIfDisposed();
+        if (Count == Capacity)
+        {
+            throw new InvalidOperationException($"The batch holds {Capacity} datagrams; send it first.");
+        }
+
+        return Count++;
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_memory == null, this);
+
+    /// <summary>Frees the native memory. The batch must not be in use by a send.</summary>
+    public void Dispose()
+    {
+        byte* memory = _memory;
+        _memory = null;
+        Count = 0;
+        if (memory != null)
+        {
+            NativeMemory.AlignedFree(memory);
+        }
+
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Frees the native memory of a batch that was never disposed.</summary>
+    ~TransmitBatch() => Dispose();
+
+    private readonly struct Message(UdpEndpoint destination, UdpEndpoint source, int interfaceIndex, byte* payload, int length)
+    {
+        public readonly UdpEndpoint Destination = destination;
+        public readonly UdpEndpoint Source = source;
+        public readonly int InterfaceIndex = interfaceIndex;
+        public readonly byte* Payload = payload;
+        public readonly int Length = length;
+    }
+}
