@@ -44,7 +44,7 @@ internal static class MultiCoreEchoServer
         {
             string mode = server.LocalEndPoint.AddressFamily == AddressFamily.InterNetwork ? "IPv4" : settings.DualStack ? "dual-stack" : "IPv6 only";
             Console.Error.WriteLine(
-                $"rebound echo: listening on {server.LocalEndPoint} ({mode}) with {server.SocketCount} threads, batches of {options.BatchSize}, {EchoSettings.Describe(server.Strategy)}; " +
+                $"rebound echo: listening on {server.LocalEndPoint} ({mode}) {Serving(server)}, batches of {options.BatchSize}; " +
                 "replies leave from each request's destination address.");
             await Task.WhenAny(enough.Task, Task.Delay(Timeout.Infinite, cancellation)).ConfigureAwait(false);
             await server.StopAsync(CancellationToken.None).ConfigureAwait(false);
@@ -54,4 +54,8 @@ internal static class MultiCoreEchoServer
 
         return ExitCodes.Success;
     }
+
+    private static string Serving(ReboundServer server) => server.Strategy == SourceAddressStrategy.PerAddress
+        ? $"with {server.SocketCount} threads on one socket per local address"
+        : $"with {server.SocketCount} sockets";
 }
