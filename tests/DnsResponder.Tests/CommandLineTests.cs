@@ -4,8 +4,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using DnsResponder.Tests.Support;
-using Rebound.Cli.Infrastructure;
-using Rebound.Cli.Tests.Support;
+using Rebound.Lab;
 
 namespace DnsResponder.Tests;
 

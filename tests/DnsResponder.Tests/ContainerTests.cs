@@ -1,7 +1,6 @@
 using DnsResponder.Tests.Support;
-using Rebound.Cli.Infrastructure;
-using Rebound.Cli.Lab;
-using Rebound.Cli.Tests.Support;
+using Rebound.Lab;
+using Rebound.TestSupport;
 
 namespace DnsResponder.Tests;
 

@@ -1,5 +1,6 @@
-using Rebound.Cli.Capture;
-using Rebound.Cli.Capture.Files;
+using Rebound.Capture;
+using Rebound.Capture.Analysis;
+using Rebound.Capture.Files;
 using Rebound.Cli.Infrastructure;
 
 namespace Rebound.Cli.Analysis;

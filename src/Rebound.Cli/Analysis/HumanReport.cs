@@ -1,4 +1,5 @@
 using System.Globalization;
+using Rebound.Capture.Analysis;
 using Spectre.Console;
 
 namespace Rebound.Cli.Analysis;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Rebound.Capture.Analysis;
 
 namespace Rebound.Cli.Analysis;
 

@@ -1,6 +1,7 @@
-using Rebound.Cli.Capture;
+using Rebound.Capture;
+using Rebound.Capture.Analysis;
 using Rebound.Cli.Infrastructure;
-using Rebound.Cli.Namespaces;
+using Rebound.Lab;
 using Spectre.Console;
 
 namespace Rebound.Cli.Analysis;
@@ -60,6 +61,9 @@ internal static class LiveTrace
             }
 
             var analyzer = new FlowAnalyzer(settings.Window);
+            // The kernel switches receive timestamping on (a static key) in deferred work after SO_TIMESTAMPNS; a packet
+            // that passes before that is stamped when read, as user-space time would be. Give it a moment.
+            Thread.Sleep(TimestampSettle);
             started?.Invoke();
             Capture(capture, analyzer, settings, console, output, cancellation);
             if (settings.Json)
@@ -74,6 +78,8 @@ internal static class LiveTrace
             return analyzer.Findings.Count > 0 ? ExitCodes.Finding : ExitCodes.Success;
         }
     }
+
+    private static readonly TimeSpan TimestampSettle = TimeSpan.FromMilliseconds(100);
 
     private static void Capture(PacketCaptureSocket capture, FlowAnalyzer analyzer, TraceSettings settings, IAnsiConsole console, TextWriter output, CancellationToken cancellation)
     {
@@ -110,5 +116,5 @@ internal static class LiveTrace
     }
 
     private static PacketCaptureSocket Open(string? interfaceName) =>
-        interfaceName is null or "any" ? PacketCaptureSocket.Open(0) : PacketCaptureSocket.Open(interfaceName);
+        interfaceName is null or "any" ? PacketCaptureSocket.Open(0, udpAndIcmpOnly: true) : PacketCaptureSocket.Open(interfaceName, udpAndIcmpOnly: true);
 }

@@ -3,14 +3,11 @@ using System.Runtime.InteropServices;
 namespace Rebound.Cli.Bench;
 
 /// <summary>
-/// The libc calls the load generator needs beyond the library's recvmmsg/sendmmsg and the capture code's poll():
+/// The libc calls the load generator needs beyond recvmmsg/sendmmsg and poll():
 /// pinning the load thread to a CPU, and the kernel's clock-tick rate for /proc CPU times.
 /// </summary>
 internal static unsafe partial class BenchNative
 {
-    /// <summary>poll() event: an error is pending (ICMP unreachable on a connected socket). POLLIN and the descriptor
-    /// layout come from <see cref="Capture.CaptureInterop"/>.</summary>
-    public const short POLLERR = 0x8;
     private const int ScClockTicks = 2;
 
     [LibraryImport("libc", EntryPoint = "sched_setaffinity", SetLastError = true)]

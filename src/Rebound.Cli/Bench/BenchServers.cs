@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
-using Rebound.Cli.Commands;
+using Rebound.Cli.Servers;
+using Rebound.Lab;
 
 namespace Rebound.Cli.Bench;
 

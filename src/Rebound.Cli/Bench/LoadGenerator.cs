@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
-using Rebound.Cli.Capture;
+using Rebound.Capture;
 using Rebound.Interop;
 
 namespace Rebound.Cli.Bench;
@@ -48,10 +48,10 @@ internal static unsafe class LoadGenerator
     private static LoadResult Drive(LoadSettings settings, List<ClientSocket> clients, CancellationToken cancellation)
     {
         var tally = new LoadTally();
-        CaptureInterop.PollDescriptor* polls = stackalloc CaptureInterop.PollDescriptor[clients.Count];
+        PollInterop.PollDescriptor* polls = stackalloc PollInterop.PollDescriptor[clients.Count];
         for (int i = 0; i < clients.Count; i++)
         {
-            polls[i] = new CaptureInterop.PollDescriptor { Descriptor = clients[i].Descriptor, Events = CaptureInterop.POLLIN };
+            polls[i] = new PollInterop.PollDescriptor { Descriptor = clients[i].Descriptor, Events = PollInterop.POLLIN };
         }
 
         // During the warm-up nothing is counted and the budget is unlimited; the window has the --count budget.
@@ -118,9 +118,9 @@ internal static unsafe class LoadGenerator
     }
 
     private static void Step(
-        List<ClientSocket> clients, CaptureInterop.PollDescriptor* polls, LoadTally tally, long budget, TimeSpan lossTimeout, ref long lastScan, long scanEvery)
+        List<ClientSocket> clients, PollInterop.PollDescriptor* polls, LoadTally tally, long budget, TimeSpan lossTimeout, ref long lastScan, long scanEvery)
     {
-        int ready = CaptureInterop.Poll(polls, (nuint)clients.Count, PollMilliseconds);
+        int ready = PollInterop.Poll(polls, (nuint)clients.Count, PollMilliseconds);
         if (ready < 0 && Marshal.GetLastPInvokeError() != Errno.EINTR)
         {
             throw Errno.ToException(Marshal.GetLastPInvokeError(), "poll");
@@ -128,7 +128,7 @@ internal static unsafe class LoadGenerator
 
         for (int i = 0; i < clients.Count; i++)
         {
-            if (ready > 0 && (polls[i].ReturnedEvents & (CaptureInterop.POLLIN | BenchNative.POLLERR)) != 0)
+            if (ready > 0 && (polls[i].ReturnedEvents & (PollInterop.POLLIN | PollInterop.POLLERR)) != 0)
             {
                 clients[i].Pump(tally, budget);
             }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Net;
 using System.Net.Sockets;
 using Rebound.Cli.Infrastructure;
+using Rebound.Cli.Servers;
 
 namespace Rebound.Cli.Commands;
 
@@ -94,15 +95,4 @@ internal static class EchoCommand
         });
         return command;
     }
-}
-
-/// <summary>What an echo server was asked to do.</summary>
-internal sealed record EchoSettings(IPEndPoint Listen, bool DualStack, bool Verbose, int Count, SourceAddressStrategy Strategy = SourceAddressStrategy.Automatic)
-{
-    /// <summary>The socket options these settings ask for.</summary>
-    public ReboundSocketOptions SocketOptions => new() { DualStack = DualStack, Strategy = Strategy };
-
-    /// <summary>How the start line describes a strategy.</summary>
-    public static string Describe(SourceAddressStrategy strategy) =>
-        strategy == SourceAddressStrategy.PerAddress ? "one socket per local address" : "IP_PKTINFO";
 }

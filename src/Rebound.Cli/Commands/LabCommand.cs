@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Rebound.Cli.Infrastructure;
 using Rebound.Cli.Lab;
-using Rebound.Cli.Namespaces;
+using Rebound.Lab;
 using Spectre.Console;
 
 namespace Rebound.Cli.Commands;

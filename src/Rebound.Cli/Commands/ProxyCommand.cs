@@ -4,7 +4,7 @@ using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Rebound.Cli.Infrastructure;
-using Rebound.Cli.Proxy;
+using Rebound.Proxy;
 
 namespace Rebound.Cli.Commands;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using Rebound.Cli.Infrastructure;
-using Rebound.Cli.Namespaces;
+using Rebound.Lab;
 
 namespace Rebound.Cli.Doctor;
 

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using Rebound.Cli.Namespaces;
+using Rebound.Lab;
 
 namespace Rebound.Cli.Doctor;
 
@@ -120,7 +120,7 @@ internal static class ClientProbing
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
         {
-            string hint = Infrastructure.Privileges.IsRoot ? "" : " (entering another network namespace needs root)";
+            string hint = Privileges.IsRoot ? "" : " (entering another network namespace needs root)";
             throw new DoctorUsageException($"cannot enter {client.Label}: {e.Message.TrimEnd('.')}{hint}", e);
         }
     }

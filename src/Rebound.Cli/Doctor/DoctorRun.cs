@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using Rebound.Cli.Namespaces;
+using Rebound.Lab;
 
 namespace Rebound.Cli.Doctor;
 
@@ -107,7 +107,7 @@ internal static class DoctorRun
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
         {
-            string hint = Infrastructure.Privileges.IsRoot ? "" : " (entering another network namespace needs root)";
+            string hint = Privileges.IsRoot ? "" : " (entering another network namespace needs root)";
             throw new DoctorUsageException($"cannot enter {options.NamespaceLabel}: {e.Message.TrimEnd('.')}{hint}", e);
         }
     }

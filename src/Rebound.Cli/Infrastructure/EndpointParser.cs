@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using Rebound.Interop;
 
 namespace Rebound.Cli.Infrastructure;
 

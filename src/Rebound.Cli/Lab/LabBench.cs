@@ -1,9 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using Rebound.Cli.Capture;
+using Rebound.Capture;
 using Rebound.Cli.Infrastructure;
-using Rebound.Cli.Namespaces;
+using Rebound.Interop;
+using Rebound.Lab;
 
 namespace Rebound.Cli.Lab;
 

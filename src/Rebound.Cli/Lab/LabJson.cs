@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Rebound.Lab;
 
 namespace Rebound.Cli.Lab;
 

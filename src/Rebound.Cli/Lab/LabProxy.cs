@@ -1,5 +1,5 @@
 using System.Net;
-using Rebound.Cli.Proxy;
+using Rebound.Proxy;
 
 namespace Rebound.Cli.Lab;
 

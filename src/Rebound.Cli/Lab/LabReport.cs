@@ -1,4 +1,5 @@
 using System.Globalization;
+using Rebound.Lab;
 using Spectre.Console;
 
 namespace Rebound.Cli.Lab;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using Rebound.Cli.Infrastructure;
+using Rebound.Lab;
 
 namespace Rebound.Cli.Lab;
 

@@ -1,5 +1,6 @@
 using System.Net;
-using static Rebound.Cli.Lab.FieldReportTopology;
+using Rebound.Lab;
+using static Rebound.Lab.FieldReportTopology;
 
 namespace Rebound.Cli.Lab;
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Rebound.Lab;
 
 namespace Rebound.Cli.Lab;
 

@@ -1,5 +1,5 @@
 using Rebound.Cli.Infrastructure;
-using Rebound.Cli.Namespaces;
+using Rebound.Lab;
 
 namespace Rebound.Cli.Lab;
 

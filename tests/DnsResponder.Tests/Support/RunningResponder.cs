@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using DnsResponder.Dns;
 using Rebound;
-using Rebound.Cli.Namespaces;
+using Rebound.Lab;
 
 namespace DnsResponder.Tests.Support;
 

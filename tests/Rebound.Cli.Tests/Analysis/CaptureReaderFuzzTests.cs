@@ -1,7 +1,8 @@
 using CsCheck;
+using Rebound.Capture.Analysis;
 using Rebound.Cli.Analysis;
-using Rebound.Cli.Capture;
-using Rebound.Cli.Capture.Files;
+using Rebound.Capture;
+using Rebound.Capture.Files;
 using Rebound.Cli.Tests.Support;
 
 namespace Rebound.Cli.Tests.Analysis;

@@ -1,6 +1,6 @@
 using System.Net;
-using Rebound.Cli.Capture;
-using Rebound.Cli.Capture.Files;
+using Rebound.Capture;
+using Rebound.Capture.Files;
 using Rebound.Cli.Tests.Support;
 
 namespace Rebound.Cli.Tests.Analysis;

@@ -1,7 +1,8 @@
 using System.Net;
 using CsCheck;
+using Rebound.Capture.Analysis;
 using Rebound.Cli.Analysis;
-using Rebound.Cli.Capture;
+using Rebound.Capture;
 using Rebound.Cli.Tests.Support;
 
 namespace Rebound.Cli.Tests.Analysis;
@@ -106,6 +107,53 @@ public sealed class FlowAnalyzerTests
         Feed(0, request);
         Feed(10_000, request);
         Assert.Equal((1L, 1L), (_analyzer.Summary.UdpDatagrams, _analyzer.Summary.Duplicates));
+    }
+
+    [Fact]
+    public void Distinct_datagrams_that_look_alike_are_all_counted_even_microseconds_apart()
+    {
+        // A busy flow (a loopback load test): same addresses, ports and length, 10 µs apart. Only the payload and the
+        // IPv4 identification differ. The old check called 99 of these 100 "duplicate copies".
+        for (int i = 0; i < 100; i++)
+        {
+            Feed(i * 10_000, PacketBytes.Udp(Client, Server, 32, seed: i));
+        }
+
+        Assert.Equal((100L, 0L), (_analyzer.Summary.UdpDatagrams, _analyzer.Summary.Duplicates));
+    }
+
+    [Fact]
+    public void Each_copy_of_many_look_alike_datagrams_is_one_duplicate_property()
+    {
+        // Any run of distinct datagrams of one flow, each also seen a moment later on a second interface.
+        Gen.Int[1, 60].Sample(count =>
+        {
+            var analyzer = new FlowAnalyzer(TimeSpan.FromSeconds(2));
+            long frame = 0;
+            for (int i = 0; i < count; i++)
+            {
+                DecodedPacket packet = PacketDecoder.Decode(LinkType.Raw, PacketBytes.Udp(Client, Server, 16, seed: i));
+                analyzer.Observe(++frame, i * 20_000L, packet);
+                analyzer.Observe(++frame, (i * 20_000L) + 5_000, packet);
+            }
+
+            return analyzer.Summary.UdpDatagrams == count && analyzer.Summary.Duplicates == count;
+        });
+    }
+
+    [Fact]
+    public void Analyze_counts_every_datagram_of_a_busy_look_alike_flow_in_a_file()
+    {
+        var file = new PcapFileBuilder(LinkType.Raw);
+        for (int i = 0; i < 500; i++)
+        {
+            file.Add(1_000_000_000L + (i * 2_000), PacketBytes.Udp(Client, Server, 48, seed: i));
+            file.Add(1_000_000_000L + (i * 2_000) + 1_000, PacketBytes.Udp(Server, Client, 48, seed: i + 1000));
+        }
+
+        AnalysisRun run = AnalysisRun.Of(file.ToArray());
+        Assert.Equal(1000, run.Summary.GetProperty("udpDatagrams").GetInt64());
+        Assert.Equal(0, run.Summary.GetProperty("duplicatesIgnored").GetInt64());
     }
 
     [Fact]

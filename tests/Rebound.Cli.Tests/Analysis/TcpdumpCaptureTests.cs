@@ -1,8 +1,9 @@
 using System.Net;
 using System.Text.Json;
-using Rebound.Cli.Capture.Files;
+using Rebound.Capture.Files;
 using Rebound.Cli.Lab;
 using Rebound.Cli.Tests.Support;
+using Rebound.Lab;
 
 namespace Rebound.Cli.Tests.Analysis;
 
@@ -142,7 +143,7 @@ public sealed class TcpdumpCaptureTests
         File.WriteAllBytes(path, file);
         try
         {
-            var result = Infrastructure.ProcessRunner.Run("tcpdump", ["-n", "-r", path]);
+            var result = ProcessRunner.Run("tcpdump", ["-n", "-r", path]);
             Assert.True(result.Succeeded, result.StandardError);
             return result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         }

@@ -4,6 +4,7 @@ using Rebound.Cli.Analysis;
 using Rebound.Cli.Infrastructure;
 using Rebound.Cli.Lab;
 using Rebound.Cli.Tests.Support;
+using Rebound.Lab;
 
 namespace Rebound.Cli.Tests.Analysis;
 
@@ -54,6 +55,55 @@ public sealed class TraceTests
     }
 
     [NamespaceFact]
+    public void A_trace_that_falls_behind_still_counts_each_copy_once_by_kernel_time()
+    {
+        // -i any sees each packet twice (vethc and docker0). The writer stalls 150 ms on every event it prints, as a
+        // slow terminal does: with user-space time the second copy of the packet after a finding was stamped 150 ms
+        // late, missed the 1 ms duplicate window and was counted again.
+        using var topology = FieldReportTopology.Create();
+        var slow = new SlowWriter(TimeSpan.FromMilliseconds(150));
+        (int exit, _, string[] replies, _) = TraceExchange(topology, naive: true, json: true, iface: null, output: slow);
+
+        Assert.All(replies, r => Assert.Null(r));
+        Assert.Equal(ExitCodes.Finding, exit);
+        using var summary = JsonDocument.Parse(slow.ToString().Trim().Split('\n')[^1]);
+        JsonElement counts = summary.RootElement.GetProperty("summary");
+        Assert.True((4, 2) == (counts.GetProperty("udpDatagrams").GetInt32(), counts.GetProperty("portUnreachables").GetInt32()), slow.ToString());
+    }
+
+    [NamespaceFact]
+    public void The_kernel_filter_keeps_tcp_and_arp_out_of_the_trace()
+    {
+        using var topology = FieldReportTopology.Create();
+        using var listener = topology.Host.Run(() =>
+        {
+            var tcp = new System.Net.Sockets.TcpListener(IPAddress.Any, 0);
+            tcp.Start();
+            return tcp.Server;
+        });
+        int tcpPort = ((IPEndPoint)listener.LocalEndPoint!).Port;
+        (int exit, string output, _, _) = TraceExchange(topology, naive: false, json: true, iface: null, before: () =>
+        {
+            // TCP (and the ARP it may need) from the container to the host, around the UDP exchange.
+            for (int i = 0; i < 5; i++)
+            {
+                using var client = topology.Container.Run(() => new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp));
+                client.Connect(new IPEndPoint(FieldReportTopology.HostEth0V4, tcpPort));
+                client.Send("tcp bytes"u8.ToArray());
+            }
+        });
+
+        Assert.Equal(ExitCodes.Success, exit);
+        using var summary = JsonDocument.Parse(output.Trim().Split('\n')[^1]);
+        JsonElement counts = summary.RootElement.GetProperty("summary");
+        // Only UDP and ICMP reach user space. The five TCP connections are 80-odd packets on -i any (each on vethc and
+        // docker0); what is left besides the UDP exchange is at most a little IPv6 neighbour discovery (ICMPv6).
+        int others = counts.GetProperty("packets").GetInt32() - counts.GetProperty("udpDatagrams").GetInt32()
+                     - counts.GetProperty("duplicatesIgnored").GetInt32() - counts.GetProperty("portUnreachables").GetInt32();
+        Assert.True(others < 20, summary.RootElement.ToString());
+    }
+
+    [NamespaceFact]
     public void Trace_with_an_unknown_namespace_or_interface_is_a_usage_error()
     {
         var error = new StringWriter();
@@ -80,7 +130,7 @@ public sealed class TraceTests
     [NamespaceFact]
     public void Ctrl_c_stops_the_trace_cleanly_with_a_summary()
     {
-        using var ns = Namespaces.NetworkNamespace.Create("trace");
+        using var ns = NetworkNamespace.Create("trace");
         using System.Diagnostics.Process trace = CliProcess.Start("trace", "--netns", ns.Name, "--json");
         Task<string> output = trace.StandardOutput.ReadToEndAsync();
         CliProcess.WaitForStderr(trace, "Tracing UDP and ICMP on all interfaces in network namespace");
@@ -92,19 +142,31 @@ public sealed class TraceTests
         Assert.Equal("summary", summary.RootElement.GetProperty("event").GetString());
     }
 
-    private static (int Exit, string Output, string[] Replies, int Port) TraceExchange(FieldReportTopology topology, bool naive, bool json, string? iface = "docker0")
+    private static (int Exit, string Output, string[] Replies, int Port) TraceExchange(
+        FieldReportTopology topology, bool naive, bool json, string? iface = "docker0", StringWriter? output = null, Action? before = null)
     {
         var any = new IPEndPoint(IPAddress.Any, 0);
         using LabServer server = topology.Host.Run(() => naive ? LabServer.Start(ServerKind.Naive, any) : LabServer.Start(ServerKind.Rebound, any));
-        var output = new StringWriter();
+        output ??= new StringWriter();
         using var started = new ManualResetEventSlim();
         var settings = new TraceSettings(iface, topology.Host.Name, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(2), json);
         Task<int> trace = Task.Run(() => LiveTrace.Run(settings, output, new StringWriter(), CancellationToken.None, started.Set));
         Assert.True(started.Wait(TimeSpan.FromSeconds(10)), "the trace did not start");
 
+        before?.Invoke();
         using var client = topology.Container.Run(() => UdpClients.Connect(new IPEndPoint(FieldReportTopology.HostEth0V4, server.LocalEndPoint.Port)));
         string?[] replies = [UdpClients.Exchange(client, "hello"), UdpClients.Exchange(client, "hi")];
         Assert.True(trace.Wait(TimeSpan.FromSeconds(15)), "the trace did not stop after --duration");
         return (trace.Result, output.ToString(), [.. replies!], server.LocalEndPoint.Port);
+    }
+
+    /// <summary>A writer that stalls on every flush, like a slow terminal.</summary>
+    private sealed class SlowWriter(TimeSpan stall) : StringWriter
+    {
+        public override void Flush()
+        {
+            base.Flush();
+            Thread.Sleep(stall);
+        }
     }
 }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Rebound.Cli.Bench;
 using Rebound.Cli.Commands;
+using Rebound.Cli.Servers;
 
 namespace Rebound.Cli.Tests.Bench;
 

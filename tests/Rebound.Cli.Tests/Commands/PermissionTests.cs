@@ -1,5 +1,6 @@
 using Rebound.Cli.Infrastructure;
 using Rebound.Cli.Tests.Support;
+using Rebound.Lab;
 
 namespace Rebound.Cli.Tests.Commands;
 

@@ -1,7 +1,8 @@
 using System.Net;
-using Rebound.Cli.Capture;
+using Rebound.Capture;
 using Rebound.Cli.Lab;
 using Rebound.Cli.Tests.Support;
+using Rebound.Lab;
 
 namespace Rebound.Cli.Tests.Core;
 

@@ -1,6 +1,7 @@
 using System.Net;
 using Rebound.Cli.Lab;
 using Rebound.Cli.Tests.Support;
+using Rebound.Lab;
 
 namespace Rebound.Cli.Tests.Core;
 

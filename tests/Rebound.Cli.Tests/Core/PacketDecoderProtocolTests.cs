@@ -1,5 +1,5 @@
 using System.Net;
-using Rebound.Cli.Capture;
+using Rebound.Capture;
 
 namespace Rebound.Cli.Tests.Core;
 

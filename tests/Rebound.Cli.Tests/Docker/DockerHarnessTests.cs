@@ -1,4 +1,5 @@
 using Rebound.Cli.Tests.Support.Docker;
+using Rebound.Lab;
 
 namespace Rebound.Cli.Tests.Docker;
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Rebound.Cli.Infrastructure;
 using Rebound.Cli.Tests.Support;
 using Rebound.Cli.Tests.Support.Docker;
+using Rebound.Lab;
 
 namespace Rebound.Cli.Tests.Docker;
 

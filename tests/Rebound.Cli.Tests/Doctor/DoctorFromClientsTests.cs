@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Rebound.Cli.Lab;
 using Rebound.Cli.Tests.Support;
+using Rebound.Lab;
 
 namespace Rebound.Cli.Tests.Doctor;
 

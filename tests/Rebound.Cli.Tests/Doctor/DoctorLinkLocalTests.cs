@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Rebound.Cli.Lab;
-using Rebound.Cli.Namespaces;
+using Rebound.Lab;
 using Rebound.Cli.Tests.Support;
 
 namespace Rebound.Cli.Tests.Doctor;

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Rebound.Cli.Doctor;
 using Rebound.Cli.Tests.Support;
 using Rebound.Cli.Lab;
+using Rebound.Lab;
 
 namespace Rebound.Cli.Tests.Doctor;
 

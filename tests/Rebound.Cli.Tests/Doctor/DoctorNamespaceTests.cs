@@ -4,7 +4,7 @@ using System.Net.Sockets;
 using System.Text.Json;
 using Rebound.Cli.Doctor;
 using Rebound.Cli.Infrastructure;
-using Rebound.Cli.Namespaces;
+using Rebound.Lab;
 using Rebound.Cli.Tests.Support;
 using Rebound.Cli.Lab;
 

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
-using Rebound.Cli.Namespaces;
+using Rebound.Lab;
 using Rebound.Cli.Tests.Support;
 
 namespace Rebound.Cli.Tests.Doctor;

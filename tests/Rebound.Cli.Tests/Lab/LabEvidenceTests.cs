@@ -1,5 +1,5 @@
 using System.Net;
-using Rebound.Cli.Capture;
+using Rebound.Capture;
 using Rebound.Cli.Lab;
 
 namespace Rebound.Cli.Tests.Lab;

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Rebound.Cli.Infrastructure;
 using Rebound.Cli.Tests.Support;
+using Rebound.Lab;
 
 namespace Rebound.Cli.Tests.Lab;
 

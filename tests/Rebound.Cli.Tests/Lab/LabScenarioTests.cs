@@ -1,8 +1,9 @@
 using System.Net;
-using Rebound.Cli.Capture;
+using Rebound.Capture;
 using Rebound.Cli.Lab;
 using Rebound.Cli.Tests.Support;
-using static Rebound.Cli.Lab.FieldReportTopology;
+using Rebound.Lab;
+using static Rebound.Lab.FieldReportTopology;
 
 namespace Rebound.Cli.Tests.Lab;
 

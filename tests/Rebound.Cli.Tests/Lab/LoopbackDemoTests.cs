@@ -1,5 +1,6 @@
 using System.Net;
 using Rebound.Cli.Lab;
+using Rebound.Lab;
 
 namespace Rebound.Cli.Tests.Lab;
 

@@ -1,5 +1,5 @@
 using CsCheck;
-using Rebound.Cli.Proxy;
+using Rebound.Proxy;
 
 namespace Rebound.Cli.Tests.Proxy;
 

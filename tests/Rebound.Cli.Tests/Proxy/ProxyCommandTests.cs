@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
-using Rebound.Cli.Proxy;
+using Rebound.Cli.Commands;
+using Rebound.Lab;
+using Rebound.Proxy;
 using Rebound.Cli.Tests.Support;
 using Rebound.Cli.Lab;
 

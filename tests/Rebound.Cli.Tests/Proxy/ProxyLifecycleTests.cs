@@ -1,10 +1,10 @@
 using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Sockets;
-using Rebound.Cli.Proxy;
+using Rebound.Proxy;
 using Rebound.Cli.Tests.Support;
 using static Rebound.Cli.Tests.Proxy.ProxyTestHelpers;
-using static Rebound.Cli.Tests.Support.UdpClients;
+using static Rebound.TestSupport.UdpClients;
 
 namespace Rebound.Cli.Tests.Proxy;
 

@@ -1,9 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
-using Rebound.Cli.Proxy;
+using Rebound.Proxy;
 using Rebound.Cli.Tests.Support;
 using static Rebound.Cli.Tests.Proxy.ProxyTestHelpers;
-using static Rebound.Cli.Tests.Support.UdpClients;
+using static Rebound.TestSupport.UdpClients;
 
 namespace Rebound.Cli.Tests.Proxy;
 

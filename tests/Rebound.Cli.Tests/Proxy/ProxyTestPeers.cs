@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Rebound.Lab;
 
 namespace Rebound.Cli.Tests.Proxy;
 
@@ -80,11 +81,11 @@ internal static class ProxyTestHelpers
     public static readonly IPAddress Second = IPAddress.Parse("127.0.0.2");
 
     /// <summary>The proxy's (first) front port at <paramref name="address"/>.</summary>
-    internal static IPEndPoint FrontAt(Rebound.Cli.Proxy.UdpProxy proxy, IPAddress address) => new(address, proxy.ListenEndPoints[0].Port);
+    internal static IPEndPoint FrontAt(Rebound.Proxy.UdpProxy proxy, IPAddress address) => new(address, proxy.ListenEndPoints[0].Port);
 
     /// <summary>A client bound to 127.0.0.1 and connected to the proxy at 127.0.0.2: the setup where a naive server fails.</summary>
-    internal static Socket ClientOf(Rebound.Cli.Proxy.UdpProxy proxy) =>
-        Rebound.Cli.Tests.Support.UdpClients.Connect(FrontAt(proxy, Second), new IPEndPoint(IPAddress.Loopback, 0));
+    internal static Socket ClientOf(Rebound.Proxy.UdpProxy proxy) =>
+        Rebound.TestSupport.UdpClients.Connect(FrontAt(proxy, Second), new IPEndPoint(IPAddress.Loopback, 0));
 
     /// <summary>How long a test waits for a reply that must come.</summary>
     public const int Answer = 2000;

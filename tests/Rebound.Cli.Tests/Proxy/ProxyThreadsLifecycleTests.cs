@@ -1,8 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
-using Rebound.Cli.Proxy;
+using Rebound.Proxy;
 using static Rebound.Cli.Tests.Proxy.ProxyTestHelpers;
-using static Rebound.Cli.Tests.Support.UdpClients;
+using static Rebound.TestSupport.UdpClients;
 
 namespace Rebound.Cli.Tests.Proxy;
 

@@ -1,4 +1,4 @@
-using Rebound.Cli.Proxy;
+using Rebound.Proxy;
 
 namespace Rebound.Cli.Tests.Proxy;
 

@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using Rebound.Cli.Capture;
+using Rebound.Capture;
 
 namespace Rebound.Cli.Tests.Support;
 

@@ -10,7 +10,8 @@ namespace Rebound.Cli.Tests.Support;
 /// </summary>
 internal static class PacketBytes
 {
-    public static byte[] Udp(IPEndPoint source, IPEndPoint destination, int payloadLength = 5)
+    /// <summary>A UDP datagram; <paramref name="seed"/> varies the payload and the IPv4 identification, as distinct datagrams of one flow do.</summary>
+    public static byte[] Udp(IPEndPoint source, IPEndPoint destination, int payloadLength = 5, int seed = 0)
     {
         byte[] udp = new byte[8 + payloadLength];
         BinaryPrimitives.WriteUInt16BigEndian(udp, (ushort)source.Port);
@@ -18,10 +19,21 @@ internal static class PacketBytes
         BinaryPrimitives.WriteUInt16BigEndian(udp.AsSpan(4), (ushort)udp.Length);
         for (int i = 8; i < udp.Length; i++)
         {
-            udp[i] = (byte)('a' + (i % 26));
+            udp[i] = (byte)('a' + ((i + seed) % 26));
         }
 
-        return IP(source.Address, destination.Address, 17, udp);
+        if (payloadLength >= 2)
+        {
+            BinaryPrimitives.WriteUInt16BigEndian(udp.AsSpan(8), (ushort)seed);
+        }
+
+        byte[] packet = IP(source.Address, destination.Address, 17, udp);
+        if (source.AddressFamily == AddressFamily.InterNetwork)
+        {
+            BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(4), (ushort)(seed * 7));
+        }
+
+        return packet;
     }
 
     /// <summary>The ICMP (or ICMPv6) port unreachable that <paramref name="rejecter"/> sends about <paramref name="rejectedDatagram"/>.</summary>

@@ -1,4 +1,5 @@
 using Rebound.Cli.Infrastructure;
+using Rebound.Lab;
 
 namespace Rebound.Cli.Tests.Support;
 

@@ -1,4 +1,5 @@
 using System.Net;
+using Rebound.Lab;
 
 namespace Rebound.Cli.Tests.Support.Docker;
 

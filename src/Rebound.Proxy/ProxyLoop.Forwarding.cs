@@ -1,0 +1,362 @@
+using System.Net;
+using System.Net.Sockets;
+using Rebound.Interop;
+
+namespace Rebound.Proxy;
+
+/// <summary>The event loop's body: the only code that touches this loop's flows and sockets once it runs.</summary>
+internal sealed partial class ProxyLoop
+{
+    private const int DrainPollMilliseconds = 50;
+
+    private readonly List<ProxyFlow> _expired = [];
+    // Client traffic goes through the library's own batched calls on the front ReboundSockets (counted in its "Rebound"
+    // meter): TryReceiveBatch for requests, SendBatch for replies. ProxyBatch only moves payloads on the connected
+    // upstream sockets, which are plain sockets without pktinfo.
+    private readonly DatagramBatch _frontBatch = new(ProxyBatch.Capacity, DatagramBatch.MaxBufferSize);
+    private readonly TransmitBatch _replies = new(ProxyBatch.Capacity, DatagramBatch.MaxBufferSize);
+    private readonly ProxyBatch _upstreamBatch = new();
+    private readonly ProxyFlow?[] _batchFlows = new ProxyFlow?[ProxyBatch.Capacity];
+    private RateLimitedLog? _refusedLog;
+    private RateLimitedLog? _droppedLog;
+    private long _now;
+    private int _awaitingReplies;
+
+    private void RunLoop()
+    {
+        _refusedLog = new RateLimitedLog((n, why) => ProxyLog.Refused(_logger, n, why));
+        _droppedLog = new RateLimitedLog((n, why) => ProxyLog.Dropped(_logger, n, why));
+        Epoll epoll = _epoll!;
+        long sweepEvery = SweepInterval(_options.Limits);
+        _now = Environment.TickCount64;
+        long nextSweep = _now + sweepEvery;
+        bool draining = false;
+        long drainDeadline = 0;
+        try
+        {
+            while (true)
+            {
+                int timeout = (int)Math.Clamp(nextSweep - _now, 0, int.MaxValue);
+                if (draining)
+                {
+                    timeout = Math.Min(timeout, DrainPollMilliseconds);
+                }
+
+                int events = epoll.Wait(timeout);
+                _now = Environment.TickCount64;
+                for (int i = 0; i < events; i++)
+                {
+                    ulong token = epoll.TokenAt(i);
+                    if (token == Epoll.WakeToken)
+                    {
+                        epoll.ClearWake();
+                    }
+                    else if ((token & (1UL << 62)) != 0)
+                    {
+                        // Checked per event: once a stop is asked for, no further client datagram is read.
+                        if (!_stopRequested)
+                        {
+                            ReadFront((int)(uint)token);
+                        }
+                    }
+                    else
+                    {
+                        ReadUpstream((int)token);
+                    }
+                }
+
+                if (_now >= nextSweep)
+                {
+                    ExpireIdleFlows();
+                    _refusedLog.Flush(_now);
+                    _droppedLog.Flush(_now);
+                    nextSweep = _now + sweepEvery;
+                }
+
+                if (_stopRequested && !draining)
+                {
+                    draining = true;
+                    foreach (ReboundSocket front in _fronts)
+                    {
+                        epoll.Remove((int)front.Socket.SafeHandle.DangerousGetHandle());
+                    }
+
+                    drainDeadline = _now + (long)_options.DrainTimeout.TotalMilliseconds;
+                }
+
+                // Drained when every forwarded datagram has had its reply (or the deadline passed: one-way flows never answer).
+                if (draining && (_awaitingReplies == 0 || _now >= drainDeadline))
+                {
+                    break;
+                }
+            }
+
+            Shutdown();
+            _completion.TrySetResult();
+        }
+        catch (Exception e) when (e is InvalidOperationException or SocketException or ObjectDisposedException)
+        {
+            Shutdown();
+            _completion.TrySetException(new InvalidOperationException($"The proxy's event loop failed: {e.Message}", e));
+        }
+    }
+
+    /// <summary>Reads what one front socket has queued, a few batches at most (then other sockets get their turn).</summary>
+    private void ReadFront(int index)
+    {
+        for (int round = 0; round < 4 && ForwardFrontBatch(index) == ProxyBatch.Capacity; round++)
+        {
+        }
+    }
+
+    /// <summary>Reads one batch from a front socket and forwards each datagram on its flow; returns how many were read.</summary>
+    private int ForwardFrontBatch(int index)
+    {
+        ReboundSocket front = _fronts[index];
+        int count;
+        try
+        {
+            count = front.TryReceiveBatch(_frontBatch);
+        }
+        catch (SocketException e)
+        {
+            Drop(DropReason.ReceiveFailed, $"receiving on {front.LocalEndPoint} failed: {e.Message}");
+            return 0;
+        }
+
+        // First find (or open) every datagram's flow, then send each run of datagrams for one flow with one sendmmsg.
+        for (int i = 0; i < count; i++)
+        {
+            _batchFlows[i] = null;
+            ref readonly ReceivedDatagram datagram = ref _frontBatch.Datagram(i);
+            if (!datagram.CanReply)
+            {
+                Drop(DropReason.UnknownDestination, "no destination address (pktinfo) on the datagram, so no reply could leave from it");
+                continue;
+            }
+
+            var key = new FlowKey(datagram.RemoteEndpoint, datagram.LocalEndpoint);
+            if (_table.TryGet(key, out ProxyFlow flow) || TryOpenFlow(key, datagram, index, out flow))
+            {
+                flow.LastActivity = _now;
+                _batchFlows[i] = flow;
+            }
+        }
+
+        // Each flow's datagrams, in arrival order, go out with one sendmmsg (flows may interleave in the batch).
+        Span<int> indices = stackalloc int[ProxyBatch.Capacity];
+        for (int i = 0; i < count; i++)
+        {
+            ProxyFlow? flow = _batchFlows[i];
+            if (flow is null)
+            {
+                continue;
+            }
+
+            int n = 0;
+            for (int j = i; j < count; j++)
+            {
+                if (ReferenceEquals(_batchFlows[j], flow))
+                {
+                    indices[n++] = j;
+                    _batchFlows[j] = null;
+                }
+            }
+
+            Forward(flow, indices[..n]);
+        }
+
+        return count;
+    }
+
+    private bool TryOpenFlow(in FlowKey key, in ReceivedDatagram datagram, int front, out ProxyFlow flow)
+    {
+        flow = null!;
+        FlowAdmission admission = _table.CheckAdmission(key);
+        if (admission != FlowAdmission.Admitted)
+        {
+            _counters.Refused(admission);
+            // Refusals are what a flood looks like: the reasons are built once, so refusing allocates nothing.
+            _refusedLog!.Report(_now, admission == FlowAdmission.TableFull ? _tableFullReason : _clientLimitReason);
+            return false;
+        }
+
+        IPEndPoint backend = _options.Backends[BackendSelector.Pick(key.Client, _options.Backends.Count)];
+        Socket? upstream = null;
+        try
+        {
+            upstream = new Socket(backend.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+            upstream.Connect(backend);
+            upstream.Blocking = false;
+            int slot = _freeSlots.Pop();
+            flow = new ProxyFlow(key, datagram, front, upstream, slot);
+            _epoll!.Add(flow.UpstreamFd, (ulong)slot);
+            _slots[slot] = flow;
+            _table.Add(flow, _now);
+        }
+        catch (Exception e) when (e is SocketException or InvalidOperationException)
+        {
+            if (flow is not null)
+            {
+                _freeSlots.Push(flow.Slot);
+            }
+
+            upstream?.Dispose();
+            Drop(DropReason.UpstreamOpenFailed, $"cannot open a socket to backend {backend}: {e.Message}");
+            return false;
+        }
+
+        _counters.FlowOpened();
+        ProxyLog.FlowOpened(_logger, key.Client, key.Local, backend.ToString());
+        return true;
+    }
+
+    private void Forward(ProxyFlow flow, ReadOnlySpan<int> indices)
+    {
+        int sent = _upstreamBatch.SendConnected(flow.Upstream.SafeHandle, _frontBatch, indices, out int errno);
+        foreach (int i in indices[..sent])
+        {
+            _counters.ToBackend(_frontBatch.Datagram(i).Length);
+        }
+
+        if (sent > 0)
+        {
+            SetAwaiting(flow, true);
+        }
+
+        for (int lost = sent; lost < indices.Length; lost++)
+        {
+            // ECONNREFUSED: an earlier datagram drew ICMP port unreachable, the backend is down. A later datagram opens a new flow.
+            Drop(errno == Errno.ECONNREFUSED ? DropReason.BackendRefused : DropReason.SendFailed, $"sending to the backend failed: {Errno.Describe(errno)}");
+        }
+
+        if (errno == Errno.ECONNREFUSED)
+        {
+            Close(flow, FlowCloseReason.BackendRefused);
+        }
+    }
+
+    /// <summary>Reads a batch of the backend's replies on one flow and sends them to the client from the address it targeted.</summary>
+    private void ReadUpstream(int slot)
+    {
+        ProxyFlow? flow = _slots[slot];
+        if (flow is null)
+        {
+            return;
+        }
+
+        int count = _upstreamBatch.Receive(flow.Upstream.SafeHandle, out int errno);
+        if (count < 0)
+        {
+            if (errno != Errno.EAGAIN)
+            {
+                Close(flow, errno == Errno.ECONNREFUSED ? FlowCloseReason.BackendRefused : FlowCloseReason.Error);
+            }
+
+            return;
+        }
+
+        flow.LastActivity = _now;
+        flow.Answered = true;
+        SetAwaiting(flow, false);
+        // The library's batched send: each reply to the client from the address it asked, with the library's
+        // partial-send policy (resend what the kernel did not take, skip and report what it refused, wait out a full
+        // send buffer); counted in the "Rebound" meter of the front socket.
+        for (int i = 0; i < count; i++)
+        {
+            _replies.AddReply(flow.Request, _upstreamBatch.Payload(i));
+        }
+
+        _fronts[flow.Front].SendBatch(_replies);
+        bool sourceGone = false;
+        for (int i = 0; i < count; i++)
+        {
+            SocketError error = _replies.Error(i);
+            if (error == SocketError.Success)
+            {
+                _counters.ToClient(_upstreamBatch.LengthOf(i));
+            }
+            else if (error is SocketError.InvalidArgument or SocketError.AddressNotAvailable or SocketError.NetworkUnreachable)
+            {
+                sourceGone = true;
+                Drop(DropReason.SourceUnavailable, $"cannot reply from {flow.Request.ReplySource.ToString("a", null)}: the address is no longer available ({error})");
+            }
+            else
+            {
+                Drop(DropReason.SendFailed, $"replying to {flow.Key.Client} failed: {error}");
+            }
+        }
+
+        if (sourceGone)
+        {
+            Close(flow, FlowCloseReason.SourceUnavailable);
+        }
+    }
+
+    private void SetAwaiting(ProxyFlow flow, bool awaiting)
+    {
+        if (flow.AwaitingReply != awaiting)
+        {
+            flow.AwaitingReply = awaiting;
+            _awaitingReplies += awaiting ? 1 : -1;
+        }
+    }
+
+    private void ExpireIdleFlows()
+    {
+        _expired.Clear();
+        _table.RemoveExpired(_now, _expired);
+        foreach (ProxyFlow flow in _expired)
+        {
+            Release(flow, FlowCloseReason.Idle);
+        }
+
+        _expired.Clear();
+    }
+
+    private void Close(ProxyFlow flow, FlowCloseReason reason)
+    {
+        if (_table.Remove(flow))
+        {
+            Release(flow, reason);
+        }
+    }
+
+    /// <summary>Frees a flow already removed from the table: its epoll entry, its socket and its slot.</summary>
+    private void Release(ProxyFlow flow, FlowCloseReason reason)
+    {
+        SetAwaiting(flow, false);
+        _epoll!.Remove(flow.UpstreamFd);
+        flow.Upstream.Dispose();
+        _slots[flow.Slot] = null;
+        _freeSlots.Push(flow.Slot);
+        _counters.FlowClosed(reason);
+    }
+
+    private void Drop(DropReason reason, string why)
+    {
+        _counters.Dropped(reason);
+        _droppedLog!.Report(_now, why);
+    }
+
+    private void Shutdown()
+    {
+        foreach (ProxyFlow flow in _table.All.ToList())
+        {
+            Close(flow, FlowCloseReason.Shutdown);
+        }
+
+        CloseFronts();
+        _epoll?.Dispose();
+        _frontBatch.Dispose();
+        _replies.Dispose();
+        _upstreamBatch.Dispose();
+    }
+
+    /// <summary>How often idle flows are looked for: a quarter of the shorter timeout, between 10 ms and 1 s.</summary>
+    private static long SweepInterval(FlowLimits limits)
+    {
+        double shorter = Math.Min(limits.IdleTimeout.TotalMilliseconds, limits.OneWayIdleTimeout.TotalMilliseconds);
+        return (long)Math.Clamp(shorter / 4, 10, 1000);
+    }
+}

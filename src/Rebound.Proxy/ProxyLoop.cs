@@ -1,0 +1,119 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+
+namespace Rebound.Proxy;
+
+/// <summary>
+/// One event loop of a <see cref="UdpProxy"/>: its own front sockets, epoll instance, flow table, upstream sockets,
+/// counters and thread. Loops share nothing, so several run on several cores without locks; with more than one, their
+/// front sockets share each address with <c>SO_REUSEPORT</c> and the kernel's 4-tuple hash keeps a client flow on one loop.
+/// </summary>
+internal sealed partial class ProxyLoop : IDisposable
+{
+    private readonly ProxyOptions _options;
+    private readonly ILogger _logger;
+    private readonly ProxyCounters _counters = new();
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<ReboundSocket> _fronts = [];
+    private readonly FlowTable<ProxyFlow> _table;
+    private readonly ProxyFlow?[] _slots;
+    private readonly Stack<int> _freeSlots;
+    private readonly string _tableFullReason;
+    private readonly string _clientLimitReason;
+    private Epoll? _epoll;
+    private Thread? _thread;
+    private volatile bool _stopRequested;
+    private bool _disposed;
+
+    /// <param name="options">The proxy's options, with <see cref="ProxyOptions.Limits"/> already this loop's share.</param>
+    /// <param name="tableFullReason">What a refusal for a full table logs (built once, so refusing allocates nothing).</param>
+    public ProxyLoop(ProxyOptions options, ILogger logger, string tableFullReason)
+    {
+        _options = options;
+        _logger = logger;
+        _table = new FlowTable<ProxyFlow>(options.Limits);
+        _slots = new ProxyFlow?[options.Limits.MaxFlows];
+        _freeSlots = new Stack<int>(Enumerable.Range(0, options.Limits.MaxFlows).Reverse());
+        _tableFullReason = tableFullReason;
+        _clientLimitReason = $"client addresses reached their maximum of {options.Limits.MaxFlowsPerClient} flows each";
+    }
+
+    public ProxyCounters Counters => _counters;
+
+    /// <summary>After <see cref="Bind"/> threw: the front address that could not be bound.</summary>
+    public IPEndPoint? FailedListen { get; private set; }
+
+    /// <summary>Completes when the loop has ended (after a stop, or with the error that ended it).</summary>
+    public Task Completion => _completion.Task;
+
+    /// <summary>The bound front addresses, in the order they were bound.</summary>
+    public IEnumerable<IPEndPoint> ListenEndPoints => _fronts.Select(f => f.LocalEndPoint);
+
+    /// <summary>What this loop's front sockets counted (the library's statistics, also in its "Rebound" meter).</summary>
+    public ReboundStatistics FrontStatistics => _fronts.Aggregate(default(ReboundStatistics), (total, front) => total + front.Statistics);
+
+    /// <summary>
+    /// Binds <paramref name="listen"/> (with <c>SO_REUSEPORT</c> when <paramref name="reusePort"/>) and registers the
+    /// sockets with a new epoll instance. Throws <see cref="System.Net.Sockets.SocketException"/> with the address in
+    /// <see cref="FailedListen"/>; the caller then disposes the loop.
+    /// </summary>
+    public void Bind(IReadOnlyList<IPEndPoint> listen, bool reusePort)
+    {
+        var socketOptions = new ReboundSocketOptions { DualStack = _options.DualStack, ReusePort = reusePort };
+        foreach (IPEndPoint endPoint in listen)
+        {
+            FailedListen = endPoint;
+            _fronts.Add(ReboundSocket.Bind(endPoint, socketOptions));
+        }
+
+        FailedListen = null;
+        _epoll = new Epoll(256);
+        for (int i = 0; i < _fronts.Count; i++)
+        {
+            _epoll.Add((int)_fronts[i].Socket.SafeHandle.DangerousGetHandle(), FrontToken(i));
+        }
+    }
+
+    /// <summary>Starts the loop's thread (after a successful <see cref="Bind"/>).</summary>
+    public void Start(string name)
+    {
+        _thread = new Thread(RunLoop) { IsBackground = true, Name = name };
+        _thread.Start();
+    }
+
+    /// <summary>Asks the loop to stop reading clients and drain; <see cref="Completion"/> says when it is done.</summary>
+    public void RequestStop()
+    {
+        if (_thread is null)
+        {
+            return;
+        }
+
+        _stopRequested = true;
+        _epoll!.Wake();
+    }
+
+    /// <summary>Frees what a loop that never started holds; a started loop frees everything itself when it ends.</summary>
+    public void Dispose()
+    {
+        if (_thread is null && !_disposed)
+        {
+            _disposed = true;
+            CloseFronts();
+            _epoll?.Dispose();
+            _frontBatch.Dispose();
+            _replies.Dispose();
+            _upstreamBatch.Dispose();
+        }
+    }
+
+    private void CloseFronts()
+    {
+        foreach (ReboundSocket front in _fronts)
+        {
+            front.Dispose();
+        }
+    }
+
+    private static ulong FrontToken(int index) => (1UL << 62) | (uint)index;
+}
