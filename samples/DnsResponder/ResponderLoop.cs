@@ -57,7 +57,7 @@ internal static class ResponderLoop
             catch (SocketException e)
             {
                 counters.Dropped++; // e.g. no route back to this client: lose this reply, keep serving
-                log.WriteLine($"dns-responder: reply to {datagram.RemoteEndpoint} failed: {e.Message}");
+                log.WriteLine($"dns-responder: reply to {datagram.RemoteEndPoint} failed: {e.Message}");
             }
         }
     }

@@ -88,7 +88,7 @@ public sealed class LabServer : IDisposable
                 ReceivedDatagram request = socket.Receive(buffer);
                 if (!request.CanReply)
                 {
-                    server!.Refuse($"not answering {request.RemoteEndpoint}: {request.Unanswerable.Describe()}");
+                    server!.Refuse($"not answering {request.RemoteEndPoint}: {request.Unanswerable.Describe()}");
                     continue;
                 }
 

@@ -7,7 +7,7 @@ namespace Rebound.Proxy;
 internal static class BackendSelector
 {
     /// <summary>The index, in 0..<paramref name="backendCount"/>-1, of the backend for <paramref name="client"/>.</summary>
-    public static int Pick(UdpEndpoint client, int backendCount)
+    public static int Pick(UdpEndPoint client, int backendCount)
     {
         if (backendCount <= 1)
         {

@@ -17,7 +17,7 @@ internal sealed class FlowTable<TFlow>(FlowLimits limits)
     where TFlow : FlowEntry
 {
     private readonly Dictionary<FlowKey, TFlow> _flows = [];
-    private readonly Dictionary<UdpEndpoint, int> _perClient = [];
+    private readonly Dictionary<UdpEndPoint, int> _perClient = [];
     private readonly long _idleMs = (long)limits.IdleTimeout.TotalMilliseconds;
     private readonly long _oneWayMs = (long)limits.OneWayIdleTimeout.TotalMilliseconds;
 
@@ -26,7 +26,7 @@ internal sealed class FlowTable<TFlow>(FlowLimits limits)
     public int Count => _flows.Count;
 
     /// <summary>How many flows the client address of <paramref name="client"/> holds.</summary>
-    public int CountFor(UdpEndpoint client) =>
+    public int CountFor(UdpEndPoint client) =>
         _perClient.TryGetValue(client.MapToIPv4().WithPort(0), out int n) ? n : 0;
 
     public bool TryGet(in FlowKey key, out TFlow flow) => _flows.TryGetValue(key, out flow!);
@@ -46,7 +46,7 @@ internal sealed class FlowTable<TFlow>(FlowLimits limits)
         }
 
         _flows.Add(flow.Key, flow);
-        UdpEndpoint client = flow.Key.ClientAddress;
+        UdpEndPoint client = flow.Key.ClientAddress;
         _perClient[client] = _perClient.TryGetValue(client, out int n) ? n + 1 : 1;
         flow.LastActivity = now;
     }
@@ -60,7 +60,7 @@ internal sealed class FlowTable<TFlow>(FlowLimits limits)
         }
 
         _flows.Remove(flow.Key);
-        UdpEndpoint client = flow.Key.ClientAddress;
+        UdpEndPoint client = flow.Key.ClientAddress;
         int n = _perClient[client] - 1;
         if (n == 0)
         {

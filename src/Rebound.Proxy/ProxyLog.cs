@@ -21,7 +21,7 @@ internal static partial class ProxyLog
     public static partial void Stopped(ILogger logger, ProxyStatistics statistics);
 
     [LoggerMessage(6, LogLevel.Debug, "Flow {Client} -> {Local} opened to backend {Backend}.")]
-    public static partial void FlowOpened(ILogger logger, UdpEndpoint client, UdpEndpoint local, string backend);
+    public static partial void FlowOpened(ILogger logger, UdpEndPoint client, UdpEndPoint local, string backend);
 }
 
 /// <summary>

@@ -135,7 +135,7 @@ internal sealed partial class ProxyLoop
                 continue;
             }
 
-            var key = new FlowKey(datagram.RemoteEndpoint, datagram.LocalEndpoint);
+            var key = new FlowKey(datagram.RemoteEndPoint, datagram.LocalEndPoint);
             if (_table.TryGet(key, out ProxyFlow flow) || TryOpenFlow(key, datagram, index, out flow))
             {
                 flow.LastActivity = _now;

@@ -2,10 +2,10 @@ using System.Net;
 
 namespace Rebound;
 
-/// <summary>Text form of a <see cref="UdpEndpoint"/>, matching <see cref="IPEndPoint.ToString"/>.</summary>
+/// <summary>Text form of a <see cref="UdpEndPoint"/>, matching <see cref="IPEndPoint.ToString"/>.</summary>
 internal static class EndpointFormatter
 {
-    public static bool TryFormat(UdpEndpoint endpoint, bool addressOnly, Span<char> destination, out int written)
+    public static bool TryFormat(UdpEndPoint endpoint, bool addressOnly, Span<char> destination, out int written)
     {
         written = 0;
         bool bracket = !endpoint.IsIPv4 && !addressOnly;
@@ -48,7 +48,7 @@ internal static class EndpointFormatter
         return true;
     }
 
-    private static bool TryFormatAddress(UdpEndpoint endpoint, Span<char> destination, out int written)
+    private static bool TryFormatAddress(UdpEndPoint endpoint, Span<char> destination, out int written)
     {
         if (endpoint.IsIPv4)
         {

@@ -67,17 +67,17 @@ public sealed partial class ReboundSocket
         }
 
         int interfaceIndex = request.ReplyInterfaceIndex;
-        int errno = TrySendCore(payload.Span, request.RemoteEndpoint, request.ReplySource, interfaceIndex);
+        int errno = TrySendCore(payload.Span, request.RemoteEndPoint, request.ReplySource, interfaceIndex);
         return errno == 0
             ? ValueTask.CompletedTask
-            : WaitAndSendAsync(payload, request.RemoteEndpoint, request.ReplySource, interfaceIndex, cancellationToken);
+            : WaitAndSendAsync(payload, request.RemoteEndPoint, request.ReplySource, interfaceIndex, cancellationToken);
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask WaitAndSendAsync(
         ReadOnlyMemory<byte> payload,
-        UdpEndpoint destination,
-        UdpEndpoint source,
+        UdpEndPoint destination,
+        UdpEndPoint source,
         int interfaceIndex,
         CancellationToken cancellationToken)
     {

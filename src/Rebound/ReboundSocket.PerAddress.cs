@@ -90,9 +90,9 @@ public sealed partial class ReboundSocket
         "Use ReceiveTimeout, ReboundSocketOptions and Statistics instead.");
 
     private void ReplyPerAddress(in ReceivedDatagram request, ReadOnlySpan<byte> payload) =>
-        SendPerAddress(payload, request.RemoteEndpoint, request.ReplySource);
+        SendPerAddress(payload, request.RemoteEndPoint, request.ReplySource);
 
-    private void SendPerAddress(ReadOnlySpan<byte> payload, UdpEndpoint destination, UdpEndpoint source)
+    private void SendPerAddress(ReadOnlySpan<byte> payload, UdpEndPoint destination, UdpEndPoint source)
     {
         if (source.IsUnspecified)
         {
@@ -167,7 +167,7 @@ public sealed partial class ReboundSocket
             int sent = 0;
             for (int i = 0; i < batch.Count; i++)
             {
-                ReadOnlySpan<byte> payload = batch.Queued(i, out UdpEndpoint destination, out UdpEndpoint source);
+                ReadOnlySpan<byte> payload = batch.Queued(i, out UdpEndPoint destination, out UdpEndPoint source);
                 SocketError error = _perAddress!.Send(payload, destination, source);
                 if (error == SocketError.Success)
                 {

@@ -192,7 +192,7 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
             return;
         }
 
-        Send(payload, request.RemoteEndpoint, request.ReplySource, request.ReplyInterfaceIndex);
+        Send(payload, request.RemoteEndPoint, request.ReplySource, request.ReplyInterfaceIndex);
     }
 
     /// <summary>
@@ -203,7 +203,7 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
     /// <param name="destination">Where to send.</param>
     /// <param name="payload">The datagram.</param>
     /// <param name="interfaceIndex">For an IPv6 link-local source or destination, the interface to use; 0 otherwise.</param>
-    public void SendFrom(UdpEndpoint source, UdpEndpoint destination, ReadOnlySpan<byte> payload, int interfaceIndex = 0)
+    public void SendFrom(UdpEndPoint source, UdpEndPoint destination, ReadOnlySpan<byte> payload, int interfaceIndex = 0)
     {
         if (_perAddress is not null)
         {
@@ -220,11 +220,11 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
         Send(payload, destination, source, ReplyPolicy.InterfaceFor(source, interfaceIndex));
     }
 
-    /// <summary>Convenience form of <see cref="SendFrom(UdpEndpoint, UdpEndpoint, ReadOnlySpan{byte}, int)"/>.</summary>
+    /// <summary>Convenience form of <see cref="SendFrom(UdpEndPoint, UdpEndPoint, ReadOnlySpan{byte}, int)"/>.</summary>
     public void SendFrom(IPAddress source, IPEndPoint destination, ReadOnlySpan<byte> payload) =>
-        SendFrom(UdpEndpoint.FromIPAddress(source, 0), UdpEndpoint.FromIPEndPoint(destination), payload);
+        SendFrom(UdpEndPoint.FromIPAddress(source, 0), UdpEndPoint.FromIPEndPoint(destination), payload);
 
-    private void Send(ReadOnlySpan<byte> payload, UdpEndpoint destination, UdpEndpoint source, int interfaceIndex)
+    private void Send(ReadOnlySpan<byte> payload, UdpEndPoint destination, UdpEndPoint source, int interfaceIndex)
     {
         while (true)
         {
@@ -240,7 +240,7 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
     }
 
     /// <summary>Sends once; returns 0, or EAGAIN when the send buffer is full. Other errors throw.</summary>
-    private int TrySendCore(ReadOnlySpan<byte> payload, UdpEndpoint destination, UdpEndpoint source, int interfaceIndex)
+    private int TrySendCore(ReadOnlySpan<byte> payload, UdpEndPoint destination, UdpEndPoint source, int interfaceIndex)
     {
         ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
         int errno = LinuxDatagramIO.TrySend(_handle, _family, payload, destination, source, interfaceIndex);
@@ -269,7 +269,7 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
         if (!request.CanReply)
         {
             throw new InvalidOperationException(
-                $"Refusing to answer the datagram from {request.RemoteEndpoint}: {request.Unanswerable.Describe()}. " +
+                $"Refusing to answer the datagram from {request.RemoteEndPoint}: {request.Unanswerable.Describe()}. " +
                 "Replying without it could send from the wrong address.");
         }
     }

@@ -9,16 +9,16 @@ public readonly struct ReceivedDatagram
 {
     internal ReceivedDatagram(
         int length,
-        UdpEndpoint remoteEndpoint,
-        UdpEndpoint localEndpoint,
-        UdpEndpoint replySource,
+        UdpEndPoint remoteEndPoint,
+        UdpEndPoint localEndPoint,
+        UdpEndPoint replySource,
         int interfaceIndex,
         bool isTruncated,
         UnanswerableReason unanswerable)
     {
         Length = length;
-        RemoteEndpoint = remoteEndpoint;
-        LocalEndpoint = localEndpoint;
+        RemoteEndPoint = remoteEndPoint;
+        LocalEndPoint = localEndPoint;
         ReplySource = replySource;
         InterfaceIndex = interfaceIndex;
         ReplyInterfaceIndex = ReplyPolicy.InterfaceFor(replySource, interfaceIndex);
@@ -40,8 +40,8 @@ public readonly struct ReceivedDatagram
     /// <exception cref="ArgumentException">An IPv4 multicast or broadcast local address: a real receive learns the
     /// unicast reply source from the kernel (<c>ipi_spec_dst</c>), which cannot be made up here.</exception>
     public static ReceivedDatagram Create(
-        UdpEndpoint remoteEndPoint,
-        UdpEndpoint localEndPoint,
+        UdpEndPoint remoteEndPoint,
+        UdpEndPoint localEndPoint,
         int length,
         int interfaceIndex = 0,
         UnanswerableReason unanswerable = UnanswerableReason.None)
@@ -58,7 +58,7 @@ public readonly struct ReceivedDatagram
         Interop.PacketInfo info = v4
             ? new() { HasV4 = true, V4Destination = localEndPoint.MapToIPv4(), V4SpecificDestination = localEndPoint.MapToIPv4(), V4InterfaceIndex = interfaceIndex }
             : new() { HasV6 = true, V6Destination = localEndPoint, V6InterfaceIndex = interfaceIndex };
-        if (!ReplyPolicy.TryDecide(info, remoteEndPoint, out UdpEndpoint local, out UdpEndpoint replySource, out int arrival))
+        if (!ReplyPolicy.TryDecide(info, remoteEndPoint, out UdpEndPoint local, out UdpEndPoint replySource, out int arrival))
         {
             throw new ArgumentException("The sender and local address belong to different families.", nameof(remoteEndPoint));
         }
@@ -70,18 +70,18 @@ public readonly struct ReceivedDatagram
     public int Length { get; }
 
     /// <summary>The sender. On a dual-stack socket an IPv4 sender appears v4-mapped.</summary>
-    public UdpEndpoint RemoteEndpoint { get; }
+    public UdpEndPoint RemoteEndPoint { get; }
 
     /// <summary>The address (and the socket's port) the datagram was sent to, as the IP header says.</summary>
     /// <remarks>For a broadcast or multicast request this is the group or broadcast address, not a source to reply from.</remarks>
-    public UdpEndpoint LocalEndpoint { get; }
+    public UdpEndPoint LocalEndPoint { get; }
 
     /// <summary>
-    /// The address a reply will leave from: <see cref="LocalEndpoint"/> for unicast requests; a unicast address of the
+    /// The address a reply will leave from: <see cref="LocalEndPoint"/> for unicast requests; a unicast address of the
     /// arrival interface for IPv4 broadcast or multicast (the kernel's <c>ipi_spec_dst</c>); unspecified for IPv6
     /// multicast, which lets the kernel choose on the arrival interface.
     /// </summary>
-    public UdpEndpoint ReplySource { get; }
+    public UdpEndPoint ReplySource { get; }
 
     /// <summary>The index of the interface the datagram arrived on (0 if unknown).</summary>
     public int InterfaceIndex { get; }

@@ -5,7 +5,7 @@ namespace Rebound;
 /// <summary>
 /// The one place that decides which source address and which interface index a datagram leaves with: at receive time
 /// for a reply (stored in the <see cref="ReceivedDatagram"/>, so every reply path just encodes it), and at send time
-/// for <see cref="ReboundSocket.SendFrom(UdpEndpoint, UdpEndpoint, ReadOnlySpan{byte}, int)"/>. The cmsg encoder writes
+/// for <see cref="ReboundSocket.SendFrom(UdpEndPoint, UdpEndPoint, ReadOnlySpan{byte}, int)"/>. The cmsg encoder writes
 /// what it is given; the rules are here and in docs/architecture.md ("pktinfo rules").
 /// </summary>
 internal static class ReplyPolicy
@@ -14,7 +14,7 @@ internal static class ReplyPolicy
     /// From a request's pktinfo: the address it was sent to, the source its reply leaves from, and the interface it
     /// arrived on. False when the pktinfo that the request's family needs is missing.
     /// </summary>
-    public static bool TryDecide(in PacketInfo info, UdpEndpoint remote, out UdpEndpoint local, out UdpEndpoint replySource, out int arrivalInterface)
+    public static bool TryDecide(in PacketInfo info, UdpEndPoint remote, out UdpEndPoint local, out UdpEndPoint replySource, out int arrivalInterface)
     {
         local = default;
         replySource = default;
@@ -49,7 +49,7 @@ internal static class ReplyPolicy
 
         local = info.V6Destination;
         arrivalInterface = info.V6InterfaceIndex;
-        replySource = local.IsMulticast ? default(UdpEndpoint).MapToIPv6() : local;
+        replySource = local.IsMulticast ? default(UdpEndPoint).MapToIPv6() : local;
         if (local.IsIPv6LinkLocal)
         {
             local = local.WithScopeId((uint)arrivalInterface);
@@ -65,7 +65,7 @@ internal static class ReplyPolicy
     /// interface: <paramref name="interfaceIndex"/>, else the source's scope) or unspecified (IPv6 multicast requests:
     /// the kernel then picks a source on that interface). 0 otherwise, so routing decides as usual.
     /// </summary>
-    public static int InterfaceFor(UdpEndpoint source, int interfaceIndex)
+    public static int InterfaceFor(UdpEndPoint source, int interfaceIndex)
     {
         if (source.IsIPv4 || source.IsIPv4MappedToIPv6)
         {
@@ -80,5 +80,5 @@ internal static class ReplyPolicy
         return source.IsUnspecified ? interfaceIndex : 0;
     }
 
-    private static UdpEndpoint MatchFamily(UdpEndpoint v4, UdpEndpoint remote) => remote.IsIPv4 ? v4 : v4.MapToIPv6();
+    private static UdpEndPoint MatchFamily(UdpEndPoint v4, UdpEndPoint remote) => remote.IsIPv4 ? v4 : v4.MapToIPv6();
 }

@@ -9,7 +9,7 @@ namespace Rebound;
 public sealed class SourceAddressUnavailableException : SocketException
 {
     /// <summary>Creates the exception for <paramref name="source"/> and the kernel's errno.</summary>
-    public SourceAddressUnavailableException(UdpEndpoint source, int errno)
+    public SourceAddressUnavailableException(UdpEndPoint source, int errno)
         : base((int)Interop.Errno.ToSocketError(errno), $"Cannot send from {source.ToString("a", null)}: {Interop.Errno.Describe(errno)}. The address may have been removed from this host.")
     {
         SourceAddress = source;
@@ -17,7 +17,7 @@ public sealed class SourceAddressUnavailableException : SocketException
     }
 
     /// <summary>The source address the datagram was meant to leave from.</summary>
-    public UdpEndpoint SourceAddress { get; }
+    public UdpEndPoint SourceAddress { get; }
 
     /// <summary>The Linux errno the kernel returned.</summary>
     public int Errno { get; }

@@ -7,7 +7,7 @@ namespace Rebound;
 /// <summary>
 /// Datagrams to send together with <see cref="ReboundSocket.SendBatch(TransmitBatch)"/> (one <c>sendmmsg</c>), each
 /// carrying its own destination, source address and payload: the batched form of
-/// <see cref="ReboundSocket.SendFrom(UdpEndpoint, UdpEndpoint, ReadOnlySpan{byte}, int)"/>, in the spirit of quinn-udp's
+/// <see cref="ReboundSocket.SendFrom(UdpEndPoint, UdpEndPoint, ReadOnlySpan{byte}, int)"/>, in the spirit of quinn-udp's
 /// <c>Transmit</c> and Go's <c>WriteBatch</c>. <see cref="ReboundSocket.ReplyBatch(DatagramBatch)"/> is this with one
 /// reply per received request.
 /// </summary>
@@ -92,7 +92,7 @@ public sealed unsafe class TransmitBatch : IDisposable
     /// <param name="payload">The datagram (copied).</param>
     /// <param name="interfaceIndex">For an IPv6 link-local or unspecified source, the interface to use; ignored otherwise.</param>
     /// <exception cref="InvalidOperationException">The batch is full.</exception>
-    public int Add(UdpEndpoint destination, UdpEndpoint source, ReadOnlySpan<byte> payload, int interfaceIndex = 0)
+    public int Add(UdpEndPoint destination, UdpEndPoint source, ReadOnlySpan<byte> payload, int interfaceIndex = 0)
     {
         ThrowIfDisposed();
         ArgumentOutOfRangeException.ThrowIfGreaterThan(payload.Length, BufferSize, nameof(payload));
@@ -113,14 +113,14 @@ public sealed unsafe class TransmitBatch : IDisposable
     public int AddReply(in ReceivedDatagram request, ReadOnlySpan<byte> payload)
     {
         ReboundSocket.ThrowIfUnanswerable(request);
-        return Add(request.RemoteEndpoint, request.ReplySource, payload, request.ReplyInterfaceIndex);
+        return Add(request.RemoteEndPoint, request.ReplySource, payload, request.ReplyInterfaceIndex);
     }
 
     /// <summary>Queues the reply to <paramref name="request"/> from memory the caller keeps alive until the send (no copy).</summary>
     internal void AddReply(in ReceivedDatagram request, byte* payload, int length)
     {
         int index = Reserve();
-        _messages[index] = new Message(request.RemoteEndpoint, request.ReplySource, request.ReplyInterfaceIndex, payload, length);
+        _messages[index] = new Message(request.RemoteEndPoint, request.ReplySource, request.ReplyInterfaceIndex, payload, length);
     }
 
     /// <summary>
@@ -168,7 +168,7 @@ public sealed unsafe class TransmitBatch : IDisposable
     internal ReadOnlySpan<int> Order => _order;
 
     /// <summary>Queued datagram <paramref name="index"/> as plain values, for senders that do not use mmsghdrs (per-address).</summary>
-    internal ReadOnlySpan<byte> Queued(int index, out UdpEndpoint destination, out UdpEndpoint source)
+    internal ReadOnlySpan<byte> Queued(int index, out UdpEndPoint destination, out UdpEndPoint source)
     {
         ref Message message = ref _messages[index];
         destination = message.Destination;
@@ -208,10 +208,10 @@ public sealed unsafe class TransmitBatch : IDisposable
     /// <summary>Frees the native memory of a batch that was never disposed.</summary>
     ~TransmitBatch() => Dispose();
 
-    private readonly struct Message(UdpEndpoint destination, UdpEndpoint source, int interfaceIndex, byte* payload, int length)
+    private readonly struct Message(UdpEndPoint destination, UdpEndPoint source, int interfaceIndex, byte* payload, int length)
     {
-        public readonly UdpEndpoint Destination = destination;
-        public readonly UdpEndpoint Source = source;
+        public readonly UdpEndPoint Destination = destination;
+        public readonly UdpEndPoint Source = source;
         public readonly int InterfaceIndex = interfaceIndex;
         public readonly byte* Payload = payload;
         public readonly int Length = length;

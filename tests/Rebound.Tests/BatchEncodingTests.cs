@@ -12,20 +12,20 @@ public sealed unsafe class BatchEncodingTests
     private const int AfInet = 2;
     private const int AfInet6 = 10;
 
-    private static readonly Gen<UdpEndpoint> V4 = Gen.Select(Gen.UInt, Gen.UShort[1, ushort.MaxValue], (address, port) =>
-        UdpEndpoint.FromIPv4(BitConverter.GetBytes(address), port));
+    private static readonly Gen<UdpEndPoint> V4 = Gen.Select(Gen.UInt, Gen.UShort[1, ushort.MaxValue], (address, port) =>
+        UdpEndPoint.FromIPv4(BitConverter.GetBytes(address), port));
 
-    private static readonly Gen<UdpEndpoint> V6 = Gen.Select(Gen.Byte.Array[16], Gen.UShort[1, ushort.MaxValue], (address, port) =>
+    private static readonly Gen<UdpEndPoint> V6 = Gen.Select(Gen.Byte.Array[16], Gen.UShort[1, ushort.MaxValue], (address, port) =>
     {
         address[0] = 0x20; // global unicast: no scope, not v4-mapped, not multicast
-        return UdpEndpoint.FromIPv6(address, port);
+        return UdpEndPoint.FromIPv6(address, port);
     });
 
-    private static readonly Gen<(UdpEndpoint Remote, UdpEndpoint Local, bool CanReply, int Length)> V4Item =
+    private static readonly Gen<(UdpEndPoint Remote, UdpEndPoint Local, bool CanReply, int Length)> V4Item =
         Gen.Select(V4, V4, Gen.Int[0, 9], Gen.Int[0, 64], (r, l, reason, length) => (r, l, reason != 0, length));
 
     // On a dual-stack socket an IPv4 request arrives from, and to, v4-mapped addresses; an IPv6 one from and to IPv6.
-    private static readonly Gen<(UdpEndpoint Remote, UdpEndpoint Local, bool CanReply, int Length)> V6Item = Gen.OneOf(
+    private static readonly Gen<(UdpEndPoint Remote, UdpEndPoint Local, bool CanReply, int Length)> V6Item = Gen.OneOf(
         Gen.Select(V6, V6, Gen.Int[0, 9], Gen.Int[0, 64], (r, l, reason, length) => (r, l, reason != 0, length)),
         V4Item.Select(i => (i.Remote.MapToIPv6(), i.Local.MapToIPv6(), i.CanReply, i.Length)));
 
@@ -35,7 +35,7 @@ public sealed unsafe class BatchEncodingTests
     [Fact]
     public void Dual_stack_socket_messages_carry_each_requester_and_its_destination() => Check(AfInet6, V6Item);
 
-    private static void Check(int family, Gen<(UdpEndpoint Remote, UdpEndpoint Local, bool CanReply, int Length)> item)
+    private static void Check(int family, Gen<(UdpEndPoint Remote, UdpEndPoint Local, bool CanReply, int Length)> item)
     {
         item.Array[1, 32].Sample(items =>
         {
@@ -43,7 +43,7 @@ public sealed unsafe class BatchEncodingTests
             batch.SetReceived(items.Length);
             for (int i = 0; i < items.Length; i++)
             {
-                (UdpEndpoint remote, UdpEndpoint local, bool canReply, int length) = items[i];
+                (UdpEndPoint remote, UdpEndPoint local, bool canReply, int length) = items[i];
                 batch.Slot(i) = new ReceivedDatagram(8, remote, local, local, 3, false, canReply ? UnanswerableReason.None : UnanswerableReason.MissingPacketInfo);
                 batch.SetReplyLength(i, length);
             }
@@ -55,17 +55,17 @@ public sealed unsafe class BatchEncodingTests
             Assert.Equal(expected, batch.SendOrder[..messages].ToArray());
             for (int m = 0; m < messages; m++)
             {
-                (UdpEndpoint remote, UdpEndpoint local, _, int length) = items[expected[m]];
+                (UdpEndPoint remote, UdpEndPoint local, _, int length) = items[expected[m]];
                 MessageHeader header = transmit.Headers[m].Header;
                 Assert.Equal((nuint)length, header.IoVectors->Length);
                 Assert.True(header.IoVectors->Base == batch.ReplyAddress(expected[m]));
 
-                Assert.True(SocketAddressCodec.TryRead(new ReadOnlySpan<byte>(header.Name, (int)header.NameLength), out UdpEndpoint to));
+                Assert.True(SocketAddressCodec.TryRead(new ReadOnlySpan<byte>(header.Name, (int)header.NameLength), out UdpEndPoint to));
                 Assert.True(to.HasSameAddress(remote) && to.Port == remote.Port, $"sent to {to}, asked by {remote}");
 
                 PacketInfo info = ControlMessages.Read(new ReadOnlySpan<byte>(header.Control, (int)header.ControlLength));
                 Assert.False(info.Malformed);
-                UdpEndpoint from = info.HasV4 ? info.V4SpecificDestination : info.V6Destination;
+                UdpEndPoint from = info.HasV4 ? info.V4SpecificDestination : info.V6Destination;
                 Assert.True(info.HasV4 || info.HasV6);
                 Assert.True(from.HasSameAddress(local), $"sent from {from}, request went to {local}");
             }

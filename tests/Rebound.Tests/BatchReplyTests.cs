@@ -42,7 +42,7 @@ public sealed class BatchReplyTests
             {
                 for (int i = 0; i < b.Count; i++)
                 {
-                    destinations.Add(b.Datagram(i).LocalEndpoint.MapToIPv4().ToString("a", null));
+                    destinations.Add(b.Datagram(i).LocalEndPoint.MapToIPv4().ToString("a", null));
                 }
 
                 Loopback.EchoAll(b);
@@ -182,10 +182,10 @@ public sealed class BatchReplyTests
             Loopback.WaitReadable(server.Socket);
             Assert.Equal(6, server.TryReceiveBatch(batch));
             Loopback.EchoAll(batch);
-            int vanished = Array.FindIndex(clients, c => ((IPEndPoint)c.LocalEndPoint!).Port == batch.Datagram(2).RemoteEndpoint.Port);
+            int vanished = Array.FindIndex(clients, c => ((IPEndPoint)c.LocalEndPoint!).Port == batch.Datagram(2).RemoteEndPoint.Port);
             ref ReceivedDatagram item = ref batch.Slot(2);
-            UdpEndpoint gone = UdpEndpoint.Parse("192.0.2.1:0").WithPort(item.ReplySource.Port);
-            item = new ReceivedDatagram(item.Length, item.RemoteEndpoint, gone, gone, item.InterfaceIndex, false, UnanswerableReason.None);
+            UdpEndPoint gone = UdpEndPoint.Parse("192.0.2.1:0").WithPort(item.ReplySource.Port);
+            item = new ReceivedDatagram(item.Length, item.RemoteEndPoint, gone, gone, item.InterfaceIndex, false, UnanswerableReason.None);
 
             Assert.Equal(5, server.ReplyBatch(batch));
 
@@ -220,7 +220,7 @@ public sealed class BatchReplyTests
         using Socket client = Loopback.Client("127.0.0.1", "127.0.0.5", server.LocalEndPoint.Port);
         client.Send("x"u8);
         Assert.Equal(1, await pending.WaitAsync(TimeSpan.FromSeconds(2)));
-        Assert.Equal("127.0.0.5", batch.Datagram(0).LocalEndpoint.ToString("a", null));
+        Assert.Equal("127.0.0.5", batch.Datagram(0).LocalEndPoint.ToString("a", null));
 
         Task<int> waiting = server.ReceiveBatchAsync(batch, cancel.Token).AsTask();
         await cancel.CancelAsync();

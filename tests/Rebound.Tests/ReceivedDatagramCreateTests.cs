@@ -21,10 +21,10 @@ public sealed class ReceivedDatagramCreateTests
         client.Send("hello"u8);
         ReceivedDatagram received = server.Receive(new byte[100]);
 
-        ReceivedDatagram created = ReceivedDatagram.Create(received.RemoteEndpoint, received.LocalEndpoint, 5, received.InterfaceIndex);
+        ReceivedDatagram created = ReceivedDatagram.Create(received.RemoteEndPoint, received.LocalEndPoint, 5, received.InterfaceIndex);
 
-        Assert.Equal(received.RemoteEndpoint, created.RemoteEndpoint);
-        Assert.Equal(received.LocalEndpoint, created.LocalEndpoint);
+        Assert.Equal(received.RemoteEndPoint, created.RemoteEndPoint);
+        Assert.Equal(received.LocalEndPoint, created.LocalEndPoint);
         Assert.Equal(received.ReplySource, created.ReplySource);
         Assert.Equal(received.InterfaceIndex, created.InterfaceIndex);
         Assert.Equal(received.ReplyInterfaceIndex, created.ReplyInterfaceIndex);
@@ -38,10 +38,10 @@ public sealed class ReceivedDatagramCreateTests
         DatagramHandler handler = (request, reply, in datagram) =>
         {
             // Answers with the address the client asked, as a DNS server's "whoami" might.
-            string text = datagram.LocalEndpoint.ToString("a", null);
+            string text = datagram.LocalEndPoint.ToString("a", null);
             return System.Text.Encoding.ASCII.GetBytes(text, reply);
         };
-        ReceivedDatagram datagram = ReceivedDatagram.Create(UdpEndpoint.Parse("192.0.2.3:5000"), UdpEndpoint.Parse("198.51.100.13:53"), 1);
+        ReceivedDatagram datagram = ReceivedDatagram.Create(UdpEndPoint.Parse("192.0.2.3:5000"), UdpEndPoint.Parse("198.51.100.13:53"), 1);
         byte[] reply = new byte[64];
 
         int length = handler("?"u8, reply, datagram);
@@ -52,8 +52,8 @@ public sealed class ReceivedDatagramCreateTests
     [Fact]
     public void Link_local_and_multicast_follow_the_receive_rules()
     {
-        ReceivedDatagram linkLocal = ReceivedDatagram.Create(UdpEndpoint.Parse("[fe80::2%3]:5000"), UdpEndpoint.Parse("[fe80::1]:53"), 1, interfaceIndex: 3);
-        ReceivedDatagram multicast = ReceivedDatagram.Create(UdpEndpoint.Parse("[fe80::2%3]:5000"), UdpEndpoint.Parse("[ff02::fb]:5353"), 1, interfaceIndex: 3);
+        ReceivedDatagram linkLocal = ReceivedDatagram.Create(UdpEndPoint.Parse("[fe80::2%3]:5000"), UdpEndPoint.Parse("[fe80::1]:53"), 1, interfaceIndex: 3);
+        ReceivedDatagram multicast = ReceivedDatagram.Create(UdpEndPoint.Parse("[fe80::2%3]:5000"), UdpEndPoint.Parse("[ff02::fb]:5353"), 1, interfaceIndex: 3);
 
         Assert.Equal("[fe80::1%3]:53", linkLocal.ReplySource.ToString());
         Assert.Equal(3, linkLocal.ReplyInterfaceIndex);
@@ -64,9 +64,9 @@ public sealed class ReceivedDatagramCreateTests
     [Fact]
     public void Impossible_datagrams_are_refused()
     {
-        Assert.Throws<ArgumentException>(() => ReceivedDatagram.Create(UdpEndpoint.Parse("192.0.2.3:68"), UdpEndpoint.Parse("255.255.255.255:67"), 1));
-        Assert.Throws<ArgumentException>(() => ReceivedDatagram.Create(UdpEndpoint.Parse("192.0.2.3:68"), UdpEndpoint.Parse("[2001:db8::1]:67"), 1));
-        Assert.False(ReceivedDatagram.Create(UdpEndpoint.Parse("192.0.2.3:1"), UdpEndpoint.Parse("192.0.2.1:2"), 1, unanswerable: UnanswerableReason.ControlDataTruncated).CanReply);
+        Assert.Throws<ArgumentException>(() => ReceivedDatagram.Create(UdpEndPoint.Parse("192.0.2.3:68"), UdpEndPoint.Parse("255.255.255.255:67"), 1));
+        Assert.Throws<ArgumentException>(() => ReceivedDatagram.Create(UdpEndPoint.Parse("192.0.2.3:68"), UdpEndPoint.Parse("[2001:db8::1]:67"), 1));
+        Assert.False(ReceivedDatagram.Create(UdpEndPoint.Parse("192.0.2.3:1"), UdpEndPoint.Parse("192.0.2.1:2"), 1, unanswerable: UnanswerableReason.ControlDataTruncated).CanReply);
     }
 
     [Fact]
@@ -75,7 +75,7 @@ public sealed class ReceivedDatagramCreateTests
         Gen.Select(Gen.Byte.Array[4], Gen.Byte.Array[4], Gen.Int[1, 1000], Gen.UShort).Sample((remote, local, ifindex, port) =>
         {
             var localAddress = new IPAddress(local);
-            UdpEndpoint localEndPoint = UdpEndpoint.FromIPv4(local, 56789);
+            UdpEndPoint localEndPoint = UdpEndPoint.FromIPv4(local, 56789);
             if (localEndPoint.IsMulticast || localEndPoint.IsLimitedBroadcast)
             {
                 return;
@@ -83,10 +83,10 @@ public sealed class ReceivedDatagramCreateTests
 
             ReceivedDatagram decoded = DatagramDecoder.Decode(
                 6, 0, SockAddrIn(new IPAddress(remote).ToString(), port), InPacketInfo(ifindex, localAddress.ToString(), localAddress.ToString()), 56789);
-            ReceivedDatagram created = ReceivedDatagram.Create(UdpEndpoint.FromIPv4(remote, port), localEndPoint, 6, ifindex);
+            ReceivedDatagram created = ReceivedDatagram.Create(UdpEndPoint.FromIPv4(remote, port), localEndPoint, 6, ifindex);
 
-            Assert.Equal(decoded.RemoteEndpoint, created.RemoteEndpoint);
-            Assert.Equal(decoded.LocalEndpoint, created.LocalEndpoint);
+            Assert.Equal(decoded.RemoteEndPoint, created.RemoteEndPoint);
+            Assert.Equal(decoded.LocalEndPoint, created.LocalEndPoint);
             Assert.Equal(decoded.ReplySource, created.ReplySource);
             Assert.Equal(decoded.ReplyInterfaceIndex, created.ReplyInterfaceIndex);
             Assert.Equal(decoded.InterfaceIndex, created.InterfaceIndex);
@@ -97,9 +97,9 @@ public sealed class ReceivedDatagramCreateTests
     public void Missing_pktinfo_and_malformed_control_data_are_counted_apart()
     {
         var counters = new SocketCounters();
-        counters.CountReceived(ReceivedDatagram.Create(UdpEndpoint.Parse("192.0.2.3:1"), UdpEndpoint.Parse("192.0.2.1:2"), 1, unanswerable: UnanswerableReason.MalformedControlData));
-        counters.CountReceived(ReceivedDatagram.Create(UdpEndpoint.Parse("192.0.2.3:1"), UdpEndpoint.Parse("192.0.2.1:2"), 1, unanswerable: UnanswerableReason.MissingPacketInfo));
-        counters.CountReceived(ReceivedDatagram.Create(UdpEndpoint.Parse("192.0.2.3:1"), UdpEndpoint.Parse("192.0.2.1:2"), 1, unanswerable: UnanswerableReason.MissingPacketInfo));
+        counters.CountReceived(ReceivedDatagram.Create(UdpEndPoint.Parse("192.0.2.3:1"), UdpEndPoint.Parse("192.0.2.1:2"), 1, unanswerable: UnanswerableReason.MalformedControlData));
+        counters.CountReceived(ReceivedDatagram.Create(UdpEndPoint.Parse("192.0.2.3:1"), UdpEndPoint.Parse("192.0.2.1:2"), 1, unanswerable: UnanswerableReason.MissingPacketInfo));
+        counters.CountReceived(ReceivedDatagram.Create(UdpEndPoint.Parse("192.0.2.3:1"), UdpEndPoint.Parse("192.0.2.1:2"), 1, unanswerable: UnanswerableReason.MissingPacketInfo));
 
         ReboundStatistics stats = counters.Snapshot();
 

@@ -20,8 +20,8 @@ public sealed class TransmitBatchTests
         using Socket asksThree = Loopback.Client("127.0.0.1", "127.0.0.3", port);
         using var batch = new TransmitBatch(4, 64);
 
-        batch.Add(Peer(asksTwo), UdpEndpoint.Parse("127.0.0.2:0"), "to two"u8);
-        batch.Add(Peer(asksThree), UdpEndpoint.Parse("127.0.0.3:0"), "to three"u8);
+        batch.Add(Peer(asksTwo), UdpEndPoint.Parse("127.0.0.2:0"), "to two"u8);
+        batch.Add(Peer(asksThree), UdpEndPoint.Parse("127.0.0.3:0"), "to three"u8);
         Assert.Equal(2, batch.Count);
         Assert.Equal(2, server.SendBatch(batch));
 
@@ -50,7 +50,7 @@ public sealed class TransmitBatchTests
             for (int i = 0; i < clients.Length; i++)
             {
                 // Datagram 1 claims 192.0.2.1, not an address of this host (as after the address was removed).
-                batch.Add(Peer(clients[i]), UdpEndpoint.Parse(i == 1 ? "192.0.2.1:0" : "127.0.0.2:0"), [(byte)i]);
+                batch.Add(Peer(clients[i]), UdpEndPoint.Parse(i == 1 ? "192.0.2.1:0" : "127.0.0.2:0"), [(byte)i]);
             }
 
             Assert.Equal(3, server.SendBatch(batch));
@@ -99,7 +99,7 @@ public sealed class TransmitBatchTests
     public void Misuse_is_refused_with_clear_exceptions()
     {
         using var batch = new TransmitBatch(1, 8);
-        UdpEndpoint somewhere = UdpEndpoint.Parse("127.0.0.1:9");
+        UdpEndPoint somewhere = UdpEndPoint.Parse("127.0.0.1:9");
         Assert.Throws<ArgumentOutOfRangeException>(() => batch.Add(somewhere, somewhere, new byte[9]));
         batch.Add(somewhere, somewhere, new byte[8]);
         Assert.Throws<InvalidOperationException>(() => batch.Add(somewhere, somewhere, new byte[1]));
@@ -116,8 +116,8 @@ public sealed class TransmitBatchTests
         using ReboundSocket server = ReboundSocket.Bind(new IPEndPoint(IPAddress.Any, 0));
         using Socket client = Loopback.Client("127.0.0.1", "127.0.0.2", server.LocalEndPoint.Port);
         client.ReceiveBufferSize = 1 << 20;
-        UdpEndpoint to = Peer(client);
-        UdpEndpoint from = UdpEndpoint.Parse("127.0.0.2:0");
+        UdpEndPoint to = Peer(client);
+        UdpEndPoint from = UdpEndPoint.Parse("127.0.0.2:0");
         using var batch = new TransmitBatch(8, 64);
         byte[] payload = new byte[64];
         byte[] received = new byte[64];
@@ -146,5 +146,5 @@ public sealed class TransmitBatchTests
         Assert.Equal(201 * 8, server.Statistics.Sent);
     }
 
-    private static UdpEndpoint Peer(Socket client) => UdpEndpoint.FromIPEndPoint((IPEndPoint)client.LocalEndPoint!);
+    private static UdpEndPoint Peer(Socket client) => UdpEndPoint.FromIPEndPoint((IPEndPoint)client.LocalEndPoint!);
 }

@@ -19,7 +19,7 @@ internal static class MultiCoreEchoServer
             if (settings.Verbose)
             {
                 Console.WriteLine(
-                    $"{datagram.RemoteEndpoint} -> {datagram.LocalEndpoint} via {InterfaceNames.Describe(datagram.InterfaceIndex)} " +
+                    $"{datagram.RemoteEndPoint} -> {datagram.LocalEndPoint} via {InterfaceNames.Describe(datagram.InterfaceIndex)} " +
                     $"{datagram.Length} bytes, replied from {datagram.ReplySource.ToString("a", null)}");
             }
 

@@ -29,7 +29,7 @@ internal static class ReboundEchoServer
 
             if (!request.CanReply)
             {
-                Console.Error.WriteLine($"rebound echo: not answering {request.RemoteEndpoint}: {request.Unanswerable.Describe()}.");
+                Console.Error.WriteLine($"rebound echo: not answering {request.RemoteEndPoint}: {request.Unanswerable.Describe()}.");
                 continue;
             }
 
@@ -46,7 +46,7 @@ internal static class ReboundEchoServer
             if (settings.Verbose)
             {
                 Console.WriteLine(
-                    $"{request.RemoteEndpoint} -> {request.LocalEndpoint} via {InterfaceNames.Describe(request.InterfaceIndex)} " +
+                    $"{request.RemoteEndPoint} -> {request.LocalEndPoint} via {InterfaceNames.Describe(request.InterfaceIndex)} " +
                     $"{request.Length} bytes, replied from {request.ReplySource.ToString("a", null)}");
             }
 

@@ -44,7 +44,7 @@ internal static class ControlMessages
     /// </summary>
     /// <returns>The control length to pass as <c>msg_controllen</c>.</returns>
     /// <exception cref="ArgumentException">The destination span is too short.</exception>
-    public static int WriteSource(UdpEndpoint source, int interfaceIndex, Span<byte> destination)
+    public static int WriteSource(UdpEndPoint source, int interfaceIndex, Span<byte> destination)
     {
         if (source.IsIPv4 || source.IsIPv4MappedToIPv6)
         {
@@ -114,8 +114,8 @@ internal static class ControlMessages
 
                 info.HasV4 = true;
                 info.V4InterfaceIndex = BinaryPrimitives.ReadInt32LittleEndian(data);
-                info.V4SpecificDestination = UdpEndpoint.FromIPv4(data.Slice(4, 4), 0);
-                info.V4Destination = UdpEndpoint.FromIPv4(data.Slice(8, 4), 0);
+                info.V4SpecificDestination = UdpEndPoint.FromIPv4(data.Slice(4, 4), 0);
+                info.V4Destination = UdpEndPoint.FromIPv4(data.Slice(8, 4), 0);
                 return true;
             case (SOL_IPV6, IPV6_PKTINFO):
                 if (data.Length < In6PacketInfoSize)
@@ -125,7 +125,7 @@ internal static class ControlMessages
 
                 info.HasV6 = true;
                 info.V6InterfaceIndex = BinaryPrimitives.ReadInt32LittleEndian(data[16..]);
-                info.V6Destination = UdpEndpoint.FromIPv6(data[..16], 0);
+                info.V6Destination = UdpEndPoint.FromIPv6(data[..16], 0);
                 return true;
             default:
                 return true;

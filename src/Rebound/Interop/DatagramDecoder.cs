@@ -16,10 +16,10 @@ internal static class DatagramDecoder
         ushort localPort)
     {
         PacketInfo info = ControlMessages.Read(control);
-        SocketAddressCodec.TryRead(name, out UdpEndpoint remote);
+        SocketAddressCodec.TryRead(name, out UdpEndPoint remote);
         bool truncated = (messageFlags & MSG_TRUNC) != 0;
 
-        UnanswerableReason problem = ReplyPolicy.TryDecide(info, remote, out UdpEndpoint local, out UdpEndpoint replySource, out int interfaceIndex)
+        UnanswerableReason problem = ReplyPolicy.TryDecide(info, remote, out UdpEndPoint local, out UdpEndPoint replySource, out int interfaceIndex)
             ? UnanswerableReason.None
             : UnanswerableReason.MissingPacketInfo;
 

@@ -67,8 +67,8 @@ internal static unsafe class LinuxDatagramIO
         SafeSocketHandle socket,
         int socketFamily,
         ReadOnlySpan<byte> payload,
-        UdpEndpoint destination,
-        UdpEndpoint source,
+        UdpEndPoint destination,
+        UdpEndPoint source,
         int interfaceIndex)
     {
         byte* name = stackalloc byte[SocketAddressCodec.MaxSize];

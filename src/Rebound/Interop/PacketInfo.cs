@@ -7,10 +7,10 @@ internal struct PacketInfo
     public bool HasV4;
 
     /// <summary><c>ipi_addr</c>: the destination address in the IP header (may be broadcast or multicast).</summary>
-    public UdpEndpoint V4Destination;
+    public UdpEndPoint V4Destination;
 
     /// <summary><c>ipi_spec_dst</c>: the local unicast address the kernel would answer from.</summary>
-    public UdpEndpoint V4SpecificDestination;
+    public UdpEndPoint V4SpecificDestination;
 
     /// <summary><c>ipi_ifindex</c>.</summary>
     public int V4InterfaceIndex;
@@ -19,7 +19,7 @@ internal struct PacketInfo
     public bool HasV6;
 
     /// <summary><c>ipi6_addr</c>: the destination address (v4-mapped for IPv4 datagrams on a dual-stack socket).</summary>
-    public UdpEndpoint V6Destination;
+    public UdpEndPoint V6Destination;
 
     /// <summary><c>ipi6_ifindex</c>.</summary>
     public int V6InterfaceIndex;

@@ -11,7 +11,7 @@ internal static class SocketAddressCodec
 
     /// <summary>Writes <paramref name="endpoint"/> as the given socket family wants it; returns the length written.</summary>
     /// <remarks>An AF_INET6 socket addresses IPv4 peers through their v4-mapped form.</remarks>
-    public static int Write(UdpEndpoint endpoint, int socketFamily, Span<byte> destination)
+    public static int Write(UdpEndPoint endpoint, int socketFamily, Span<byte> destination)
     {
         if (socketFamily == AF_INET)
         {
@@ -38,7 +38,7 @@ internal static class SocketAddressCodec
     }
 
     /// <summary>Reads a socket address the kernel filled in. Returns false for a family or length it does not know.</summary>
-    public static bool TryRead(ReadOnlySpan<byte> source, out UdpEndpoint endpoint)
+    public static bool TryRead(ReadOnlySpan<byte> source, out UdpEndPoint endpoint)
     {
         endpoint = default;
         if (source.Length < 2)
@@ -49,13 +49,13 @@ internal static class SocketAddressCodec
         ushort family = BinaryPrimitives.ReadUInt16LittleEndian(source);
         if (family == AF_INET && source.Length >= SizeOfSockAddrIn)
         {
-            endpoint = UdpEndpoint.FromIPv4(source.Slice(4, 4), BinaryPrimitives.ReadUInt16BigEndian(source[2..]));
+            endpoint = UdpEndPoint.FromIPv4(source.Slice(4, 4), BinaryPrimitives.ReadUInt16BigEndian(source[2..]));
             return true;
         }
 
         if (family == AF_INET6 && source.Length >= SizeOfSockAddrIn6)
         {
-            endpoint = UdpEndpoint.FromIPv6(
+            endpoint = UdpEndPoint.FromIPv6(
                 source.Slice(8, 16),
                 BinaryPrimitives.ReadUInt16BigEndian(source[2..]),
                 BinaryPrimitives.ReadUInt32LittleEndian(source[24..]));

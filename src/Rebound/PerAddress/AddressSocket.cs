@@ -26,7 +26,7 @@ internal sealed class AddressSocket : IDisposable
     private ConfiguredValueTaskAwaitable<int>.ConfiguredValueTaskAwaiter _wait;
     private volatile bool _closed;
 
-    private AddressSocket(Socket socket, UdpEndpoint local, ReadySockets ready, bool reportMapped)
+    private AddressSocket(Socket socket, UdpEndPoint local, ReadySockets ready, bool reportMapped)
     {
         _socket = socket;
         _ready = ready;
@@ -37,7 +37,7 @@ internal sealed class AddressSocket : IDisposable
     }
 
     /// <summary>The address and port this socket is bound to (IPv4 as IPv4, link-local with its scope).</summary>
-    public UdpEndpoint Local { get; }
+    public UdpEndPoint Local { get; }
 
     /// <summary>The socket itself (tests and options only).</summary>
     public Socket Socket => _socket;
@@ -46,7 +46,7 @@ internal sealed class AddressSocket : IDisposable
     /// Opens a socket bound to <paramref name="address"/>:<paramref name="port"/> (port 0 picks one). IPv6 sockets are
     /// IPv6-only, so that an IPv4 address keeps its own socket. Throws <see cref="SocketException"/> when the bind fails.
     /// </summary>
-    public static AddressSocket Open(UdpEndpoint address, ushort port, ReboundSocketOptions options, ReadySockets ready, bool reportMapped)
+    public static AddressSocket Open(UdpEndPoint address, ushort port, ReboundSocketOptions options, ReadySockets ready, bool reportMapped)
     {
         var socket = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         try
@@ -166,13 +166,13 @@ internal sealed class AddressSocket : IDisposable
             return false;
         }
 
-        if (!PortableSocketAddress.TryRead(_sender, out UdpEndpoint remote))
+        if (!PortableSocketAddress.TryRead(_sender, out UdpEndPoint remote))
         {
             datagram = new ReceivedDatagram(length, default, Local, Local, InterfaceIndex, truncated, UnanswerableReason.MissingPacketInfo);
             return true;
         }
 
-        UdpEndpoint local = Local;
+        UdpEndPoint local = Local;
         if (_reportMapped && local.IsIPv4)
         {
             // A dual-stack set reports IPv4 as v4-mapped, exactly as one dual-stack pktinfo socket would.
@@ -192,7 +192,7 @@ internal sealed class AddressSocket : IDisposable
     /// <paramref name="scratch"/>, an address of this socket's family). Returns <see cref="SocketError.Success"/>,
     /// <see cref="SocketError.WouldBlock"/> when the send buffer is full, or the error.
     /// </summary>
-    public SocketError TrySend(ReadOnlySpan<byte> payload, UdpEndpoint destination, SocketAddress scratch)
+    public SocketError TrySend(ReadOnlySpan<byte> payload, UdpEndPoint destination, SocketAddress scratch)
     {
         PortableSocketAddress.Write(destination, scratch);
         try

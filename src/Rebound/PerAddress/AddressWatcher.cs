@@ -17,15 +17,15 @@ internal sealed class AddressWatcher : IDisposable
     /// </summary>
     public static readonly TimeSpan DefaultInterval = TimeSpan.FromMilliseconds(250);
 
-    private readonly Func<HashSet<UdpEndpoint>> _read;
-    private readonly Action<HashSet<UdpEndpoint>> _apply;
+    private readonly Func<HashSet<UdpEndPoint>> _read;
+    private readonly Action<HashSet<UdpEndPoint>> _apply;
     private readonly TimeSpan _interval;
     private readonly AutoResetEvent _wake = new(false);
     private readonly NetworkAddressChangedEventHandler _onChange;
     private readonly Thread _thread;
     private volatile bool _stopping;
 
-    public AddressWatcher(Func<HashSet<UdpEndpoint>> read, Action<HashSet<UdpEndpoint>> apply, TimeSpan interval)
+    public AddressWatcher(Func<HashSet<UdpEndPoint>> read, Action<HashSet<UdpEndPoint>> apply, TimeSpan interval)
     {
         _read = read;
         _apply = apply;

@@ -26,9 +26,9 @@ internal static class LocalAddresses
         wildcard.AddressFamily == AddressFamily.InterNetwork ? Families.IPv4 : dualStack ? Families.Both : Families.IPv6;
 
     /// <summary>Every unicast address of the wanted families, without duplicates (the same IPv4 address on two interfaces is bound once).</summary>
-    public static HashSet<UdpEndpoint> Read(Families families)
+    public static HashSet<UdpEndPoint> Read(Families families)
     {
-        var found = new HashSet<UdpEndpoint>();
+        var found = new HashSet<UdpEndPoint>();
         foreach (NetworkInterface nic in NetworkInterface.GetAllNetworkInterfaces())
         {
             UnicastIPAddressInformationCollection addresses;
@@ -43,7 +43,7 @@ internal static class LocalAddresses
 
             foreach (UnicastIPAddressInformation information in addresses)
             {
-                if (TryKey(information.Address, families, out UdpEndpoint key))
+                if (TryKey(information.Address, families, out UdpEndPoint key))
                 {
                     found.Add(key);
                 }
@@ -54,7 +54,7 @@ internal static class LocalAddresses
     }
 
     /// <summary>The set key of <paramref name="address"/>, if it is a unicast address of a wanted family.</summary>
-    public static bool TryKey(IPAddress address, Families families, out UdpEndpoint key)
+    public static bool TryKey(IPAddress address, Families families, out UdpEndPoint key)
     {
         key = default;
         bool wanted = address.AddressFamily switch
@@ -68,7 +68,7 @@ internal static class LocalAddresses
             return false;
         }
 
-        key = Normalize(UdpEndpoint.FromIPAddress(address, 0));
+        key = Normalize(UdpEndPoint.FromIPAddress(address, 0));
         return !key.IsMulticast;
     }
 
@@ -76,7 +76,7 @@ internal static class LocalAddresses
     /// The key a datagram's local address (or a reply's source) maps to: port 0, IPv4 for v4-mapped addresses, and the
     /// scope kept only for IPv6 link-local addresses.
     /// </summary>
-    public static UdpEndpoint Normalize(UdpEndpoint address)
+    public static UdpEndPoint Normalize(UdpEndPoint address)
     {
         address = address.MapToIPv4().WithPort(0);
         return address.IsIPv6LinkLocal || address.ScopeId == 0 ? address : address.WithScopeId(0);

@@ -21,8 +21,8 @@ internal sealed class PerAddressSocketSet : IDisposable
     private readonly ReadySockets _ready = new();
     private readonly SocketCounters _counters;
     private readonly AddressWatcher? _watcher;
-    private volatile Dictionary<UdpEndpoint, AddressSocket> _sockets = [];
-    private volatile Dictionary<UdpEndpoint, SocketError> _unserved = [];
+    private volatile Dictionary<UdpEndPoint, AddressSocket> _sockets = [];
+    private volatile Dictionary<UdpEndPoint, SocketError> _unserved = [];
     private bool _disposed;
 
     [ThreadStatic]
@@ -46,7 +46,7 @@ internal sealed class PerAddressSocketSet : IDisposable
         }
         else
         {
-            LocalAddresses.TryKey(requested.Address, LocalAddresses.Families.Both, out UdpEndpoint only);
+            LocalAddresses.TryKey(requested.Address, LocalAddresses.Families.Both, out UdpEndPoint only);
             BindInitial([only]);
         }
     }
@@ -66,10 +66,10 @@ internal sealed class PerAddressSocketSet : IDisposable
     private bool IsWildcard => RequestedAddress.Equals(IPAddress.Any) || RequestedAddress.Equals(IPAddress.IPv6Any);
 
     /// <summary>The addresses served right now.</summary>
-    public IReadOnlyCollection<UdpEndpoint> Served => _sockets.Keys;
+    public IReadOnlyCollection<UdpEndPoint> Served => _sockets.Keys;
 
     /// <summary>Local addresses that could not be bound at the last check, with why (retried at every check).</summary>
-    public IReadOnlyDictionary<UdpEndpoint, SocketError> Unserved => _unserved;
+    public IReadOnlyDictionary<UdpEndPoint, SocketError> Unserved => _unserved;
 
     /// <summary>How long a receive waits; infinite by default.</summary>
     public TimeSpan ReceiveTimeout { get; set; } = Timeout.InfiniteTimeSpan;
@@ -82,7 +82,7 @@ internal sealed class PerAddressSocketSet : IDisposable
     /// <summary>Checks the addresses now instead of waiting for the next change or periodic check (tests, and after Open).</summary>
     public void Rescan() => Reconcile(LocalAddresses.Read(Families));
 
-    private void BindInitial(HashSet<UdpEndpoint> addresses)
+    private void BindInitial(HashSet<UdpEndPoint> addresses)
     {
         // Port 0 lets the first bind pick a port; another program may hold that port on a later address, so try again.
         for (int attempt = 0; ; attempt++)
@@ -99,15 +99,15 @@ internal sealed class PerAddressSocketSet : IDisposable
         }
     }
 
-    private void BindAll(HashSet<UdpEndpoint> addresses)
+    private void BindAll(HashSet<UdpEndPoint> addresses)
     {
         ushort port = Port;
-        var sockets = new Dictionary<UdpEndpoint, AddressSocket>();
-        var unserved = new Dictionary<UdpEndpoint, SocketError>();
+        var sockets = new Dictionary<UdpEndPoint, AddressSocket>();
+        var unserved = new Dictionary<UdpEndPoint, SocketError>();
         try
         {
             // Loopback first: it always exists, so port 0 settles on a port there.
-            foreach (UdpEndpoint address in addresses.OrderByDescending(a => IPAddress.IsLoopback(a.ToIPAddress())))
+            foreach (UdpEndPoint address in addresses.OrderByDescending(a => IPAddress.IsLoopback(a.ToIPAddress())))
             {
                 try
                 {
@@ -151,7 +151,7 @@ internal sealed class PerAddressSocketSet : IDisposable
     /// each vanished one, and leaves the others alone. Never throws for one address: a failed bind is recorded in
     /// <see cref="Unserved"/> and tried again at the next check.
     /// </summary>
-    internal void Reconcile(HashSet<UdpEndpoint> current)
+    internal void Reconcile(HashSet<UdpEndPoint> current)
     {
         lock (_gate)
         {
@@ -160,11 +160,11 @@ internal sealed class PerAddressSocketSet : IDisposable
                 return;
             }
 
-            Dictionary<UdpEndpoint, AddressSocket> before = _sockets;
-            var after = new Dictionary<UdpEndpoint, AddressSocket>(before.Count + 4);
-            var unserved = new Dictionary<UdpEndpoint, SocketError>();
+            Dictionary<UdpEndPoint, AddressSocket> before = _sockets;
+            var after = new Dictionary<UdpEndPoint, AddressSocket>(before.Count + 4);
+            var unserved = new Dictionary<UdpEndPoint, SocketError>();
             var added = new List<AddressSocket>();
-            foreach (UdpEndpoint address in current)
+            foreach (UdpEndPoint address in current)
             {
                 if (before.TryGetValue(address, out AddressSocket? kept))
                 {
@@ -188,7 +188,7 @@ internal sealed class PerAddressSocketSet : IDisposable
             // the source as unavailable, exactly as a pktinfo send from a vanished address does.
             _sockets = after;
             _unserved = unserved;
-            foreach ((UdpEndpoint address, AddressSocket socket) in before)
+            foreach ((UdpEndPoint address, AddressSocket socket) in before)
             {
                 if (!after.ContainsKey(address))
                 {
@@ -266,7 +266,7 @@ internal sealed class PerAddressSocketSet : IDisposable
     /// <see cref="SocketError.AddressNotAvailable"/> when no socket serves that address (any more).
     /// Waits while the send buffer is full.
     /// </summary>
-    public SocketError Send(ReadOnlySpan<byte> payload, UdpEndpoint destination, UdpEndpoint source)
+    public SocketError Send(ReadOnlySpan<byte> payload, UdpEndPoint destination, UdpEndPoint source)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (!_sockets.TryGetValue(LocalAddresses.Normalize(source), out AddressSocket? socket))
@@ -274,7 +274,7 @@ internal sealed class PerAddressSocketSet : IDisposable
             return SocketError.AddressNotAvailable;
         }
 
-        UdpEndpoint to = socket.Local.IsIPv4 ? destination.MapToIPv4() : destination;
+        UdpEndPoint to = socket.Local.IsIPv4 ? destination.MapToIPv4() : destination;
         if (to.IsIPv4 != socket.Local.IsIPv4)
         {
             return SocketError.AddressFamilyNotSupported;

@@ -5,7 +5,7 @@ using System.Net.Sockets;
 namespace Rebound.PerAddress;
 
 /// <summary>
-/// <see cref="SocketAddress"/> ↔ <see cref="UdpEndpoint"/> without allocating, on every OS .NET runs on. The family
+/// <see cref="SocketAddress"/> ↔ <see cref="UdpEndPoint"/> without allocating, on every OS .NET runs on. The family
 /// field differs (Linux and Windows: a 16-bit family; macOS/BSD: a length byte then a family byte), which
 /// <see cref="SocketAddress.Family"/> already handles; the rest of <c>sockaddr_in</c>/<c>sockaddr_in6</c> is the same
 /// everywhere: port at offset 2 (network order), IPv4 address at 4, IPv6 address at 8, IPv6 scope id at 24.
@@ -18,16 +18,16 @@ internal static class PortableSocketAddress
     private const int ScopeOffset = 24;
 
     /// <summary>Reads a received sender address; false for a family other than IPv4/IPv6 (nothing to answer).</summary>
-    public static bool TryRead(SocketAddress address, out UdpEndpoint endpoint)
+    public static bool TryRead(SocketAddress address, out UdpEndPoint endpoint)
     {
         ReadOnlySpan<byte> bytes = address.Buffer.Span[..address.Size];
         switch (address.Family)
         {
             case AddressFamily.InterNetwork when bytes.Length >= V4AddressOffset + 4:
-                endpoint = UdpEndpoint.FromIPv4(bytes.Slice(V4AddressOffset, 4), BinaryPrimitives.ReadUInt16BigEndian(bytes[PortOffset..]));
+                endpoint = UdpEndPoint.FromIPv4(bytes.Slice(V4AddressOffset, 4), BinaryPrimitives.ReadUInt16BigEndian(bytes[PortOffset..]));
                 return true;
             case AddressFamily.InterNetworkV6 when bytes.Length >= ScopeOffset + 4:
-                endpoint = UdpEndpoint.FromIPv6(
+                endpoint = UdpEndPoint.FromIPv6(
                     bytes.Slice(V6AddressOffset, 16),
                     BinaryPrimitives.ReadUInt16BigEndian(bytes[PortOffset..]),
                     BitConverter.ToUInt32(bytes[ScopeOffset..]));
@@ -42,7 +42,7 @@ internal static class PortableSocketAddress
     /// Writes <paramref name="endpoint"/> into <paramref name="address"/>, which must have been made for the
     /// endpoint's family (<see cref="ForFamily"/>).
     /// </summary>
-    public static void Write(UdpEndpoint endpoint, SocketAddress address)
+    public static void Write(UdpEndPoint endpoint, SocketAddress address)
     {
         Span<byte> bytes = address.Buffer.Span;
         BinaryPrimitives.WriteUInt16BigEndian(bytes[PortOffset..], endpoint.Port);

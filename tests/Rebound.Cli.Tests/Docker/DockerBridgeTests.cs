@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Rebound.Cli.Tests.Support.Docker;
+using Rebound.TestSupport.Docker;
 
 namespace Rebound.Cli.Tests.Docker;
 

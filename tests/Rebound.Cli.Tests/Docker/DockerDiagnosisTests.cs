@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Rebound.Cli.Infrastructure;
 using Rebound.Cli.Tests.Support;
-using Rebound.Cli.Tests.Support.Docker;
+using Rebound.TestSupport.Docker;
 
 namespace Rebound.Cli.Tests.Docker;
 

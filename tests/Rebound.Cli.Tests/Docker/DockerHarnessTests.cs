@@ -1,4 +1,4 @@
-using Rebound.Cli.Tests.Support.Docker;
+using Rebound.TestSupport.Docker;
 using Rebound.Lab;
 
 namespace Rebound.Cli.Tests.Docker;

@@ -1,4 +1,4 @@
-using Rebound.Cli.Tests.Support.Docker;
+using Rebound.TestSupport.Docker;
 
 namespace Rebound.Cli.Tests.Docker;
 

@@ -7,8 +7,8 @@ namespace Rebound.Cli.Tests.Proxy;
 public sealed class FlowTableTests
 {
     private static FlowKey Key(int client, int port, int local) => new(
-        UdpEndpoint.FromIPv4([192, 0, 2, (byte)(10 + client)], (ushort)(40000 + port)),
-        UdpEndpoint.FromIPv4([198, 51, 100, (byte)(13 + local)], 6088));
+        UdpEndPoint.FromIPv4([192, 0, 2, (byte)(10 + client)], (ushort)(40000 + port)),
+        UdpEndPoint.FromIPv4([198, 51, 100, (byte)(13 + local)], 6088));
 
     [Fact]
     public void The_local_address_is_part_of_the_key_and_the_client_port_too()
@@ -120,7 +120,7 @@ public sealed class FlowTableTests
                 Assert.True(table.Count <= l.MaxFlows);
                 for (int c = 0; c <= 4; c++)
                 {
-                    UdpEndpoint client = Key(c, 0, 0).Client;
+                    UdpEndPoint client = Key(c, 0, 0).Client;
                     int count = table.CountFor(client);
                     Assert.True(count <= l.MaxFlowsPerClient);
                     Assert.Equal(model.Keys.Count(k => k.Client.HasSameAddress(client)), count);

@@ -86,7 +86,7 @@ public sealed class ProxyLimitTests
         for (int host = 10; host < 250; host++)
         {
             var address = IPAddress.Parse($"127.0.0.{host}");
-            if (BackendSelector.Pick(UdpEndpoint.FromIPAddress(address, 0).MapToIPv6(), backendCount) == index)
+            if (BackendSelector.Pick(UdpEndPoint.FromIPAddress(address, 0).MapToIPv6(), backendCount) == index)
             {
                 return address;
             }

@@ -76,7 +76,7 @@ public sealed class FieldReportReplyTests
         EndPoint from = new IPEndPoint(IPAddress.Any, 0);
         int n = client.ReceiveFrom(buffer, ref from);
 
-        Assert.Equal("192.0.2.255", request.LocalEndpoint.ToString("a", null));
+        Assert.Equal("192.0.2.255", request.LocalEndPoint.ToString("a", null));
         Assert.Equal("192.0.2.1", request.ReplySource.ToString("a", null));
         Assert.Equal(new IPEndPoint(FieldReportTopology.BridgeV4, server.LocalEndPoint.Port), from);
         Assert.Equal(3, n);

@@ -11,7 +11,7 @@ public sealed class ControlMessagesTests
     public void Ipv4_source_is_encoded_as_ip_pktinfo_with_spec_dst_and_the_policys_ifindex_zero()
     {
         byte[] control = new byte[ControlMessages.SendBufferSize];
-        UdpEndpoint source = UdpEndpoint.Parse("198.51.100.13:0");
+        UdpEndPoint source = UdpEndPoint.Parse("198.51.100.13:0");
         int length = ControlMessages.WriteSource(source, ReplyPolicy.InterfaceFor(source, interfaceIndex: 7), control);
 
         Assert.Equal(32, length);
@@ -24,7 +24,7 @@ public sealed class ControlMessagesTests
     public void V4_mapped_source_on_a_dual_stack_socket_is_also_encoded_as_ip_pktinfo()
     {
         byte[] control = new byte[ControlMessages.SendBufferSize];
-        int length = ControlMessages.WriteSource(UdpEndpoint.Parse("[::ffff:198.51.100.13]:0"), 0, control);
+        int length = ControlMessages.WriteSource(UdpEndPoint.Parse("[::ffff:198.51.100.13]:0"), 0, control);
 
         Assert.Equal(32, length);
         Assert.Equal(0, BinaryPrimitives.ReadInt32LittleEndian(control.AsSpan(8)));   // SOL_IP
@@ -35,7 +35,7 @@ public sealed class ControlMessagesTests
     public void Ipv6_source_is_encoded_as_ipv6_pktinfo_with_the_given_ifindex()
     {
         byte[] control = new byte[ControlMessages.SendBufferSize];
-        int length = ControlMessages.WriteSource(UdpEndpoint.Parse("[fe80::1]:0"), interfaceIndex: 3, control);
+        int length = ControlMessages.WriteSource(UdpEndPoint.Parse("[fe80::1]:0"), interfaceIndex: 3, control);
 
         Assert.Equal(40, length);
         Assert.Equal(36UL, BinaryPrimitives.ReadUInt64LittleEndian(control));
@@ -48,7 +48,7 @@ public sealed class ControlMessagesTests
     [Fact]
     public void Too_small_a_send_buffer_is_a_documented_argument_exception()
     {
-        Assert.Throws<ArgumentException>(() => ControlMessages.WriteSource(UdpEndpoint.Parse("[2001:db8::1]:0"), 0, new byte[39]));
+        Assert.Throws<ArgumentException>(() => ControlMessages.WriteSource(UdpEndPoint.Parse("[2001:db8::1]:0"), 0, new byte[39]));
     }
 
     [Fact]
@@ -133,7 +133,7 @@ public sealed class ControlMessagesTests
     {
         Gen.Select(Gen.Bool, Gen.Byte.Array[16], Gen.Int[0, 1000]).Sample((v4, bytes, ifindex) =>
         {
-            UdpEndpoint source = v4 ? UdpEndpoint.FromIPv4(bytes.AsSpan(0, 4), 0) : UdpEndpoint.FromIPv6(bytes, 0);
+            UdpEndPoint source = v4 ? UdpEndPoint.FromIPv4(bytes.AsSpan(0, 4), 0) : UdpEndPoint.FromIPv6(bytes, 0);
             byte[] control = new byte[ControlMessages.SendBufferSize];
             int length = ControlMessages.WriteSource(source, ReplyPolicy.InterfaceFor(source, ifindex), control);
             PacketInfo info = ControlMessages.Read(control.AsSpan(0, length));

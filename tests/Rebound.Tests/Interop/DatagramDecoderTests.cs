@@ -14,8 +14,8 @@ public sealed class DatagramDecoderTests
         ReceivedDatagram d = Decode(0, SockAddrIn("192.0.2.3", 45167), InPacketInfo(2, "198.51.100.13", "198.51.100.13"));
 
         Assert.True(d.CanReply);
-        Assert.Equal("192.0.2.3:45167", d.RemoteEndpoint.ToString());
-        Assert.Equal("198.51.100.13:56789", d.LocalEndpoint.ToString());
+        Assert.Equal("192.0.2.3:45167", d.RemoteEndPoint.ToString());
+        Assert.Equal("198.51.100.13:56789", d.LocalEndPoint.ToString());
         Assert.Equal("198.51.100.13:56789", d.ReplySource.ToString());
         Assert.Equal(2, d.InterfaceIndex);
         Assert.Equal(0, d.ReplyInterfaceIndex);
@@ -26,7 +26,7 @@ public sealed class DatagramDecoderTests
     {
         ReceivedDatagram d = Decode(0, SockAddrIn("192.0.2.3", 68), InPacketInfo(4, "192.0.2.1", "192.0.2.255"));
 
-        Assert.Equal("192.0.2.255:56789", d.LocalEndpoint.ToString());
+        Assert.Equal("192.0.2.255:56789", d.LocalEndPoint.ToString());
         Assert.Equal("192.0.2.1:56789", d.ReplySource.ToString());
     }
 
@@ -37,7 +37,7 @@ public sealed class DatagramDecoderTests
 
         ReceivedDatagram d = Decode(0, SockAddrIn6("::ffff:192.0.2.3", 5000), control);
 
-        Assert.True(d.RemoteEndpoint.IsIPv4MappedToIPv6);
+        Assert.True(d.RemoteEndPoint.IsIPv4MappedToIPv6);
         Assert.Equal("[::ffff:192.0.2.1]:56789", d.ReplySource.ToString());
         Assert.Equal(0, d.ReplyInterfaceIndex);
     }

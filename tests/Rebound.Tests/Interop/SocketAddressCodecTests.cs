@@ -9,9 +9,9 @@ public sealed class SocketAddressCodecTests
     [Fact]
     public void Reads_sockaddr_in_and_in6_as_the_kernel_writes_them()
     {
-        Assert.True(SocketAddressCodec.TryRead(SockAddrIn("192.0.2.3", 45167), out UdpEndpoint v4));
+        Assert.True(SocketAddressCodec.TryRead(SockAddrIn("192.0.2.3", 45167), out UdpEndPoint v4));
         Assert.Equal("192.0.2.3:45167", v4.ToString());
-        Assert.True(SocketAddressCodec.TryRead(SockAddrIn6("fe80::1", 53, 9), out UdpEndpoint v6));
+        Assert.True(SocketAddressCodec.TryRead(SockAddrIn6("fe80::1", 53, 9), out UdpEndPoint v6));
         Assert.Equal("[fe80::1%9]:53", v6.ToString());
     }
 
@@ -19,7 +19,7 @@ public sealed class SocketAddressCodecTests
     public void An_ipv4_peer_is_written_v4_mapped_for_an_ipv6_socket()
     {
         byte[] buffer = new byte[SocketAddressCodec.MaxSize];
-        int length = SocketAddressCodec.Write(UdpEndpoint.Parse("192.0.2.3:53"), LinuxConstants.AF_INET6, buffer);
+        int length = SocketAddressCodec.Write(UdpEndPoint.Parse("192.0.2.3:53"), LinuxConstants.AF_INET6, buffer);
 
         Assert.Equal(28, length);
         Assert.Equal(SockAddrIn6("::ffff:192.0.2.3", 53), buffer);
@@ -28,7 +28,7 @@ public sealed class SocketAddressCodecTests
     [Fact]
     public void An_ipv6_peer_cannot_be_written_for_an_ipv4_socket()
     {
-        Assert.Throws<ArgumentException>(() => SocketAddressCodec.Write(UdpEndpoint.Parse("[2001:db8::1]:53"), LinuxConstants.AF_INET, new byte[28]));
+        Assert.Throws<ArgumentException>(() => SocketAddressCodec.Write(UdpEndPoint.Parse("[2001:db8::1]:53"), LinuxConstants.AF_INET, new byte[28]));
     }
 
     [Fact]
@@ -44,10 +44,10 @@ public sealed class SocketAddressCodecTests
     {
         Gen.Select(Gen.Bool, Gen.Byte.Array[16], Gen.UShort, Gen.UInt).Sample((v4, bytes, port, scope) =>
         {
-            UdpEndpoint endpoint = v4 ? UdpEndpoint.FromIPv4(bytes.AsSpan(0, 4), port) : UdpEndpoint.FromIPv6(bytes, port, scope);
+            UdpEndPoint endpoint = v4 ? UdpEndPoint.FromIPv4(bytes.AsSpan(0, 4), port) : UdpEndPoint.FromIPv6(bytes, port, scope);
             byte[] buffer = new byte[SocketAddressCodec.MaxSize];
             int length = SocketAddressCodec.Write(endpoint, v4 ? LinuxConstants.AF_INET : LinuxConstants.AF_INET6, buffer);
-            Assert.True(SocketAddressCodec.TryRead(buffer.AsSpan(0, length), out UdpEndpoint back));
+            Assert.True(SocketAddressCodec.TryRead(buffer.AsSpan(0, length), out UdpEndPoint back));
             Assert.Equal(endpoint, back);
         }, iter: 5_000);
     }

@@ -43,7 +43,7 @@ internal sealed class PerAddressEcho : IDisposable
             while (true)
             {
                 ReceivedDatagram request = Set.Receive(buffer);
-                SocketError result = Set.Send(buffer.AsSpan(0, request.Length), request.RemoteEndpoint, request.ReplySource);
+                SocketError result = Set.Send(buffer.AsSpan(0, request.Length), request.RemoteEndPoint, request.ReplySource);
                 Interlocked.Increment(ref result == SocketError.Success ? ref _answered : ref _refused);
             }
         }
@@ -58,7 +58,7 @@ internal sealed class PerAddressEcho : IDisposable
 
     /// <summary>True once every address in <paramref name="addresses"/> is served (the watcher has bound it).</summary>
     public bool Serves(IEnumerable<IPAddress> addresses) =>
-        addresses.All(a => LocalAddresses.TryKey(a, LocalAddresses.Families.Both, out UdpEndpoint key) && Set.Served.Contains(key));
+        addresses.All(a => LocalAddresses.TryKey(a, LocalAddresses.Families.Both, out UdpEndPoint key) && Set.Served.Contains(key));
 
     public void Dispose()
     {

@@ -30,9 +30,9 @@ public sealed class PerAddressLoopbackTests
 
         Assert.Equal(SourceAddressStrategy.PerAddress, server.Strategy);
         Assert.Equal("hello", Encoding.ASCII.GetString(Loopback.TryReceive(client, TimeSpan.FromSeconds(2))!));
-        Assert.Equal("127.0.0.1", request.LocalEndpoint.MapToIPv4().ToString("a", null));
-        Assert.Equal(request.LocalEndpoint, request.ReplySource);
-        Assert.Equal(bind == "::", request.RemoteEndpoint.IsIPv4MappedToIPv6);   // dual-stack reports IPv4 v4-mapped, as packet info does
+        Assert.Equal("127.0.0.1", request.LocalEndPoint.MapToIPv4().ToString("a", null));
+        Assert.Equal(request.LocalEndPoint, request.ReplySource);
+        Assert.Equal(bind == "::", request.RemoteEndPoint.IsIPv4MappedToIPv6);   // dual-stack reports IPv4 v4-mapped, as packet info does
         Assert.Equal(bind == "::", server.IsDualStack);
         Assert.Equal((1, 1), (server.Statistics.Received, server.Statistics.Sent));
     }
@@ -110,8 +110,8 @@ public sealed class PerAddressLoopbackTests
         ReceivedDatagram request = server.Receive(buffer);
 
         // What the watcher does when 127.0.0.1 disappears from the host's addresses.
-        var without = new HashSet<UdpEndpoint>(set.Served);
-        without.Remove(UdpEndpoint.Parse("127.0.0.1:0"));
+        var without = new HashSet<UdpEndPoint>(set.Served);
+        without.Remove(UdpEndPoint.Parse("127.0.0.1:0"));
         set.Reconcile(without);
 
         var error = Assert.Throws<SourceAddressUnavailableException>(() => server.Reply(request, buffer.AsSpan(0, request.Length)));

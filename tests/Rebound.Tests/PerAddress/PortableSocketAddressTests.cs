@@ -16,13 +16,13 @@ public sealed class PortableSocketAddressTests
     {
         Gen.Select(Gen.Bool, Gen.Byte.Array[16], Gen.UShort, Gen.UInt).Sample((v4, bytes, port, scope) =>
         {
-            UdpEndpoint endpoint = v4 ? UdpEndpoint.FromIPv4(bytes.AsSpan(0, 4), port) : UdpEndpoint.FromIPv6(bytes, port, scope);
+            UdpEndPoint endpoint = v4 ? UdpEndPoint.FromIPv4(bytes.AsSpan(0, 4), port) : UdpEndPoint.FromIPv6(bytes, port, scope);
             SocketAddress expected = endpoint.ToIPEndPoint().Serialize();
             SocketAddress written = PortableSocketAddress.ForFamily(endpoint.AddressFamily);
             PortableSocketAddress.Write(endpoint, written);
 
             Assert.Equal(expected.Buffer[..expected.Size].ToArray(), written.Buffer[..written.Size].ToArray());
-            Assert.True(PortableSocketAddress.TryRead(expected, out UdpEndpoint read));
+            Assert.True(PortableSocketAddress.TryRead(expected, out UdpEndPoint read));
             Assert.Equal(endpoint, read);
         }, iter: 5_000);
     }
@@ -37,11 +37,11 @@ public sealed class PortableSocketAddressTests
     [Fact]
     public void Keys_keep_the_scope_only_for_link_local_and_map_IPv4()
     {
-        UdpEndpoint mapped = UdpEndpoint.Parse("[::ffff:192.0.2.1]:53");
-        UdpEndpoint global = UdpEndpoint.FromIPAddress(IPAddress.Parse("2001:db8::1%3"), 53);
-        UdpEndpoint linkLocal = UdpEndpoint.FromIPAddress(IPAddress.Parse("fe80::1%3"), 53);
+        UdpEndPoint mapped = UdpEndPoint.Parse("[::ffff:192.0.2.1]:53");
+        UdpEndPoint global = UdpEndPoint.FromIPAddress(IPAddress.Parse("2001:db8::1%3"), 53);
+        UdpEndPoint linkLocal = UdpEndPoint.FromIPAddress(IPAddress.Parse("fe80::1%3"), 53);
 
-        Assert.Equal(UdpEndpoint.Parse("192.0.2.1:0"), LocalAddresses.Normalize(mapped));
+        Assert.Equal(UdpEndPoint.Parse("192.0.2.1:0"), LocalAddresses.Normalize(mapped));
         Assert.Equal(0u, LocalAddresses.Normalize(global).ScopeId);
         Assert.Equal(3u, LocalAddresses.Normalize(linkLocal).ScopeId);
         Assert.False(LocalAddresses.TryKey(IPAddress.Parse("224.0.0.1"), LocalAddresses.Families.Both, out _));

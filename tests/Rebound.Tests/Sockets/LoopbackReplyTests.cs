@@ -36,7 +36,7 @@ public sealed class LoopbackReplyTests
             client.Send(Encoding.ASCII.GetBytes(text));
             ReceivedDatagram request = server.Receive(buffer);
             Assert.True(request.CanReply);
-            Assert.True(request.LocalEndpoint.MapToIPv4().ToIPEndPoint().Address.Equals(AskedAddress));
+            Assert.True(request.LocalEndPoint.MapToIPv4().ToIPEndPoint().Address.Equals(AskedAddress));
             server.Reply(request, buffer.AsSpan(0, request.Length));
 
             Assert.Equal(text, ReceiveReply(client));
@@ -97,7 +97,7 @@ public sealed class LoopbackReplyTests
         server.Reply(request, buffer.AsSpan(0, request.Length));
 
         Assert.False(server.IsDualStack);
-        Assert.Equal("[::1]:" + server.LocalEndPoint.Port, request.LocalEndpoint.ToString());
+        Assert.Equal("[::1]:" + server.LocalEndPoint.Port, request.LocalEndPoint.ToString());
         Assert.Equal("v6", ReceiveReply(client));
     }
 

@@ -1,4 +1,4 @@
-namespace Rebound.Cli.Tests.Support.Docker;
+namespace Rebound.TestSupport.Docker;
 
 /// <summary>
 /// One <see cref="DockerHost"/> shared by the tests of a collection (xunit creates it when the first of them runs and

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 
-namespace Rebound.Cli.Tests.Support.Docker;
+namespace Rebound.TestSupport.Docker;
 
 /// <summary>
 /// Removes everything one harness daemon made, in an order that cannot leave a mount behind: the containers' processes
@@ -11,7 +11,7 @@ namespace Rebound.Cli.Tests.Support.Docker;
 /// folder. The same shell script runs from <see cref="DockerHost.Dispose"/> and from a watchdog started with
 /// <c>setsid</c>, which runs it when the test process dies without disposing (killed by a hang timeout, Ctrl-C).
 /// </summary>
-internal static class DockerCleanup
+public static class DockerCleanup
 {
     /// <summary>
     /// Kills the containers' processes and every process in the daemon's namespace. dockerd is stopped (SIGSTOP) first

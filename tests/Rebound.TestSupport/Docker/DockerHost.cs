@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 
-namespace Rebound.Cli.Tests.Support.Docker;
+namespace Rebound.TestSupport.Docker;
 
 /// <summary>
 /// A real Docker daemon (Debian's docker.io) for tests, confined to a network namespace the harness creates, laid out

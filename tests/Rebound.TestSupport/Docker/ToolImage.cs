@@ -1,4 +1,4 @@
-namespace Rebound.Cli.Tests.Support.Docker;
+namespace Rebound.TestSupport.Docker;
 
 /// <summary>
 /// The one image the Docker tests run, built without a registry: a root filesystem assembled from this host's own

@@ -3,7 +3,7 @@ using CsCheck;
 
 namespace Rebound.Tests;
 
-public sealed class UdpEndpointTests
+public sealed class UdpEndPointTests
 {
     [Theory]
     [InlineData("192.0.2.1:53")]
@@ -15,7 +15,7 @@ public sealed class UdpEndpointTests
     public void Formats_like_IPEndPoint(string text)
     {
         IPEndPoint expected = IPEndPoint.Parse(text);
-        UdpEndpoint endpoint = UdpEndpoint.FromIPEndPoint(expected);
+        UdpEndPoint endpoint = UdpEndPoint.FromIPEndPoint(expected);
 
         Assert.Equal(expected.ToString(), endpoint.ToString());
         Assert.Equal(expected, endpoint.ToIPEndPoint());
@@ -24,21 +24,21 @@ public sealed class UdpEndpointTests
     [Fact]
     public void Classifies_addresses()
     {
-        Assert.True(UdpEndpoint.Parse("[fe80::1]:1").IsIPv6LinkLocal);
-        Assert.True(UdpEndpoint.Parse("[ff02::fb]:1").IsMulticast);
-        Assert.True(UdpEndpoint.Parse("224.0.0.251:1").IsMulticast);
-        Assert.True(UdpEndpoint.Parse("[::ffff:224.0.0.251]:1").IsMulticast);
-        Assert.True(UdpEndpoint.Parse("255.255.255.255:1").IsLimitedBroadcast);
-        Assert.True(UdpEndpoint.Parse("[::ffff:1.2.3.4]:1").IsIPv4MappedToIPv6);
-        Assert.False(UdpEndpoint.Parse("1.2.3.4:1").IsIPv4MappedToIPv6);
-        Assert.True(UdpEndpoint.Parse("[::]:1").IsUnspecified);
-        Assert.False(UdpEndpoint.Parse("[2001:db8::1]:1").IsMulticast);
+        Assert.True(UdpEndPoint.Parse("[fe80::1]:1").IsIPv6LinkLocal);
+        Assert.True(UdpEndPoint.Parse("[ff02::fb]:1").IsMulticast);
+        Assert.True(UdpEndPoint.Parse("224.0.0.251:1").IsMulticast);
+        Assert.True(UdpEndPoint.Parse("[::ffff:224.0.0.251]:1").IsMulticast);
+        Assert.True(UdpEndPoint.Parse("255.255.255.255:1").IsLimitedBroadcast);
+        Assert.True(UdpEndPoint.Parse("[::ffff:1.2.3.4]:1").IsIPv4MappedToIPv6);
+        Assert.False(UdpEndPoint.Parse("1.2.3.4:1").IsIPv4MappedToIPv6);
+        Assert.True(UdpEndPoint.Parse("[::]:1").IsUnspecified);
+        Assert.False(UdpEndPoint.Parse("[2001:db8::1]:1").IsMulticast);
     }
 
     [Fact]
     public void Mapping_between_families_keeps_the_address()
     {
-        UdpEndpoint v4 = UdpEndpoint.Parse("192.0.2.1:53");
+        UdpEndPoint v4 = UdpEndPoint.Parse("192.0.2.1:53");
         Assert.Equal("[::ffff:192.0.2.1]:53", v4.MapToIPv6().ToString());
         Assert.Equal(v4, v4.MapToIPv6().MapToIPv4());
         Assert.True(v4.HasSameAddress(v4.MapToIPv6().WithPort(1)));
@@ -50,8 +50,8 @@ public sealed class UdpEndpointTests
         Gen.Select(Gen.Bool, Gen.Byte.Array[16], Gen.UShort).Sample((v4, bytes, port) =>
         {
             var ip = new IPEndPoint(new IPAddress(v4 ? bytes[..4] : bytes), port);
-            Assert.Equal(ip, UdpEndpoint.FromIPEndPoint(ip).ToIPEndPoint());
-            Assert.Equal(ip.ToString(), UdpEndpoint.FromIPEndPoint(ip).ToString());
+            Assert.Equal(ip, UdpEndPoint.FromIPEndPoint(ip).ToIPEndPoint());
+            Assert.Equal(ip.ToString(), UdpEndPoint.FromIPEndPoint(ip).ToString());
         }, iter: 5_000);
     }
 }

@@ -1,7 +1,7 @@
 using System.Net;
 using Rebound.Lab;
 
-namespace Rebound.Cli.Tests.Support.Docker;
+namespace Rebound.TestSupport.Docker;
 
 /// <summary>
 /// A container the harness started: its name, its init process as the host sees it (for <c>/proc/PID/ns/net</c>,

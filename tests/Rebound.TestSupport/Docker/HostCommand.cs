@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Rebound.Cli.Tests.Support.Docker;
+namespace Rebound.TestSupport.Docker;
 
 /// <summary>What one external command printed and returned.</summary>
 public sealed record CommandResult(int ExitCode, string Output, string Error)

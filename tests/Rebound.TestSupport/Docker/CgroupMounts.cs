@@ -1,4 +1,4 @@
-namespace Rebound.Cli.Tests.Support.Docker;
+namespace Rebound.TestSupport.Docker;
 
 /// <summary>
 /// <c>ip netns exec</c> mounts a fresh /sys, which hides /sys/fs/cgroup; dockerd and runc need it. This writes the

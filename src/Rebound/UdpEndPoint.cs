@@ -14,11 +14,11 @@ namespace Rebound;
 /// IPv4 addresses are kept in their IPv4-mapped IPv6 form internally; <see cref="IsIPv4"/> tells which family the
 /// endpoint belongs to. An IPv6 endpoint may itself hold a v4-mapped address (a dual-stack socket's IPv4 client).
 /// </remarks>
-public readonly struct UdpEndpoint : IEquatable<UdpEndpoint>, ISpanFormattable
+public readonly struct UdpEndPoint : IEquatable<UdpEndPoint>, ISpanFormattable
 {
     private readonly AddressBytes _address;
 
-    private UdpEndpoint(in AddressBytes address, ushort port, uint scopeId, bool isIPv4)
+    private UdpEndPoint(in AddressBytes address, ushort port, uint scopeId, bool isIPv4)
     {
         _address = address;
         Port = port;
@@ -65,7 +65,7 @@ public readonly struct UdpEndpoint : IEquatable<UdpEndpoint>, ISpanFormattable
     private bool IsAllZero => BinaryPrimitives.ReadUInt64BigEndian(Bytes) == 0 && BinaryPrimitives.ReadUInt64BigEndian(Bytes[8..]) == 0;
 
     /// <summary>Makes an IPv4 endpoint from the four address bytes in network order.</summary>
-    public static UdpEndpoint FromIPv4(ReadOnlySpan<byte> address, ushort port)
+    public static UdpEndPoint FromIPv4(ReadOnlySpan<byte> address, ushort port)
     {
         if (address.Length != 4)
         {
@@ -76,11 +76,11 @@ public readonly struct UdpEndpoint : IEquatable<UdpEndpoint>, ISpanFormattable
         bytes[10] = 0xFF;
         bytes[11] = 0xFF;
         address.CopyTo(((Span<byte>)bytes)[12..]);
-        return new UdpEndpoint(bytes, port, 0, isIPv4: true);
+        return new UdpEndPoint(bytes, port, 0, isIPv4: true);
     }
 
     /// <summary>Makes an IPv6 endpoint from the sixteen address bytes in network order.</summary>
-    public static UdpEndpoint FromIPv6(ReadOnlySpan<byte> address, ushort port, uint scopeId = 0)
+    public static UdpEndPoint FromIPv6(ReadOnlySpan<byte> address, ushort port, uint scopeId = 0)
     {
         if (address.Length != 16)
         {
@@ -89,18 +89,18 @@ public readonly struct UdpEndpoint : IEquatable<UdpEndpoint>, ISpanFormattable
 
         AddressBytes bytes = default;
         address.CopyTo(bytes);
-        return new UdpEndpoint(bytes, port, scopeId, isIPv4: false);
+        return new UdpEndPoint(bytes, port, scopeId, isIPv4: false);
     }
 
     /// <summary>Converts from an <see cref="IPEndPoint"/>.</summary>
-    public static UdpEndpoint FromIPEndPoint(IPEndPoint endPoint)
+    public static UdpEndPoint FromIPEndPoint(IPEndPoint endPoint)
     {
         ArgumentNullException.ThrowIfNull(endPoint);
         return FromIPAddress(endPoint.Address, checked((ushort)endPoint.Port));
     }
 
     /// <summary>Converts from an <see cref="IPAddress"/> and a port.</summary>
-    public static UdpEndpoint FromIPAddress(IPAddress address, ushort port)
+    public static UdpEndPoint FromIPAddress(IPAddress address, ushort port)
     {
         ArgumentNullException.ThrowIfNull(address);
         Span<byte> buffer = stackalloc byte[16];
@@ -111,19 +111,19 @@ public readonly struct UdpEndpoint : IEquatable<UdpEndpoint>, ISpanFormattable
     }
 
     /// <summary>Parses <c>1.2.3.4:53</c>, <c>[2001:db8::1]:53</c> or <c>[fe80::1%eth0]:53</c>.</summary>
-    public static UdpEndpoint Parse(string text) => FromIPEndPoint(IPEndPoint.Parse(text));
+    public static UdpEndPoint Parse(string text) => FromIPEndPoint(IPEndPoint.Parse(text));
 
     /// <summary>The same address with another port.</summary>
-    public UdpEndpoint WithPort(ushort port) => new(_address, port, ScopeId, IsIPv4);
+    public UdpEndPoint WithPort(ushort port) => new(_address, port, ScopeId, IsIPv4);
 
     /// <summary>The same address with another IPv6 scope (interface index).</summary>
-    public UdpEndpoint WithScopeId(uint scopeId) => new(_address, Port, scopeId, IsIPv4);
+    public UdpEndPoint WithScopeId(uint scopeId) => new(_address, Port, scopeId, IsIPv4);
 
     /// <summary>The IPv6 form: v4-mapped for an IPv4 endpoint, unchanged otherwise.</summary>
-    public UdpEndpoint MapToIPv6() => new(_address, Port, ScopeId, isIPv4: false);
+    public UdpEndPoint MapToIPv6() => new(_address, Port, ScopeId, isIPv4: false);
 
     /// <summary>The IPv4 form of an IPv4 or v4-mapped endpoint; unchanged for other IPv6 endpoints.</summary>
-    public UdpEndpoint MapToIPv4() => IsIPv4 || !HasMappedPrefix ? this : new(_address, Port, 0, isIPv4: true);
+    public UdpEndPoint MapToIPv4() => IsIPv4 || !HasMappedPrefix ? this : new(_address, Port, 0, isIPv4: true);
 
     /// <summary>The address as an <see cref="IPAddress"/> (allocates).</summary>
     public IPAddress ToIPAddress() => IsIPv4
@@ -134,14 +134,14 @@ public readonly struct UdpEndpoint : IEquatable<UdpEndpoint>, ISpanFormattable
     public IPEndPoint ToIPEndPoint() => new(ToIPAddress(), Port);
 
     /// <inheritdoc/>
-    public bool Equals(UdpEndpoint other) =>
+    public bool Equals(UdpEndPoint other) =>
         Port == other.Port && ScopeId == other.ScopeId && IsIPv4 == other.IsIPv4 && Bytes.SequenceEqual(other.Bytes);
 
     /// <summary>True when both endpoints name the same address, ignoring ports and the IPv4/v4-mapped distinction.</summary>
-    public bool HasSameAddress(UdpEndpoint other) => Bytes.SequenceEqual(other.Bytes) && (IsIPv6LinkLocal ? ScopeId == other.ScopeId : true);
+    public bool HasSameAddress(UdpEndPoint other) => Bytes.SequenceEqual(other.Bytes) && (IsIPv6LinkLocal ? ScopeId == other.ScopeId : true);
 
     /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is UdpEndpoint other && Equals(other);
+    public override bool Equals(object? obj) => obj is UdpEndPoint other && Equals(other);
 
     /// <inheritdoc/>
     public override int GetHashCode()
@@ -155,10 +155,10 @@ public readonly struct UdpEndpoint : IEquatable<UdpEndpoint>, ISpanFormattable
     }
 
     /// <summary>Compares two endpoints.</summary>
-    public static bool operator ==(UdpEndpoint left, UdpEndpoint right) => left.Equals(right);
+    public static bool operator ==(UdpEndPoint left, UdpEndPoint right) => left.Equals(right);
 
     /// <summary>Compares two endpoints.</summary>
-    public static bool operator !=(UdpEndpoint left, UdpEndpoint right) => !left.Equals(right);
+    public static bool operator !=(UdpEndPoint left, UdpEndPoint right) => !left.Equals(right);
 
     /// <summary>Formats as <c>1.2.3.4:53</c> or <c>[2001:db8::1]:53</c>.</summary>
     public override string ToString() => ToString(null, null);
