@@ -5,6 +5,8 @@
 # Loopback only; bounded in time (ROUNDS x 2 x (WARMUP+SECONDS) s plus the memory step). Needs gcc, taskset, nginx +
 # libnginx-mod-stream (apt-get install nginx-light libnginx-mod-stream, or nginx).
 #   bench/proxy/run.sh [ROUNDS] [SECONDS]
+# REBOUND_BIN=path runs that rebound (e.g. the NativeAOT binary from scripts/release.sh) instead of a Release build;
+# METRICS_PORT=P adds --metrics-listen 127.0.0.1:P and scrapes it once a second (curl, on cpu1) during every run.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 ROUNDS=${1:-3}
@@ -30,7 +32,14 @@ trap cleanup EXIT
 
 gcc -O2 -o "$work/echo" bench/proxy/echo.c
 gcc -O2 -o "$work/load" bench/proxy/load.c
-dotnet build src/Rebound.Cli/Rebound.Cli.csproj -c Release -o "$work/cli" --nologo -v quiet -clp:"ErrorsOnly;NoSummary" >&2
+if [[ -n ${REBOUND_BIN:-} ]]; then
+  rebound_bin=$REBOUND_BIN
+else
+  dotnet build src/Rebound.Cli/Rebound.Cli.csproj -c Release -o "$work/cli" --nologo -v quiet -clp:"ErrorsOnly;NoSummary" >&2
+  rebound_bin=$work/cli/Rebound.Cli
+fi
+metrics_args=()
+[[ -n ${METRICS_PORT:-} ]] && metrics_args=(--metrics-listen "127.0.0.1:$METRICS_PORT")
 nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
 stream_module=$(ls /usr/lib/nginx/modules/ngx_stream_module.so 2>/dev/null || true)
 
@@ -41,9 +50,14 @@ wait_port() { for _ in $(seq 100); do ss -Hlun "sport = :$1" | grep -q . && retu
 taskset -c 1 "$work/echo" 127.0.0.1 "$BACKEND_PORT" & pids+=($!)
 wait_port "$BACKEND_PORT"
 
-taskset -c 0 "$work/cli/Rebound.Cli" proxy --listen "[::]:$REBOUND_PORT" --to "127.0.0.1:$BACKEND_PORT" 2>"$work/rebound.log" & rebound_pid=$!
+taskset -c 0 "$rebound_bin" proxy --listen "[::]:$REBOUND_PORT" --to "127.0.0.1:$BACKEND_PORT" "${metrics_args[@]}" 2>"$work/rebound.log" & rebound_pid=$!
 pids+=($rebound_pid)
 wait_port "$REBOUND_PORT"
+if [[ -n ${METRICS_PORT:-} ]]; then
+  # A Prometheus stand-in: one scrape a second for the whole benchmark, checked to return the proxy's counters.
+  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$METRICS_PORT/metrics" | grep -q rebound_proxy_datagrams_total && break; sleep 0.1; done
+  (while sleep 1; do taskset -c 1 curl -sf "http://127.0.0.1:$METRICS_PORT/metrics" >/dev/null || echo "scrape failed" >&2; done) & pids+=($!)
+fi
 
 base_pid=
 if [[ -n "$BASE_CLI" ]]; then
@@ -113,7 +127,7 @@ if [[ -n "$nginx_pid" ]]; then
 fi
 
 # Memory of 10,000 idle flows: a fresh proxy (idle timeout long enough to hold them), RSS before and after.
-taskset -c 0 "$work/cli/Rebound.Cli" proxy --listen "[::]:$FLOW_PORT" --to "127.0.0.1:$BACKEND_PORT" --idle-timeout 120 --max-flows-per-client 20000 2>"$work/flows.log" & flow_pid=$!
+taskset -c 0 "$rebound_bin" proxy --listen "[::]:$FLOW_PORT" --to "127.0.0.1:$BACKEND_PORT" --idle-timeout 120 --max-flows-per-client 20000 2>"$work/flows.log" & flow_pid=$!
 pids+=($flow_pid)
 wait_port "$FLOW_PORT"
 taskset -c 1 "$work/load" exchange 127.0.0.1 "$FLOW_PORT" 1 4 64 >/dev/null   # warm the code paths (4 flows)

@@ -19,11 +19,15 @@ public sealed partial class ReboundHostedServer : IHostedService, IDisposable
     private readonly ReboundServerOptions _options;
     private readonly ILogger _logger;
 
-    internal ReboundHostedServer(IPEndPoint endPoint, DatagramHandler handler, ReboundServerOptions options, ILogger logger)
+    /// <summary>How often an error the server survives (<see cref="ReboundServerOptions.OnError"/>) is logged at most; the ones in between are counted in the next line.</summary>
+    internal static readonly TimeSpan HandlerErrorLogInterval = TimeSpan.FromSeconds(1);
+
+    internal ReboundHostedServer(IPEndPoint endPoint, DatagramHandler handler, ReboundServerOptions options, ILogger logger, TimeProvider? time = null)
     {
         _endPoint = endPoint;
         _handler = handler;
         _logger = logger;
+        var errors = new RateLimitedErrorLog(HandlerErrorLogInterval, time ?? TimeProvider.System, LogRequestFailed);
         Action<Exception>? userCallback = options.OnError;
         _options = new ReboundServerOptions
         {
@@ -33,7 +37,7 @@ public sealed partial class ReboundHostedServer : IHostedService, IDisposable
             Socket = options.Socket,
             OnError = e =>
             {
-                LogRequestFailed(e);
+                errors.Report(e);
                 userCallback?.Invoke(e);
             },
         };
@@ -90,8 +94,8 @@ public sealed partial class ReboundHostedServer : IHostedService, IDisposable
     [LoggerMessage(2, LogLevel.Error, "Rebound server cannot listen on {EndPoint}: {Error}")]
     private partial void LogBindFailed(Exception exception, IPEndPoint endPoint, SocketError error);
 
-    [LoggerMessage(3, LogLevel.Warning, "Rebound server: a request was not answered")]
-    private partial void LogRequestFailed(Exception exception);
+    [LoggerMessage(3, LogLevel.Warning, "Rebound server: an error it survived, such as a handler that threw ({Unlogged} more since the last such line were not logged; at most one a second)")]
+    private partial void LogRequestFailed(Exception exception, long unlogged);
 
     [LoggerMessage(4, LogLevel.Warning, "Rebound server on {EndPoint}: stop timed out; sockets closed, unsent replies lost")]
     private partial void LogStopCutShort(IPEndPoint endPoint);

@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -26,6 +27,39 @@ public static class ReboundServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(handler);
         return services.AddReboundServer(endPoint, _ => handler, configure);
+    }
+
+    /// <summary>
+    /// Adds a hosted <see cref="ReboundServer"/> configured by a configuration section (appsettings.json, environment
+    /// variables, command line): <c>EndPoint</c> (required) and any <see cref="ReboundServerOptions"/> property —
+    /// <c>SocketCount</c>, <c>BatchSize</c>, <c>BufferSize</c>, <c>Socket:DualStack</c>, <c>Socket:ReusePort</c>,
+    /// <c>Socket:ReceiveBufferSize</c>, <c>Socket:SendBufferSize</c>. For example
+    /// <c>services.AddReboundServer(builder.Configuration.GetSection("Rebound"), handler)</c> with
+    /// <c>{ "Rebound": { "EndPoint": "[::]:53", "SocketCount": 2 } }</c>. Binding is source-generated (AOT-safe).
+    /// </summary>
+    /// <param name="services">The host's services.</param>
+    /// <param name="configuration">The section holding <c>EndPoint</c> and the options.</param>
+    /// <param name="handler">Answers each request; see <see cref="DatagramHandler"/>.</param>
+    /// <param name="configure">Adjusts the options after the section is bound.</param>
+    /// <exception cref="ArgumentException">The section has no <c>EndPoint</c>, or it is not an address and port.</exception>
+    /// <exception cref="InvalidOperationException">A value in the section is not of its option's type.</exception>
+    public static IServiceCollection AddReboundServer(
+        this IServiceCollection services,
+        IConfiguration configuration,
+        DatagramHandler handler,
+        Action<ReboundServerOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(handler);
+        string where = configuration is IConfigurationSection section ? $"configuration section '{section.Path}'" : "the configuration";
+        string endPoint = configuration["EndPoint"] is { Length: > 0 } value
+            ? value
+            : throw new ArgumentException($"{where} has no EndPoint (such as [::]:53).", nameof(configuration));
+        return services.AddReboundServer(endPoint, _ => handler, options =>
+        {
+            configuration.Bind(options);
+            configure?.Invoke(options);
+        });
     }
 
     /// <summary>

@@ -19,6 +19,9 @@ namespace Rebound.Proxy;
 /// </remarks>
 public sealed class UdpProxy : IAsyncDisposable
 {
+    /// <summary>The meter the proxy publishes its counters under (<c>dotnet-counters</c>, OpenTelemetry <c>AddMeter</c>).</summary>
+    public const string MeterName = ProxyMetrics.MeterName;
+
     private readonly ProxyOptions _options;
     private readonly ILogger _logger;
     private readonly List<ProxyLoop> _loops = [];
@@ -110,7 +113,7 @@ public sealed class UdpProxy : IAsyncDisposable
         }
 
         _started = true;
-        _meter = ProxyMetrics.Create(_totals);
+        _meter = ProxyMetrics.Create(_totals, ListenEndPoints.Select(e => e.Port).Distinct().Count() == 1 ? ListenEndPoints[0].Port : null);
         ProxyLog.Started(_logger, string.Join(", ", ListenEndPoints), string.Join(", ", _options.Backends), _loops.Count);
         for (int i = 0; i < _loops.Count; i++)
         {

@@ -64,12 +64,12 @@ public static class ReboundMetrics
 
     private static IEnumerable<Measurement<long>> Dropped() =>
     [
-        new(Sum(s => s.Truncated), new KeyValuePair<string, object?>("reason", "truncated")),
-        new(Sum(s => s.ControlDataTruncated), new KeyValuePair<string, object?>("reason", "control_truncated")),
-        new(Sum(s => s.MissingPacketInfo), new KeyValuePair<string, object?>("reason", "no_pktinfo")),
-        new(Sum(s => s.MalformedControlData), new KeyValuePair<string, object?>("reason", "malformed_control")),
-        new(Sum(s => s.SourceUnavailable), new KeyValuePair<string, object?>("reason", "source_unavailable")),
-        new(Sum(s => s.HandlerErrors), new KeyValuePair<string, object?>("reason", "handler_error")),
+        new(Sum(s => s.Truncated), new KeyValuePair<string, object?>("error.type", "truncated")),
+        new(Sum(s => s.ControlDataTruncated), new KeyValuePair<string, object?>("error.type", "control_truncated")),
+        new(Sum(s => s.MissingPacketInfo), new KeyValuePair<string, object?>("error.type", "no_pktinfo")),
+        new(Sum(s => s.MalformedControlData), new KeyValuePair<string, object?>("error.type", "malformed_control")),
+        new(Sum(s => s.SourceUnavailable), new KeyValuePair<string, object?>("error.type", "source_unavailable")),
+        new(Sum(s => s.HandlerErrors), new KeyValuePair<string, object?>("error.type", "handler_error")),
     ];
 
     private static IEnumerable<Measurement<long>> SendErrorsByErrno()

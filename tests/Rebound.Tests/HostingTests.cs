@@ -67,23 +67,4 @@ public sealed class HostingTests
         ArgumentException e = Assert.Throws<ArgumentException>(() => services.AddReboundServer("localhost", Echo));
         Assert.Contains("not an address and port", e.Message, StringComparison.Ordinal);
     }
-
-    private sealed class LogCollector : ILoggerProvider, ILogger
-    {
-        public ConcurrentQueue<string> Messages { get; } = new();
-
-        public ILogger CreateLogger(string categoryName) => this;
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            Messages.Enqueue(formatter(state, exception));
-
-        public void Dispose()
-        {
-        }
-    }
 }

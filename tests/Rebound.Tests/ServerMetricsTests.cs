@@ -18,8 +18,8 @@ public sealed class ServerMetricsTests
         using var meter = new MeterReader();
         long received = meter.Read("rebound.datagrams.received");
         long sent = meter.Read("rebound.datagrams.sent");
-        long handlerErrors = meter.Read("rebound.datagrams.dropped", "reason", "handler_error");
-        long truncated = meter.Read("rebound.datagrams.dropped", "reason", "truncated");
+        long handlerErrors = meter.Read("rebound.datagrams.dropped", "error.type", "handler_error");
+        long truncated = meter.Read("rebound.datagrams.dropped", "error.type", "truncated");
 
         using (ReboundServer server = ReboundServer.Start(
             "127.0.0.1:0",
@@ -34,8 +34,8 @@ public sealed class ServerMetricsTests
         }
 
         Assert.True(meter.Read("rebound.datagrams.received") >= received + 3);
-        Assert.True(meter.Read("rebound.datagrams.dropped", "reason", "handler_error") >= handlerErrors + 1);
-        Assert.True(meter.Read("rebound.datagrams.dropped", "reason", "truncated") >= truncated + 1);
+        Assert.True(meter.Read("rebound.datagrams.dropped", "error.type", "handler_error") >= handlerErrors + 1);
+        Assert.True(meter.Read("rebound.datagrams.dropped", "error.type", "truncated") >= truncated + 1);
 
         long kernelDrops = meter.Read("rebound.kernel.receive_queue_drops");
         using (ReboundSocket server = ReboundSocket.Bind(new IPEndPoint(IPAddress.Loopback, 0), new ReboundSocketOptions { ReceiveBufferSize = 1 }))

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry.Metrics;
 using Rebound.Cli.Infrastructure;
 using Rebound.Proxy;
 
@@ -27,14 +28,17 @@ internal static class ProxyCommand
         var ipv6Only = new Option<bool>("--ipv6-only") { Description = "On [::], serve IPv6 only (V6ONLY=1)." };
         var stats = new Option<int>("--stats") { Description = "Print a statistics line to stderr every N seconds (0: never)." };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log every flow opened." };
+        var metricsListen = new Option<string?>("--metrics-listen") { Description = "Serve metrics as Prometheus text on http://ADDR:PORT/metrics, e.g. 127.0.0.1:9464. OTLP export follows the OTEL_EXPORTER_OTLP_* variables." };
+        Option<LogFormat> logFormat = DaemonLogging.CreateOption();
 
         var command = new Command("proxy", "Front a UDP service you cannot change so its replies leave from the address each client targeted.")
         {
-            listen, to, config, idle, oneWay, maxFlows, perClient, threads, ipv6Only, stats, verbose,
+            listen, to, config, idle, oneWay, maxFlows, perClient, threads, ipv6Only, stats, verbose, metricsListen, logFormat,
         }.WithEpilogue(
             "Examples:\n  rebound proxy --listen [::]:6088 --to 127.0.0.1:16088\n" +
             "  rebound proxy -l [::]:53 -t 127.0.0.1:5301 -t 127.0.0.1:5302 --stats 10\n" +
             "  rebound proxy -l [::]:53 -t 127.0.0.1:5301 --threads 0\n" +
+            "  rebound proxy -l [::]:53 -t 127.0.0.1:5301 --metrics-listen 127.0.0.1:9464 --log-format json\n" +
             "  rebound proxy --config /etc/rebound/proxy.json\n\n" +
             "Forwards only to the configured backends, never to an address taken from a packet: not an open relay.\n\n" + ExitCodes.Help);
 
@@ -42,29 +46,41 @@ internal static class ProxyCommand
         {
             var request = new ProxyRequest(
                 parse.GetValue(listen) ?? [], parse.GetValue(to) ?? [], parse.GetValue(config), parse.GetValue(idle), parse.GetValue(oneWay),
-                parse.GetValue(maxFlows), parse.GetValue(perClient), parse.GetValue(ipv6Only) ? false : null, parse.GetValue(threads));
-            if (!request.TryBuild(out ProxyOptions? options, out string error))
+                parse.GetValue(maxFlows), parse.GetValue(perClient), parse.GetValue(ipv6Only) ? false : null, parse.GetValue(threads),
+                parse.GetValue(metricsListen));
+            if (!request.TryBuild(out ProxyOptions? options, out IPEndPoint? metricsAt, out string error))
             {
                 Console.Error.WriteLine($"rebound proxy: {error}");
                 return ExitCodes.Usage;
             }
 
-            return await RunAsync(options!, parse.GetValue(stats), parse.GetValue(verbose), cancellation).ConfigureAwait(false);
+            return await RunAsync(options!, metricsAt, parse.GetValue(stats), parse.GetValue(verbose), parse.GetValue(logFormat), cancellation).ConfigureAwait(false);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(ProxyOptions options, int statsSeconds, bool verbose, CancellationToken cancellation)
+    private static async Task<int> RunAsync(ProxyOptions options, IPEndPoint? metricsAt, int statsSeconds, bool verbose, LogFormat logFormat, CancellationToken cancellation)
     {
-        using ILoggerFactory logging = LoggerFactory.Create(builder => builder
-            .SetMinimumLevel(verbose ? LogLevel.Debug : LogLevel.Information)
-            .AddSimpleConsole(o =>
-            {
-                o.SingleLine = true;
-                o.TimestampFormat = "HH:mm:ss ";
-            })
-            .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
+        using ILoggerFactory logging = DaemonLogging.Create(logFormat, verbose ? LogLevel.Debug : LogLevel.Information);
         ILogger logger = logging.CreateLogger("rebound.proxy");
+
+        MeterProvider? metrics;
+        try
+        {
+            metrics = MetricsExport.Start(metricsAt);
+        }
+        catch (InvalidOperationException e) when (e.InnerException is HttpListenerException listen)
+        {
+            // The exporter wraps the listener's failure (EADDRINUSE 98, EACCES 13, EADDRNOTAVAIL 99).
+            Console.Error.WriteLine($"rebound proxy: cannot serve metrics on {metricsAt}: {listen.Message}");
+            return listen.ErrorCode == 13 ? ExitCodes.Permission : ExitCodes.Network;
+        }
+
+        using MeterProvider? exporting = metrics;
+        if (metricsAt is not null)
+        {
+            MetricsExport.LogServing(logger, MetricsExport.Url(metricsAt));
+        }
 
         // Stop gracefully on SIGTERM (systemd, docker stop) as on Ctrl-C: drain, close, exit 0.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);

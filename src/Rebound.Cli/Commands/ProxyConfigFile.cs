@@ -29,6 +29,9 @@ internal sealed class ProxyConfigFile
 
     public int? Threads { get; set; }
 
+    /// <summary>ADDR:PORT to serve Prometheus metrics on (<c>--metrics-listen</c>).</summary>
+    public string? MetricsListen { get; set; }
+
     /// <summary>Reads and parses <paramref name="path"/>; on failure returns null and says why in <paramref name="error"/>.</summary>
     public static ProxyConfigFile? Load(string path, out string error)
     {

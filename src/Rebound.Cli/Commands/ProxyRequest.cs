@@ -1,4 +1,5 @@
 using System.Net;
+using Rebound.Cli.Infrastructure;
 using Rebound.Proxy;
 
 namespace Rebound.Cli.Commands;
@@ -16,11 +17,16 @@ internal sealed record ProxyRequest(
     int? MaxFlows,
     int? MaxFlowsPerClient,
     bool? DualStack,
-    int? Threads = null)
+    int? Threads = null,
+    string? MetricsListen = null)
 {
-    public bool TryBuild(out ProxyOptions? options, out string error)
+    public bool TryBuild(out ProxyOptions? options, out string error) => TryBuild(out options, out _, out error);
+
+    /// <summary>Also gives the address to serve metrics on (<c>--metrics-listen</c> / <c>"metricsListen"</c>), null when none.</summary>
+    public bool TryBuild(out ProxyOptions? options, out IPEndPoint? metricsListen, out string error)
     {
         options = null;
+        metricsListen = null;
         ProxyConfigFile file = new();
         if (ConfigFile is not null)
         {
@@ -39,6 +45,25 @@ internal sealed record ProxyRequest(
             !ProxyConfigFile.TryParseEndpoints(backends, IPAddress.Loopback, "--to", out List<IPEndPoint> backendEndPoints, out error))
         {
             return false;
+        }
+
+        IPEndPoint? metrics = null;
+        string? metricsText = MetricsListen ?? file.MetricsListen;
+        if (metricsText is not null)
+        {
+            if (!EndpointParser.TryParse(metricsText, IPAddress.Loopback, out IPEndPoint parsed, out string why))
+            {
+                error = $"--metrics-listen: {why}";
+                return false;
+            }
+
+            if (parsed.Port == 0)
+            {
+                error = "--metrics-listen needs a port, e.g. 127.0.0.1:9464";
+                return false;
+            }
+
+            metrics = parsed;
         }
 
         double idle = IdleTimeoutSeconds ?? file.IdleTimeoutSeconds ?? FlowLimits.DefaultIdleTimeout.TotalSeconds;
@@ -80,6 +105,7 @@ internal sealed record ProxyRequest(
         }
 
         options = candidate;
+        metricsListen = metrics;
         error = "";
         return true;
     }

@@ -109,7 +109,12 @@ public sealed class ProxyLifecycleTests
         };
         listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
         {
-            string key = instrument.Name + string.Concat(tags.ToArray().Select(t => $"|{t.Value}"));
+            // Keyed by the instrument and its distinguishing attribute; the constant ones are checked apart.
+            string key = instrument.Name + string.Concat(tags.ToArray().Where(t => t.Key is not ("network.transport" or "server.port")).Select(t => $"|{t.Value}"));
+            if (instrument.Name == "rebound.proxy.datagrams")
+            {
+                Assert.Contains(new KeyValuePair<string, object?>("network.transport", "udp"), tags.ToArray());
+            }
             lock (seen)
             {
                 seen[key] = seen.GetValueOrDefault(key) + value;
@@ -120,8 +125,8 @@ public sealed class ProxyLifecycleTests
 
         // Other proxies in this process publish under the same meter name; this one contributes at least these.
         Assert.True(seen.GetValueOrDefault("rebound.proxy.flows.created") >= 1);
-        Assert.True(seen.GetValueOrDefault("rebound.proxy.datagrams|to_client") >= 1);
-        Assert.True(seen.GetValueOrDefault("rebound.proxy.bytes|to_backend") >= 8);
+        Assert.True(seen.GetValueOrDefault("rebound.proxy.datagrams|transmit") >= 1);
+        Assert.True(seen.GetValueOrDefault("rebound.proxy.bytes|receive") >= 8);
         Assert.True(seen.GetValueOrDefault("rebound.proxy.flows.refused|max_flows") >= 1);
         Assert.True(seen.GetValueOrDefault("rebound.proxy.drops|flow_refused") >= 1);
         Assert.True(seen.ContainsKey("rebound.proxy.flows.active"));
