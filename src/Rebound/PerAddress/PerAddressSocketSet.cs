@@ -244,8 +244,11 @@ internal sealed class PerAddressSocketSet : IDisposable
         }
     }
 
+    /// <summary>Takes a readable socket, waiting without a thread; read it with <see cref="ReadFrom"/>.</summary>
+    internal ValueTask<AddressSocket> TakeReadyAsync(CancellationToken cancellationToken) => _ready.TakeAsync(cancellationToken);
+
     /// <summary>Reads one datagram from a socket this thread holds, then re-arms it (it rejoins the queue at once if more are queued).</summary>
-    private bool ReadFrom(AddressSocket socket, Span<byte> buffer, out ReceivedDatagram datagram)
+    internal bool ReadFrom(AddressSocket socket, Span<byte> buffer, out ReceivedDatagram datagram)
     {
         bool got = socket.TryReceive(buffer, out datagram);
         socket.Arm();

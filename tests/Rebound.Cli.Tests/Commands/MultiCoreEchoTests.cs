@@ -35,7 +35,35 @@ public sealed class MultiCoreEchoTests
         }
     }
 
+    [Fact]
+    public void Per_address_echo_answers_the_asked_address_on_its_own_socket()
+    {
+        int port = FreeUdpPort();
+        using Process echo = CliProcess.Start("echo", "--per-address", "--sockets", "2", "-c", "2", "-l", $"0.0.0.0:{port}");
+        try
+        {
+            CliProcess.WaitForStderr(echo, "with 2 threads on one socket per local address");
+
+            // 127.0.0.1 is an interface address, so it has its own socket (127.0.0.2 would not: see docs/library.md).
+            (int exit, string output, _) = CliProcess.Run("hello\nhi\n", "connect", $"127.0.0.1:{port}", "--source", "127.0.0.1", "-w", "1");
+
+            Assert.Equal("hello\nhi\n", output);
+            Assert.Equal(0, exit);
+            Assert.True(echo.WaitForExit(TimeSpan.FromSeconds(10)));
+            Assert.Contains("2 received, 2 answered, 0 not answered", echo.StandardError.ReadToEnd(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (!echo.HasExited)
+            {
+                echo.Kill();
+                echo.WaitForExit();
+            }
+        }
+    }
+
     [Theory]
+    [InlineData("echo", "--naive", "--per-address")]
     [InlineData("echo", "--batch", "5000")]
     [InlineData("echo", "--sockets", "-1")]
     [InlineData("echo", "--naive", "--sockets", "2")]
