@@ -102,9 +102,16 @@ public sealed partial class ReboundSocket
     public int ReplyBatch(DatagramBatch batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        int sent = SendCore(batch.PrepareReplies(), batch.SendOrder, batch.ReplyErrors);
-        batch.ClearReplies();
-        return sent;
+        try
+        {
+            int sent = SendCore(batch.PrepareReplies(), batch.SendOrder, batch.ReplyErrors);
+            batch.ClearReplies();
+            return sent;
+        }
+        finally
+        {
+            batch.ReleaseHeldSocket();   // per-address: the address socket the batch came from may be read again
+        }
     }
 
     /// <summary>

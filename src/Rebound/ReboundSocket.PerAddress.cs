@@ -116,18 +116,31 @@ public sealed partial class ReboundSocket
         throw new SocketException((int)error, $"sendto {destination} from {source.ToString("a", null)} failed: {error}");
     }
 
+    /// <summary>
+    /// Fills <paramref name="batch"/> from one readable address socket, which the batch holds until its replies are sent
+    /// (<see cref="ReplyBatch"/>), the next receive, or its disposal: one address is read by one thread at a time, so
+    /// its datagrams are answered in the order they came, as one SO_REUSEPORT socket per flow keeps them under packet info.
+    /// </summary>
     private int ReceiveBatchPerAddress(DatagramBatch batch, bool wait)
     {
         ArgumentNullException.ThrowIfNull(batch);
         batch.ThrowIfDisposed();
-        int count = 0;
-        if (wait)
+        batch.ReleaseHeldSocket();
+        while (true)
         {
-            batch.Slot(0) = _perAddress!.Receive(BatchBuffer(batch, 0));
-            count = 1;
-        }
+            AddressSocket? socket = wait ? _perAddress!.TakeReady() : _perAddress!.TryTakeReady();
+            if (socket is null)
+            {
+                batch.SetReceived(0);
+                return 0;
+            }
 
-        return FillBatch(batch, count);
+            int count = Drain(batch, socket);
+            if (count > 0)
+            {
+                return count;
+            }
+        }
     }
 
     private async ValueTask<int> ReceiveBatchPerAddressAsync(DatagramBatch batch, CancellationToken cancellationToken)
@@ -136,23 +149,39 @@ public sealed partial class ReboundSocket
         while (true)
         {
             AddressSocket socket = await _perAddress!.TakeReadyAsync(cancellationToken).ConfigureAwait(false);
-            batch.ThrowIfDisposed();
-            if (_perAddress.ReadFrom(socket, BatchBuffer(batch, 0), out batch.Slot(0)))
+            int count = Drain(batch, socket);
+            if (count > 0)
             {
-                return FillBatch(batch, 1);
+                return count;
             }
         }
     }
 
-    /// <summary>Adds the datagrams already queued after the first <paramref name="count"/>, and publishes the count.</summary>
-    private int FillBatch(DatagramBatch batch, int count)
+    /// <summary>Reads what <paramref name="socket"/> has queued (up to the batch's capacity); an empty socket is re-armed at once.</summary>
+    private int Drain(DatagramBatch batch, AddressSocket socket)
     {
-        while (count < batch.Capacity && _perAddress!.TryReceive(BatchBuffer(batch, count), out batch.Slot(count)))
+        if (batch.IsDisposed)
+        {
+            socket.Arm();   // disposed while waiting: hand the socket back before throwing
+            batch.ThrowIfDisposed();
+        }
+
+        int count = 0;
+        while (count < batch.Capacity && _perAddress!.ReadHeld(socket, BatchBuffer(batch, count), out batch.Slot(count)))
         {
             count++;
         }
 
         batch.SetReceived(count);
+        if (count == 0)
+        {
+            socket.Arm();
+        }
+        else
+        {
+            batch.HeldSocket = socket;
+        }
+
         return count;
     }
 

@@ -50,7 +50,7 @@ public sealed class MultiCoreEchoTests
             Assert.Equal("hello\nhi\n", output);
             Assert.Equal(0, exit);
             Assert.True(echo.WaitForExit(TimeSpan.FromSeconds(10)));
-            Assert.Contains("2 received, 2 answered, 0 not answered", echo.StandardError.ReadToEnd(), StringComparison.Ordinal);
+            Assert.Contains("2 received, 2 answered, 0 replies failed", echo.StandardError.ReadToEnd(), StringComparison.Ordinal);
         }
         finally
         {
@@ -70,6 +70,7 @@ public sealed class MultiCoreEchoTests
     [InlineData("echo", "--async", "--batch", "8")]
     [InlineData("echo", "--async", "--naive")]
     [InlineData("echo", "--join", "192.0.2.1")]
+    [InlineData("echo", "--per-address", "--join", "233.252.0.1")]
     public void Impossible_multi_core_settings_are_usage_errors(params string[] arguments)
     {
         (int exit, _, string error) = CliProcess.Run("", arguments);

@@ -151,6 +151,49 @@ public sealed class PerAddressLoopbackTests
     }
 
     [Fact]
+    public void Several_server_threads_answer_one_address_in_the_order_its_datagrams_came()
+    {
+        // Two threads share the sockets. Were an address socket re-armed as soon as one datagram was read from it, the
+        // other thread could take the next datagram and answer it first (seen as "hi" before "hello" from the CLI).
+        // A batch holds its address socket until its replies are sent, so one address is served in order.
+        const int Count = 200;
+        var options = new ReboundSocketOptions { Strategy = SourceAddressStrategy.PerAddress, ReceiveBufferSize = 1 << 20 };
+        using ReboundServer server = ReboundServer.Start("0.0.0.0:0",
+            (ReadOnlySpan<byte> request, Span<byte> reply, in ReceivedDatagram datagram) =>
+            {
+                request.CopyTo(reply);
+                return request.Length;
+            },
+            new ReboundServerOptions { SocketCount = 2, BatchSize = 4, BufferSize = 64, Socket = options });
+        using Socket client = Loopback.Client("127.0.0.1", "127.0.0.1", server.LocalEndPoint.Port);
+        client.ReceiveBufferSize = 1 << 20;
+
+        for (int i = 0; i < Count; i++)
+        {
+            client.Send(Encoding.ASCII.GetBytes($"n{i}"));
+        }
+
+        var answers = new List<string>();
+        while (answers.Count < Count && Loopback.TryReceive(client, TimeSpan.FromSeconds(5)) is { } reply)
+        {
+            answers.Add(Encoding.ASCII.GetString(reply));
+        }
+
+        Assert.Equal(Enumerable.Range(0, Count).Select(i => $"n{i}"), answers);
+    }
+
+    [Fact]
+    public void Multicast_is_refused_with_the_reason()
+    {
+        using ReboundSocket socket = ReboundSocket.Bind("0.0.0.0:0", PerAddressOptions);
+        var e = Assert.Throws<NotSupportedException>(() => socket.JoinMulticastGroup(new MulticastGroup(IPAddress.Parse("233.252.0.1"))));
+        Assert.Contains("wildcard socket", e.Message, StringComparison.Ordinal);
+
+        var options = new ReboundServerOptions { Socket = PerAddressOptions }.JoinMulticastGroup(new MulticastGroup(IPAddress.Parse("233.252.0.1")));
+        Assert.Throws<NotSupportedException>(() => ReboundServer.Start("0.0.0.0:0", (_, _, in _) => 0, options));
+    }
+
+    [Fact]
     public void Packet_info_stays_the_default_on_Linux()
     {
         using ReboundSocket server = ReboundSocket.Bind("127.0.0.1:0");
