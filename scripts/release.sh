@@ -4,7 +4,8 @@
 #   rebound_VERSION_ARCH.deb           /usr/bin/rebound, man page, bash/zsh completions, systemd units
 #   *.nupkg / *.snupkg                 every packable project under src/ (the libraries and the `rebound` dotnet tool)
 #   SHA256SUMS                         `sha256sum -c SHA256SUMS` checks them
-# --arch arm64 cross-compiles linux-arm64 with Debian's gcc-aarch64-linux-gnu (not yet verified; x64 is the default).
+# --arch arm64 cross-compiles linux-arm64 with Debian's gcc-aarch64-linux-gnu (through packaging/cross/, which drops the
+# clang-only --target flag NativeAOT passes); check the result with qemu-user-static. x64 is the default.
 # Needs the .NET SDK, gcc (NativeAOT links with it) and dpkg-deb. Does not touch bin/ or obj/ of the checkout: every
 # build goes to its own artifacts folder, so it can run while tests build.
 set -euo pipefail
@@ -45,7 +46,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 publish() {  # publish ARCH -> $work/ARCH/rebound
   local arch=$1 extra=()
   if [[ $arch == arm64 ]]; then
-    extra=(-p:CppCompilerAndLinker=aarch64-linux-gnu-gcc -p:ObjCopyName=aarch64-linux-gnu-objcopy -p:SysRoot=/usr/aarch64-linux-gnu)
+    extra=(-p:CppCompilerAndLinker="$root/packaging/cross/aarch64-linux-gnu-gcc" -p:ObjCopyName=aarch64-linux-gnu-objcopy)
   fi
   echo "release: NativeAOT linux-$arch (a few minutes)…" >&2
   dotnet publish src/Rebound.Cli/Rebound.Cli.csproj -c Release -r "linux-$arch" -p:PublishAot=true -warnaserror \
