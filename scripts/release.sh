@@ -85,6 +85,12 @@ deb_depends() {  # deb_depends BINARY: the libraries it links, as Debian package
   echo "$dep"
 }
 
+deb_libc_depends() {  # deb_libc_depends BINARY: for a cross-built binary, libc6 with the newest GLIBC_ symbol it uses
+  local glibc
+  glibc=$(aarch64-linux-gnu-objdump -T "$1" 2>/dev/null | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -V | tail -1)
+  if [[ -n $glibc ]]; then echo "libc6 (>= $glibc)"; else echo "libc6"; fi
+}
+
 build_deb() {  # build_deb ARCH
   local arch=$1 debarch d
   debarch=$([[ $arch == x64 ]] && echo amd64 || echo arm64)
@@ -94,7 +100,7 @@ build_deb() {  # build_deb ARCH
   stage_extras "$d"
   install -m 755 packaging/deb/postinst packaging/deb/postrm "$d/DEBIAN/"
   local depends
-  if [[ $arch == x64 ]]; then depends=$(deb_depends "$d/usr/bin/rebound"); else depends="libc6"; fi
+  if [[ $arch == x64 ]]; then depends=$(deb_depends "$d/usr/bin/rebound"); else depends=$(deb_libc_depends "$d/usr/bin/rebound"); fi
   sed -e "s/@VERSION@/$version/" -e "s/@ARCH@/$debarch/" -e "s/@DEPENDS@/$depends/" \
       -e "s/@SIZE@/$(du -sk --exclude=DEBIAN "$d" | cut -f1)/" packaging/deb/control.in > "$d/DEBIAN/control"
   (cd "$d" && find . -path ./DEBIAN -prune -o -type f -printf '%P\0' | sort -z | xargs -0 md5sum > DEBIAN/md5sums)
