@@ -194,7 +194,23 @@ public sealed unsafe class DatagramBatch : IDisposable
     /// <summary>Forgets the replies once sent, so a second <see cref="ReboundSocket.ReplyBatch(DatagramBatch)"/> sends nothing.</summary>
     internal void ClearReplies() => _replyLengths.AsSpan(0, Count).Fill(NoReply);
 
-    internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_memory == null, this);
+    internal bool IsDisposed => _memory == null;
+
+    internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(IsDisposed, this);
+
+    /// <summary>
+    /// Per-address strategy: the address socket this batch was filled from, held (not re-armed) until its replies are
+    /// sent, so that no other thread reads that address meanwhile and its datagrams are answered in order.
+    /// </summary>
+    internal PerAddress.AddressSocket? HeldSocket { get; set; }
+
+    /// <summary>Lets other receivers read the held address socket again.</summary>
+    internal void ReleaseHeldSocket()
+    {
+        PerAddress.AddressSocket? held = HeldSocket;
+        HeldSocket = null;
+        held?.Arm();
+    }
 
     private int CheckReceived(int index)
     {
@@ -217,6 +233,7 @@ public sealed unsafe class DatagramBatch : IDisposable
     /// <summary>Frees the native memory. The batch must not be in use by a receive or reply.</summary>
     public void Dispose()
     {
+        ReleaseHeldSocket();
         byte* memory = _memory;
         _memory = null;
         Count = 0;
@@ -231,5 +248,9 @@ public sealed unsafe class DatagramBatch : IDisposable
     }
 
     /// <summary>Frees the native memory of a batch that was never disposed.</summary>
-    ~DatagramBatch() => Dispose();
+    ~DatagramBatch()
+    {
+        HeldSocket = null;   // the finalizer thread does not re-arm sockets
+        Dispose();
+    }
 }

@@ -24,6 +24,13 @@ public sealed partial class ReboundSocket
             return ValueTask.FromCanceled<ReceivedDatagram>(cancellationToken);
         }
 
+        if (_perAddress is not null)
+        {
+            return _perAddress.TryReceive(buffer.Span, out ReceivedDatagram queued)
+                ? new ValueTask<ReceivedDatagram>(queued)
+                : _perAddress.ReceiveAsync(buffer, cancellationToken);
+        }
+
         return TryReceive(buffer.Span, out ReceivedDatagram datagram)
             ? new ValueTask<ReceivedDatagram>(datagram)
             : WaitAndReceiveAsync(buffer, cancellationToken);
@@ -52,6 +59,13 @@ public sealed partial class ReboundSocket
     public ValueTask ReplyAsync(in ReceivedDatagram request, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
     {
         ThrowIfUnanswerable(request);
+        if (_perAddress is not null)
+        {
+            // A per-address send waits (briefly, blocking) only when the send buffer is full.
+            ReplyPerAddress(request, payload.Span);
+            return ValueTask.CompletedTask;
+        }
+
         int interfaceIndex = request.ReplyInterfaceIndex;
         Errno errno = TrySendCore(payload.Span, request.RemoteEndPoint, request.ReplySource, interfaceIndex);
         return errno == Errno.None

@@ -32,7 +32,7 @@ public static class SocketBatchExtensions
     {
         ArgumentNullException.ThrowIfNull(socket);
         ArgumentNullException.ThrowIfNull(batch);
-        PlatformSupport.ThrowIfUnsupported();
+        ThrowIfUnsupported();
         ushort port = socket.LocalEndPoint is IPEndPoint local ? (ushort)local.Port : (ushort)0;
         int result = LinuxBatchIO.TryReceive(socket.SafeHandle, batch, port, ControlMessages.ReceiveBufferSize, counters: null, out Errno error);
         if (result >= 0 || error == Errno.EAGAIN)
@@ -60,7 +60,7 @@ public static class SocketBatchExtensions
     {
         ArgumentNullException.ThrowIfNull(socket);
         ArgumentNullException.ThrowIfNull(batch);
-        PlatformSupport.ThrowIfUnsupported();
+        ThrowIfUnsupported();
         try
         {
             int messages = batch.Encode(socket.AddressFamily == AddressFamily.InterNetwork ? AF_INET : AF_INET6);
@@ -70,6 +70,15 @@ public static class SocketBatchExtensions
         finally
         {
             batch.Clear();
+        }
+    }
+
+    private static void ThrowIfUnsupported()
+    {
+        if (!PlatformSupport.HasPacketInfo)
+        {
+            throw new PlatformNotSupportedException(
+                "Batched receive and send (recvmmsg/sendmmsg) on a Socket are written for 64-bit little-endian Linux only.");
         }
     }
 }

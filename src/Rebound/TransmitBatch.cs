@@ -180,6 +180,15 @@ public sealed unsafe class TransmitBatch : IDisposable
 
     internal ReadOnlySpan<int> Order => _order;
 
+    /// <summary>Queued datagram <paramref name="index"/> as plain values, for senders that do not use mmsghdrs (per-address).</summary>
+    internal ReadOnlySpan<byte> Queued(int index, out UdpEndPoint destination, out UdpEndPoint source)
+    {
+        ref Message message = ref _messages[index];
+        destination = message.Destination;
+        source = message.Source;
+        return new ReadOnlySpan<byte>(message.Payload, message.Length);
+    }
+
     internal Span<Errno> Errors => _errors;
 
     private byte* Copy(int index, ReadOnlySpan<byte> payload)
