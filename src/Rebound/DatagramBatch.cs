@@ -32,7 +32,7 @@ public sealed unsafe class DatagramBatch : IDisposable
 
     private readonly ReceivedDatagram[] _datagrams;
     private readonly int[] _replyLengths;
-    private readonly int[] _replyErrors;
+    private readonly Errno[] _replyErrors;
     private readonly int[] _sendOrder;
     private readonly TransmitBatch _replies;
     private byte* _memory;
@@ -51,7 +51,7 @@ public sealed unsafe class DatagramBatch : IDisposable
         BufferSize = bufferSize;
         _datagrams = new ReceivedDatagram[capacity];
         _replyLengths = new int[capacity];
-        _replyErrors = new int[capacity];
+        _replyErrors = new Errno[capacity];
         _sendOrder = new int[capacity];
         _replies = new TransmitBatch(capacity, bufferSize, ownsPayloads: false);
 
@@ -101,7 +101,7 @@ public sealed unsafe class DatagramBatch : IDisposable
 
     internal int Stride { get; }
 
-    internal Span<int> ReplyErrors => _replyErrors;
+    internal Span<Errno> ReplyErrors => _replyErrors;
 
     internal Span<int> SendOrder => _sendOrder;
 
@@ -152,7 +152,7 @@ public sealed unsafe class DatagramBatch : IDisposable
     public SocketError ReplyError(int index)
     {
         CheckReceived(index);
-        return _replyErrors[index] == 0 ? SocketError.Success : Errno.ToSocketError(_replyErrors[index]);
+        return _replyErrors[index].ToSocketError();
     }
 
     /// <summary>The reply's length, 0 for an empty reply, or <see cref="NoReply"/>.</summary>

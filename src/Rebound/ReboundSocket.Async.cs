@@ -67,8 +67,8 @@ public sealed partial class ReboundSocket
         }
 
         int interfaceIndex = request.ReplyInterfaceIndex;
-        int errno = TrySendCore(payload.Span, request.RemoteEndPoint, request.ReplySource, interfaceIndex);
-        return errno == 0
+        Errno errno = TrySendCore(payload.Span, request.RemoteEndPoint, request.ReplySource, interfaceIndex);
+        return errno == Errno.None
             ? ValueTask.CompletedTask
             : WaitAndSendAsync(payload, request.RemoteEndPoint, request.ReplySource, interfaceIndex, cancellationToken);
     }
@@ -87,6 +87,6 @@ public sealed partial class ReboundSocket
         {
             await Task.Delay(1, cancellationToken).ConfigureAwait(false);
         }
-        while (TrySendCore(payload.Span, destination, source, interfaceIndex) != 0);
+        while (TrySendCore(payload.Span, destination, source, interfaceIndex) != Errno.None);
     }
 }

@@ -46,14 +46,14 @@ public sealed partial class ReboundSocket
     {
         ArgumentNullException.ThrowIfNull(batch);
         ThrowIfDisposed();
-        int result = LinuxBatchIO.TryReceive(_handle, batch, _port, _controlSize, _counters, block);
-        if (result >= 0 || -result == Errno.EAGAIN)
+        int result = LinuxBatchIO.TryReceive(_handle, batch, _port, _controlSize, _counters, out Errno error, block);
+        if (result >= 0 || error == Errno.EAGAIN)
         {
             return Math.Max(result, 0);
         }
 
         ThrowIfDisposed();
-        throw Errno.ToException(-result, "recvmmsg");
+        throw error.ToException("recvmmsg");
     }
 
     /// <summary>
@@ -133,7 +133,7 @@ public sealed partial class ReboundSocket
     }
 
     /// <summary>The one batched-send engine: encode, then sendmmsg until every message is sent or refused.</summary>
-    private unsafe int SendCore(TransmitBatch batch, ReadOnlySpan<int> order, Span<int> errors)
+    private unsafe int SendCore(TransmitBatch batch, ReadOnlySpan<int> order, Span<Errno> errors)
     {
         ThrowIfDisposed();
         if (_perAddress is not null)
@@ -144,7 +144,7 @@ public sealed partial class ReboundSocket
         try
         {
             int messages = batch.Encode(_family);
-            var sender = new LinuxBatchIO.SocketSender(_handle, _socket);
+            var sender = new LinuxBatchIO.SocketSender(_socket);
             int sent = LinuxBatchIO.SendAll(ref sender, batch.Headers, messages, order, errors, _counters);
 
             // Disposed while sending: the refusals were the shutdown (EPIPE), not the datagrams.

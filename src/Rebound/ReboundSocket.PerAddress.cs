@@ -106,11 +106,11 @@ public sealed partial class ReboundSocket
             return;
         }
 
-        int errno = PerAddressErrors.ToErrno(error);
+        Errno errno = PerAddressErrors.ToErrno(error);
         _counters.CountSendError(errno);
-        if (Errno.MeansSourceUnavailable(errno))
+        if (errno.MeansSourceUnavailable())
         {
-            throw new SourceAddressUnavailableException(source, errno);
+            throw new SourceAddressUnavailableException(source, (int)errno);
         }
 
         throw new SocketException((int)error, $"sendto {destination} from {source.ToString("a", null)} failed: {error}");
@@ -189,7 +189,7 @@ public sealed partial class ReboundSocket
         new(batch.Payloads + (index * batch.Stride), batch.BufferSize);
 
     /// <summary>The batched-send engine's per-address form: each datagram on its source's socket, same partial-send policy.</summary>
-    private int SendCorePerAddress(TransmitBatch batch, ReadOnlySpan<int> order, Span<int> errors)
+    private int SendCorePerAddress(TransmitBatch batch, ReadOnlySpan<int> order, Span<Errno> errors)
     {
         try
         {
@@ -205,7 +205,7 @@ public sealed partial class ReboundSocket
                     continue;
                 }
 
-                int errno = PerAddressErrors.ToErrno(error);
+                Errno errno = PerAddressErrors.ToErrno(error);
                 errors[order[i]] = errno;
                 _counters.CountSendError(errno);
             }

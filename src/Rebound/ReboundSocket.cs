@@ -171,8 +171,8 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
     private bool TryReceiveCore(Span<byte> buffer, bool block, out ReceivedDatagram datagram)
     {
         ThrowIfDisposed();
-        int errno = LinuxDatagramIO.TryReceive(_handle, buffer, _port, _controlSize, out datagram, block);
-        if (errno == 0)
+        Errno errno = LinuxDatagramIO.TryReceive(_handle, buffer, _port, _controlSize, out datagram, block);
+        if (errno == Errno.None)
         {
             _counters.CountReceived(datagram);
             return true;
@@ -184,7 +184,7 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
         }
 
         ThrowIfDisposed();
-        throw Errno.ToException(errno, "recvmsg");
+        throw errno.ToException("recvmsg");
     }
 
     /// <summary>
@@ -275,8 +275,8 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
     {
         while (true)
         {
-            int errno = TrySendCore(payload, destination, source, interfaceIndex);
-            if (errno == 0)
+            Errno errno = TrySendCore(payload, destination, source, interfaceIndex);
+            if (errno == Errno.None)
             {
                 return;
             }
@@ -286,15 +286,15 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
         }
     }
 
-    /// <summary>Sends once; returns 0, or EAGAIN when the send buffer is full. Other errors throw.</summary>
-    private int TrySendCore(ReadOnlySpan<byte> payload, UdpEndPoint destination, UdpEndPoint source, int interfaceIndex)
+    /// <summary>Sends once; returns <see cref="Errno.None"/>, or EAGAIN when the send buffer is full. Other errors throw.</summary>
+    private Errno TrySendCore(ReadOnlySpan<byte> payload, UdpEndPoint destination, UdpEndPoint source, int interfaceIndex)
     {
         ThrowIfDisposed();
-        int errno = LinuxDatagramIO.TrySend(_handle, _family, payload, destination, source, interfaceIndex);
-        if (errno == 0)
+        Errno errno = LinuxDatagramIO.TrySend(_handle, _family, payload, destination, source, interfaceIndex);
+        if (errno == Errno.None)
         {
             _counters.CountSent();
-            return 0;
+            return Errno.None;
         }
 
         if (errno == Errno.EAGAIN)
@@ -304,12 +304,12 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
 
         ThrowIfDisposed();
         _counters.CountSendError(errno);
-        if (Errno.MeansSourceUnavailable(errno))
+        if (errno.MeansSourceUnavailable())
         {
-            throw new SourceAddressUnavailableException(source, errno);
+            throw new SourceAddressUnavailableException(source, (int)errno);
         }
 
-        throw Errno.ToException(errno, $"sendmsg to {destination} from {source.ToString("a", null)}");
+        throw errno.ToException($"sendmsg to {destination} from {source.ToString("a", null)}");
     }
 
     internal static void ThrowIfUnanswerable(in ReceivedDatagram request)

@@ -9,7 +9,7 @@ namespace Rebound.PerAddress;
 /// </summary>
 internal static class PerAddressErrors
 {
-    public static int ToErrno(SocketError error) => error switch
+    public static Errno ToErrno(SocketError error) => error switch
     {
         SocketError.AddressNotAvailable => Errno.EADDRNOTAVAIL,
         SocketError.InvalidArgument => Errno.EINVAL,
@@ -22,6 +22,6 @@ internal static class PerAddressErrors
         SocketError.AddressFamilyNotSupported => Errno.EINVAL,
         SocketError.Shutdown => Errno.ESHUTDOWN,
         SocketError.OperationAborted => Errno.EBADF,
-        _ => Errno.MaxTracked,
+        _ => (Errno)ErrnoExtensions.MaxTracked,
     };
 }
