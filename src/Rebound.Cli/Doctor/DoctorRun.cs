@@ -113,6 +113,10 @@ internal static class DoctorRun
         List<LocalAddress> all = LocalAddress.ReadAll();
         var notes = new List<string>();
         List<LocalAddress> targets = ChooseTargets(options, all, notes);
+        if (options.Family is AddressFamily family)
+        {
+            targets = [.. targets.Where(t => t.Address.AddressFamily == family)];
+        }
 
         // Port → which families reach it: 0.0.0.0 hears IPv4; :: hears IPv6, and IPv4 too unless V6ONLY (which /proc
         // does not show: an IPv6-only socket is refused over IPv4).
@@ -176,7 +180,8 @@ internal static class DoctorRun
             }
         }
 
-        if (options.Probe && !targets.Any(t => t.Address.AddressFamily == AddressFamily.InterNetworkV6) && options.Addresses.Count == 0)
+        if (options.Probe && !targets.Any(t => t.Address.AddressFamily == AddressFamily.InterNetworkV6) && options.Addresses.Count == 0
+            && options.Family != AddressFamily.InterNetwork)
         {
             notes.Add("no IPv6 address besides ::1, so IPv6 was not probed");
         }

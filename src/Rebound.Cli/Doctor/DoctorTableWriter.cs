@@ -21,8 +21,8 @@ internal static class DoctorTableWriter
                 _ => "connected (client socket)",
             };
             sockets.AddRow(
-                Markup.Escape(entry.Socket.Local.ToString()),
-                entry.Exposure == SocketExposure.Connected ? Markup.Escape(entry.Socket.Remote.ToString()) : "*",
+                Markup.Escape(EndpointText.Format(entry.Socket.Local)),
+                entry.Exposure == SocketExposure.Connected ? Markup.Escape(EndpointText.Format(entry.Socket.Remote)) : "*",
                 Markup.Escape(entry.OwnerText),
                 exposure);
         }
@@ -42,8 +42,8 @@ internal static class DoctorTableWriter
                     probes.AddRow(
                         listener.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
                         listener.Protocol,
-                        Markup.Escape($"{probe.Target.Address} ({probe.Target.Interface})"),
-                        Markup.Escape(probe.Client is null ? probe.Source.ToString() : $"{probe.Source} in {probe.Client}"),
+                        Markup.Escape($"{EndpointText.Address(probe.Target.Address)} ({probe.Target.Interface})"),
+                        Markup.Escape(probe.Client is null ? EndpointText.Address(probe.Source) : $"{EndpointText.Address(probe.Source)} in {probe.Client}"),
                         Colored(probe.Verdict),
                         Markup.Escape(probe.Detail));
                 }
