@@ -79,7 +79,7 @@ internal static class BenchCommand
             }
             else
             {
-                BenchReport.WriteTable(result, AnsiConsole.Console);
+                BenchReport.WriteTable(result, TableOutput.ForStandardOutput());
             }
 
             if (result.Tally.Replies == 0)

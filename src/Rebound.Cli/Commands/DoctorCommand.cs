@@ -74,7 +74,9 @@ internal static class DoctorCommand
             DoctorReport report;
             try
             {
-                report = await DoctorRun.RunAsync(options, cancellation).ConfigureAwait(false);
+                // On a terminal, a line on stderr says what a run longer than a second is doing; erased before the report.
+                using ProgressLine progress = ProgressLine.OnStandardError("rebound doctor: listing sockets");
+                report = await DoctorRun.RunAsync(options, cancellation, progress.Report).ConfigureAwait(false);
             }
             catch (DoctorUsageException e)
             {
@@ -89,14 +91,8 @@ internal static class DoctorCommand
             }
             else
             {
-                // Not a terminal (a pipe, a file): 80 columns would wrap every row; let lines be as long as they need.
-                IAnsiConsole console = AnsiConsole.Console;
-                if (Console.IsOutputRedirected)
-                {
-                    console.Profile.Width = 200;
-                }
-
-                DoctorTableWriter.Write(report, console);
+                // A terminal: tables fit it; COLUMNS: that width; piped: plain ss-style columns (docs/output.md).
+                DoctorTableWriter.Write(report, TableOutput.ForStandardOutput());
             }
 
             return report.WrongSourceProven ? ExitCodes.Finding : ExitCodes.Success;
