@@ -51,6 +51,9 @@ internal sealed class PerAddressSocketSet : IDisposable
         }
     }
 
+    /// <summary>The watcher of a wildcard set (null for one address): scans and change events, for diagnostics.</summary>
+    internal AddressWatcher? Watcher => _watcher;
+
     /// <summary>The address asked for: a wildcard (served per address) or one address (served by one socket).</summary>
     public IPAddress RequestedAddress { get; }
 
@@ -161,6 +164,11 @@ internal sealed class PerAddressSocketSet : IDisposable
             }
 
             Dictionary<UdpEndPoint, AddressSocket> before = _sockets;
+            if (_unserved.Count == 0 && Unchanged(before, current))
+            {
+                return;   // the usual periodic check: nothing to do, nothing allocated
+            }
+
             var after = new Dictionary<UdpEndPoint, AddressSocket>(before.Count + 4);
             var unserved = new Dictionary<UdpEndPoint, SocketError>();
             var added = new List<AddressSocket>();
@@ -201,6 +209,24 @@ internal sealed class PerAddressSocketSet : IDisposable
                 socket.Arm();
             }
         }
+    }
+
+    private static bool Unchanged(Dictionary<UdpEndPoint, AddressSocket> served, HashSet<UdpEndPoint> current)
+    {
+        if (served.Count != current.Count)
+        {
+            return false;
+        }
+
+        foreach (UdpEndPoint address in current)
+        {
+            if (!served.ContainsKey(address))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Receives one datagram, waiting up to <see cref="ReceiveTimeout"/>.</summary>
@@ -244,11 +270,27 @@ internal sealed class PerAddressSocketSet : IDisposable
         }
     }
 
+    /// <summary>Takes a readable socket, waiting without a thread; read it with <see cref="ReadFrom"/>.</summary>
+    internal ValueTask<AddressSocket> TakeReadyAsync(CancellationToken cancellationToken) => _ready.TakeAsync(cancellationToken);
+
+    /// <summary>Takes a readable socket, waiting up to <see cref="ReceiveTimeout"/>; read it with <see cref="ReadHeld"/>, then <see cref="AddressSocket.Arm"/> it.</summary>
+    internal AddressSocket TakeReady() => _ready.Take(ReceiveTimeout);
+
+    /// <summary>Takes a readable socket if one is queued.</summary>
+    internal AddressSocket? TryTakeReady() => _ready.TryTake(out AddressSocket? socket) ? socket : null;
+
     /// <summary>Reads one datagram from a socket this thread holds, then re-arms it (it rejoins the queue at once if more are queued).</summary>
-    private bool ReadFrom(AddressSocket socket, Span<byte> buffer, out ReceivedDatagram datagram)
+    internal bool ReadFrom(AddressSocket socket, Span<byte> buffer, out ReceivedDatagram datagram)
+    {
+        bool got = ReadHeld(socket, buffer, out datagram);
+        socket.Arm();
+        return got;
+    }
+
+    /// <summary>Reads one datagram from a socket this thread holds, leaving it held (not re-armed).</summary>
+    internal bool ReadHeld(AddressSocket socket, Span<byte> buffer, out ReceivedDatagram datagram)
     {
         bool got = socket.TryReceive(buffer, out datagram);
-        socket.Arm();
         if (got)
         {
             _counters.CountReceived(datagram);
