@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Rebound.Cli.Tests.Support;
 using Rebound.Proxy;
 using Xunit.Abstractions;
+using static Rebound.Cli.Tests.Hostile.MulticastLan;
 
 namespace Rebound.Cli.Tests.Hostile;
 
@@ -14,9 +15,6 @@ namespace Rebound.Cli.Tests.Hostile;
 /// </summary>
 public sealed class MulticastJoinTests(ITestOutputHelper output)
 {
-    private static readonly IPAddress V4Group = IPAddress.Parse("233.252.0.1");
-    private static readonly IPAddress V6Group = IPAddress.Parse("ff12::db8:1");
-
     [NamespaceFact]
     public async Task The_proxy_joins_IPv4_and_IPv6_groups_on_a_dual_stack_front_and_forwards_each_datagram_once()
     {

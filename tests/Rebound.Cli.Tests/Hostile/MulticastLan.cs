@@ -10,6 +10,12 @@ namespace Rebound.Cli.Tests.Hostile;
 /// </summary>
 internal sealed class MulticastLan : IDisposable
 {
+    /// <summary>A documentation group (233.252.0.0/24, RFC 5771).</summary>
+    public static readonly IPAddress V4Group = IPAddress.Parse("233.252.0.1");
+
+    /// <summary>A transient link-scope group under 2001:db8's ff12::db8: prefix.</summary>
+    public static readonly IPAddress V6Group = IPAddress.Parse("ff12::db8:1");
+
     public MulticastLan()
     {
         Namespace = NetworkNamespace.Create("mc");

@@ -15,8 +15,8 @@ namespace Rebound.Cli.Tests.Hostile;
 /// </summary>
 public sealed class MulticastTests(ITestOutputHelper output)
 {
-    private static readonly IPAddress V4Group = IPAddress.Parse("233.252.0.1");
-    private static readonly IPAddress V6Group = IPAddress.Parse("ff12::db8:1");
+    private static readonly IPAddress V4Group = MulticastLan.V4Group;
+    private static readonly IPAddress V6Group = MulticastLan.V6Group;
 
     [NamespaceFact]
     public void An_IPv4_group_reaches_a_socket_only_once_joined_and_is_answered_from_the_interface_address()

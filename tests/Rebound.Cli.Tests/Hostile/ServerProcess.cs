@@ -18,27 +18,7 @@ internal sealed class ServerProcess : IDisposable
 
     private ServerProcess(string? netns, string assembly, IEnumerable<string> arguments)
     {
-        var start = new ProcessStartInfo(netns is null ? "dotnet" : "ip")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        if (netns is not null)
-        {
-            foreach (string part in new[] { "netns", "exec", netns, "dotnet" })
-            {
-                start.ArgumentList.Add(part);
-            }
-        }
-
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, assembly));
-        foreach (string argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
+        ProcessStartInfo start = Support.CliProcess.StartInfo(netns, Path.Combine(AppContext.BaseDirectory, assembly), arguments);
         Command = string.Join(' ', arguments.Prepend(Path.GetFileNameWithoutExtension(assembly)));
         _process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {assembly}");
         _readers = Task.WhenAll(Pump(_process.StandardError, _stderr), Pump(_process.StandardOutput, _stdout));
