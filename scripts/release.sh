@@ -4,7 +4,8 @@
 #   rebound_VERSION_ARCH.deb           /usr/bin/rebound, man page, bash/zsh completions, systemd units
 #   *.nupkg / *.snupkg                 every packable project under src/ (the libraries and the `rebound` dotnet tool)
 #   SHA256SUMS                         `sha256sum -c SHA256SUMS` checks them
-# --arch arm64 cross-compiles linux-arm64 with Debian's gcc-aarch64-linux-gnu (not yet verified; x64 is the default).
+# --arch arm64 cross-compiles linux-arm64 with Debian's gcc-aarch64-linux-gnu (through packaging/cross/, which drops the
+# clang-only --target flag NativeAOT passes); check the result with qemu-user-static. x64 is the default.
 # Needs the .NET SDK, gcc (NativeAOT links with it) and dpkg-deb. Does not touch bin/ or obj/ of the checkout: every
 # build goes to its own artifacts folder, so it can run while tests build.
 set -euo pipefail
@@ -45,7 +46,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 publish() {  # publish ARCH -> $work/ARCH/rebound
   local arch=$1 extra=()
   if [[ $arch == arm64 ]]; then
-    extra=(-p:CppCompilerAndLinker=aarch64-linux-gnu-gcc -p:ObjCopyName=aarch64-linux-gnu-objcopy -p:SysRoot=/usr/aarch64-linux-gnu)
+    extra=(-p:CppCompilerAndLinker="$root/packaging/cross/aarch64-linux-gnu-gcc" -p:ObjCopyName=aarch64-linux-gnu-objcopy)
   fi
   echo "release: NativeAOT linux-$arch (a few minutes)…" >&2
   dotnet publish src/Rebound.Cli/Rebound.Cli.csproj -c Release -r "linux-$arch" -p:PublishAot=true -warnaserror \
@@ -84,6 +85,12 @@ deb_depends() {  # deb_depends BINARY: the libraries it links, as Debian package
   echo "$dep"
 }
 
+deb_libc_depends() {  # deb_libc_depends BINARY: for a cross-built binary, libc6 with the newest GLIBC_ symbol it uses
+  local glibc
+  glibc=$(aarch64-linux-gnu-objdump -T "$1" 2>/dev/null | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -V | tail -1)
+  if [[ -n $glibc ]]; then echo "libc6 (>= $glibc)"; else echo "libc6"; fi
+}
+
 build_deb() {  # build_deb ARCH
   local arch=$1 debarch d
   debarch=$([[ $arch == x64 ]] && echo amd64 || echo arm64)
@@ -93,7 +100,7 @@ build_deb() {  # build_deb ARCH
   stage_extras "$d"
   install -m 755 packaging/deb/postinst packaging/deb/postrm "$d/DEBIAN/"
   local depends
-  if [[ $arch == x64 ]]; then depends=$(deb_depends "$d/usr/bin/rebound"); else depends="libc6"; fi
+  if [[ $arch == x64 ]]; then depends=$(deb_depends "$d/usr/bin/rebound"); else depends=$(deb_libc_depends "$d/usr/bin/rebound"); fi
   sed -e "s/@VERSION@/$version/" -e "s/@ARCH@/$debarch/" -e "s/@DEPENDS@/$depends/" \
       -e "s/@SIZE@/$(du -sk --exclude=DEBIAN "$d" | cut -f1)/" packaging/deb/control.in > "$d/DEBIAN/control"
   (cd "$d" && find . -path ./DEBIAN -prune -o -type f -printf '%P\0' | sort -z | xargs -0 md5sum > DEBIAN/md5sums)

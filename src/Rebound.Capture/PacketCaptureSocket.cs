@@ -49,8 +49,8 @@ public sealed unsafe class PacketCaptureSocket : IDisposable
         int fd = OpenSocket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, HostToNetwork(ETH_P_ALL));
         if (fd < 0)
         {
-            int errno = Marshal.GetLastPInvokeError();
-            string message = $"cannot open a packet capture socket: {Marshal.GetPInvokeErrorMessage(errno)}";
+            Errno errno = Libc.LastError;
+            string message = $"cannot open a packet capture socket: {errno.Describe()}";
             throw errno is Errno.EPERM or Errno.EACCES ? new UnauthorizedAccessException(message + " (capturing needs root or CAP_NET_RAW)") : new IOException(message);
         }
 
@@ -58,9 +58,9 @@ public sealed unsafe class PacketCaptureSocket : IDisposable
         int on = 1;
         if (SetOption(handle, LinuxConstants.SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(int)) != 0)
         {
-            int errno = Marshal.GetLastPInvokeError();
+            Errno errno = Libc.LastError;
             handle.Dispose();
-            throw new IOException($"cannot ask for kernel timestamps: {Marshal.GetPInvokeErrorMessage(errno)}");
+            throw new IOException($"cannot ask for kernel timestamps: {errno.Describe()}");
         }
 
         if (udpAndIcmpOnly)
@@ -71,9 +71,9 @@ public sealed unsafe class PacketCaptureSocket : IDisposable
         var address = new LinkLayerAddress { Family = AF_PACKET, Protocol = HostToNetwork(ETH_P_ALL), InterfaceIndex = interfaceIndex };
         if (Bind(handle, &address, sizeof(LinkLayerAddress)) != 0)
         {
-            int errno = Marshal.GetLastPInvokeError();
+            Errno errno = Libc.LastError;
             handle.Dispose();
-            throw new IOException($"cannot capture on interface {interfaceIndex}: {Marshal.GetPInvokeErrorMessage(errno)}");
+            throw new IOException($"cannot capture on interface {interfaceIndex}: {errno.Describe()}");
         }
 
         return new PacketCaptureSocket(handle, interfaceIndex);
@@ -118,8 +118,8 @@ public sealed unsafe class PacketCaptureSocket : IDisposable
 
         if (length < 0)
         {
-            int errno = Marshal.GetLastPInvokeError();
-            return errno is Errno.EAGAIN or Errno.EINTR ? false : throw new IOException($"capture failed: {Marshal.GetPInvokeErrorMessage(errno)}");
+            Errno errno = Libc.LastError;
+            return errno is Errno.EAGAIN or Errno.EINTR ? false : throw new IOException($"capture failed: {errno.Describe()}");
         }
 
         PacketDirection direction = from.PacketType switch
@@ -167,9 +167,9 @@ public sealed unsafe class PacketCaptureSocket : IDisposable
             var program = new FilterProgram { Length = (ushort)instructions.Length, Instructions = code };
             if (SetOption(handle, LinuxConstants.SOL_SOCKET, SO_ATTACH_FILTER, &program, sizeof(FilterProgram)) != 0)
             {
-                int errno = Marshal.GetLastPInvokeError();
+                Errno errno = Libc.LastError;
                 handle.Dispose();
-                throw new IOException($"cannot attach the UDP/ICMP capture filter: {Marshal.GetPInvokeErrorMessage(errno)}");
+                throw new IOException($"cannot attach the UDP/ICMP capture filter: {errno.Describe()}");
             }
         }
     }

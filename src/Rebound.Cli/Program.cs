@@ -1,5 +1,10 @@
 using Rebound.Cli.Infrastructure;
 
+if (LinuxOnly.Check(args) is int refused)
+{
+    return refused;
+}
+
 // Socket continuations run on the runtime's epoll thread instead of hopping to the thread pool: the plain .NET sockets
 // here (echo/listen --naive, the bench's naive-async baseline, connect/listen) never block in a continuation, and the hop
 // costs ~3 µs per datagram (docs/benchmarks.md). Rebound's own sockets do not need it: their async waits run on each

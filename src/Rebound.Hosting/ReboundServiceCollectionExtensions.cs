@@ -4,10 +4,11 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Rebound.Proxy;
 
 namespace Rebound.Hosting;
 
-/// <summary>Registers Rebound servers as hosted services.</summary>
+/// <summary>Registers Rebound servers and proxies as hosted services.</summary>
 public static class ReboundServiceCollectionExtensions
 {
     /// <summary>
@@ -94,5 +95,50 @@ public static class ReboundServiceCollectionExtensions
         services.AddSingleton(provider => provider.GetRequiredKeyedService<ReboundHostedServer>(key));
         services.AddSingleton<IHostedService>(provider => provider.GetRequiredKeyedService<ReboundHostedServer>(key));
         return services;
+    }
+
+    /// <summary>
+    /// Adds a hosted in-process <see cref="UdpProxy"/>: it fronts UDP services that cannot be changed and sends every
+    /// backend reply from the address the client asked (the library's <c>rebound proxy</c>). Call once per proxy; each
+    /// call adds its own. Resolve <see cref="ReboundHostedProxy"/> to read the running proxy.
+    /// </summary>
+    /// <param name="services">The host's services.</param>
+    /// <param name="options">Front addresses, backends, limits.</param>
+    /// <exception cref="ArgumentException">The options make no sense (<see cref="ProxyOptions.Validate"/> says why).</exception>
+    public static IServiceCollection AddReboundProxy(this IServiceCollection services, ProxyOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Validate() is string problem)
+        {
+            throw new ArgumentException(problem, nameof(options));
+        }
+
+        object key = new();
+        services.AddKeyedSingleton(key, (provider, _) =>
+        {
+            ILogger logger = provider.GetService<ILoggerFactory>()?.CreateLogger("Rebound.Proxy") ?? NullLogger.Instance;
+            return new ReboundHostedProxy(options, logger);
+        });
+        services.AddSingleton(provider => provider.GetRequiredKeyedService<ReboundHostedProxy>(key));
+        services.AddSingleton<IHostedService>(provider => provider.GetRequiredKeyedService<ReboundHostedProxy>(key));
+        return services;
+    }
+
+    /// <summary>
+    /// Adds a hosted <see cref="UdpProxy"/> configured by a configuration section: <c>Listen</c> and <c>Backends</c>
+    /// (arrays of <c>address:port</c>, required), and optionally <c>Threads</c>, <c>DualStack</c>, <c>DrainTimeout</c>,
+    /// <c>IdleTimeout</c>, <c>OneWayIdleTimeout</c> (as <c>hh:mm:ss</c>), <c>MaxFlows</c>, <c>MaxFlowsPerClient</c>.
+    /// For example <c>services.AddReboundProxy(builder.Configuration.GetSection("Proxy"))</c> with
+    /// <c>{ "Proxy": { "Listen": [ "[::]:53" ], "Backends": [ "127.0.0.1:5353" ] } }</c>. Binding is source-generated (AOT-safe).
+    /// </summary>
+    /// <param name="services">The host's services.</param>
+    /// <param name="configuration">The section holding the settings.</param>
+    /// <exception cref="ArgumentException">An address is not an address and port, or the settings make no sense; the message names the section.</exception>
+    /// <exception cref="InvalidOperationException">A value in the section is not of its setting's type.</exception>
+    public static IServiceCollection AddReboundProxy(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return services.AddReboundProxy(ProxySettings.Read(configuration));
     }
 }

@@ -128,8 +128,7 @@ public sealed class NetworkNamespace : IDisposable
     {
         if (Libc.SetNamespace(handle, Libc.CLONE_NEWNET) != 0)
         {
-            int errno = Marshal.GetLastPInvokeError();
-            throw new InvalidOperationException($"setns into {what} failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})");
+            throw new InvalidOperationException($"setns into {what} failed: {Libc.LastError.Describe()}");
         }
     }
 

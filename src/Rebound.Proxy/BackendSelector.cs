@@ -2,9 +2,10 @@ namespace Rebound.Proxy;
 
 /// <summary>
 /// Picks a backend for a new flow from the client's address alone (not its port), with a hash that is the same in
-/// every process and run, so one client keeps landing on one backend, even across proxy restarts.
+/// every process and run, so one client keeps landing on one backend, even across proxy restarts. Public so that an
+/// operator (or a test) can tell which backend a client's flows go to.
 /// </summary>
-internal static class BackendSelector
+public static class BackendSelector
 {
     /// <summary>The index, in 0..<paramref name="backendCount"/>-1, of the backend for <paramref name="client"/>.</summary>
     public static int Pick(UdpEndPoint client, int backendCount)

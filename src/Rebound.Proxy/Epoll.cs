@@ -29,14 +29,15 @@ internal sealed unsafe class Epoll : IDisposable
         _epoll = Libc.EpollCreate(Libc.EPOLL_CLOEXEC);
         if (_epoll < 0)
         {
-            throw new InvalidOperationException($"epoll_create1 failed: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
+            throw Libc.LastError.ToException("epoll_create1");
         }
 
         _wake = Libc.EventFd(0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
         if (_wake < 0)
         {
+            Errno errno = Libc.LastError;
             _ = Libc.Close(_epoll);
-            throw new InvalidOperationException($"eventfd failed: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
+            throw errno.ToException("eventfd");
         }
 
         _events = (byte*)NativeMemory.AllocZeroed((nuint)(capacity * EventSize));
@@ -51,7 +52,7 @@ internal sealed unsafe class Epoll : IDisposable
         *(ulong*)(ev + DataOffset) = token;
         if (Libc.EpollControl(_epoll, Libc.EPOLL_CTL_ADD, fd, ev) != 0)
         {
-            throw new InvalidOperationException($"epoll_ctl(ADD) failed: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
+            throw Libc.LastError.ToException("epoll_ctl(ADD)");
         }
     }
 
@@ -71,10 +72,9 @@ internal sealed unsafe class Epoll : IDisposable
             return n;
         }
 
-        int errno = Marshal.GetLastPInvokeError();
-        return errno == Errno.EINTR
-            ? 0
-            : throw new InvalidOperationException($"epoll_wait failed: {Marshal.GetPInvokeErrorMessage(errno)}");
+        // EINTR: a signal woke the wait; the loop waits again, with the timeout it computes anew.
+        Errno errno = Libc.LastError;
+        return errno == Errno.EINTR ? 0 : throw errno.ToException("epoll_wait");
     }
 
     /// <summary>The token of the <paramref name="index"/>th event of the last <see cref="Wait"/>.</summary>

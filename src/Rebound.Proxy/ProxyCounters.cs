@@ -1,7 +1,7 @@
 namespace Rebound.Proxy;
 
-/// <summary>Why the proxy did not forward a datagram.</summary>
-internal enum DropReason
+/// <summary>Why the proxy did not forward a datagram (<see cref="UdpProxy.DroppedFor(DropReason)"/>).</summary>
+public enum DropReason
 {
     /// <summary>The datagram arrived without its destination address (no pktinfo): it could never be answered correctly.</summary>
     UnknownDestination,

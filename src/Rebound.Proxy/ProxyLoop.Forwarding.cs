@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using Rebound.Interop;
 
 namespace Rebound.Proxy;
 
@@ -13,14 +12,18 @@ internal sealed partial class ProxyLoop
         "a datagram came from a backend's address and port, or from the proxy's own front address: not forwarded, " +
         "since the replies would loop (a spoofed source)";
 
+    /// <summary>Datagrams per recvmmsg/sendmmsg.</summary>
+    private const int BatchCapacity = 32;
+
     private readonly List<ProxyFlow> _expired = [];
-    // Client traffic goes through the library's own batched calls on the front ReboundSockets (counted in its "Rebound"
-    // meter): TryReceiveBatch for requests, SendBatch for replies. ProxyBatch only moves payloads on the connected
-    // upstream sockets, which are plain sockets without pktinfo.
-    private readonly DatagramBatch _frontBatch = new(ProxyBatch.Capacity, DatagramBatch.MaxBufferSize);
-    private readonly TransmitBatch _replies = new(ProxyBatch.Capacity, DatagramBatch.MaxBufferSize);
-    private readonly ProxyBatch _upstreamBatch = new();
-    private readonly ProxyFlow?[] _batchFlows = new ProxyFlow?[ProxyBatch.Capacity];
+    // Every datagram moves through the library's batched calls, with its one partial-send policy: on the front
+    // ReboundSockets (TryReceiveBatch, SendBatch: the reply rule, counted in the "Rebound" meter) and on the connected
+    // upstream sockets, plain sockets without pktinfo (SocketBatchExtensions). One loop thread uses each batch at a
+    // time, and each is emptied before the next use: _received holds a front batch or an upstream batch, _transmit the
+    // datagrams to one backend or the replies to one client.
+    private readonly DatagramBatch _received = new(BatchCapacity, DatagramBatch.MaxBufferSize);
+    private readonly TransmitBatch _transmit = new(BatchCapacity, DatagramBatch.MaxBufferSize);
+    private readonly ProxyFlow?[] _batchFlows = new ProxyFlow?[BatchCapacity];
     private RateLimitedLog? _refusedLog;
     private RateLimitedLog? _droppedLog;
     private long _now;
@@ -60,7 +63,7 @@ internal sealed partial class ProxyLoop
                         // Checked per event: once a stop is asked for, no further client datagram is read.
                         if (!_stopRequested)
                         {
-                            ReadFront((int)(uint)token);
+                            ReadFront((int)(token - (ulong)_slots.Length));
                         }
                     }
                     else
@@ -108,7 +111,7 @@ internal sealed partial class ProxyLoop
     /// <summary>Reads what one front socket has queued, a few batches at most (then other sockets get their turn).</summary>
     private void ReadFront(int index)
     {
-        for (int round = 0; round < 4 && ForwardFrontBatch(index) == ProxyBatch.Capacity; round++)
+        for (int round = 0; round < 4 && ForwardFrontBatch(index) == BatchCapacity; round++)
         {
         }
     }
@@ -120,7 +123,7 @@ internal sealed partial class ProxyLoop
         int count;
         try
         {
-            count = front.TryReceiveBatch(_frontBatch);
+            count = front.TryReceiveBatch(_received);
         }
         catch (SocketException e)
         {
@@ -132,7 +135,7 @@ internal sealed partial class ProxyLoop
         for (int i = 0; i < count; i++)
         {
             _batchFlows[i] = null;
-            ref readonly ReceivedDatagram datagram = ref _frontBatch.Datagram(i);
+            ref readonly ReceivedDatagram datagram = ref _received.Datagram(i);
             if (!datagram.CanReply)
             {
                 Drop(DropReason.UnknownDestination, "no destination address (pktinfo) on the datagram, so no reply could leave from it");
@@ -160,7 +163,7 @@ internal sealed partial class ProxyLoop
         }
 
         // Each flow's datagrams, in arrival order, go out with one sendmmsg (flows may interleave in the batch).
-        Span<int> indices = stackalloc int[ProxyBatch.Capacity];
+        Span<int> indices = stackalloc int[BatchCapacity];
         for (int i = 0; i < count; i++)
         {
             ProxyFlow? flow = _batchFlows[i];
@@ -227,23 +230,45 @@ internal sealed partial class ProxyLoop
         return true;
     }
 
+    /// <summary>Sends one flow's datagrams of the front batch to its backend, in arrival order (one sendmmsg).</summary>
     private void Forward(ProxyFlow flow, ReadOnlySpan<int> indices)
     {
-        int sent = _upstreamBatch.SendConnected(flow.Upstream.SafeHandle, _frontBatch, indices, out int errno);
-        foreach (int i in indices[..sent])
+        foreach (int i in indices)
         {
-            _counters.ToBackend(_frontBatch.Datagram(i).Length);
+            _transmit.Add(_received.Payload(i));
+        }
+
+        int sent;
+        try
+        {
+            sent = flow.Upstream.SendBatch(_transmit);
+        }
+        catch (SocketException e)
+        {
+            Drop(DropReason.SendFailed, $"sending to the backend failed: {e.Message}");
+            Close(flow, FlowCloseReason.Error);
+            return;
         }
 
         AddOutstanding(flow, sent);
-
-        for (int lost = sent; lost < indices.Length; lost++)
+        bool refused = false;
+        for (int k = 0; k < indices.Length; k++)
         {
-            // ECONNREFUSED: an earlier datagram drew ICMP port unreachable, the backend is down. A later datagram opens a new flow.
-            Drop(errno == Errno.ECONNREFUSED ? DropReason.BackendRefused : DropReason.SendFailed, $"sending to the backend failed: {Errno.Describe(errno)}");
+            SocketError error = _transmit.Error(k);
+            if (error == SocketError.Success)
+            {
+                _counters.ToBackend(_received.Datagram(indices[k]).Length);
+            }
+            else
+            {
+                // ConnectionRefused: an earlier datagram drew ICMP port unreachable, the backend is down. The flow is
+                // closed below; a later datagram from this client opens a new one.
+                refused |= error == SocketError.ConnectionRefused;
+                Drop(error == SocketError.ConnectionRefused ? DropReason.BackendRefused : DropReason.SendFailed, $"sending to the backend failed: {error}");
+            }
         }
 
-        if (errno == Errno.ECONNREFUSED)
+        if (refused)
         {
             Close(flow, FlowCloseReason.BackendRefused);
         }
@@ -258,14 +283,19 @@ internal sealed partial class ProxyLoop
             return;
         }
 
-        int count = _upstreamBatch.Receive(flow.Upstream.SafeHandle, out int errno);
-        if (count < 0)
+        int count;
+        try
         {
-            if (errno != Errno.EAGAIN)
-            {
-                Close(flow, errno == Errno.ECONNREFUSED ? FlowCloseReason.BackendRefused : FlowCloseReason.Error);
-            }
+            count = flow.Upstream.TryReceiveBatch(_received);
+        }
+        catch (SocketException e)
+        {
+            Close(flow, e.SocketErrorCode == SocketError.ConnectionRefused ? FlowCloseReason.BackendRefused : FlowCloseReason.Error);
+            return;
+        }
 
+        if (count == 0)
+        {
             return;
         }
 
@@ -277,17 +307,17 @@ internal sealed partial class ProxyLoop
         // send buffer); counted in the "Rebound" meter of the front socket.
         for (int i = 0; i < count; i++)
         {
-            _replies.AddReply(flow.Request, _upstreamBatch.Payload(i));
+            _transmit.AddReply(flow.Request, _received.Payload(i));
         }
 
-        _fronts[flow.Front].SendBatch(_replies);
+        _fronts[flow.Front].SendBatch(_transmit);
         bool sourceGone = false;
         for (int i = 0; i < count; i++)
         {
-            SocketError error = _replies.Error(i);
+            SocketError error = _transmit.Error(i);
             if (error == SocketError.Success)
             {
-                _counters.ToClient(_upstreamBatch.LengthOf(i));
+                _counters.ToClient(_received.Datagram(i).Length);
             }
             else if (error is SocketError.InvalidArgument or SocketError.AddressNotAvailable or SocketError.NetworkUnreachable)
             {
@@ -393,9 +423,8 @@ internal sealed partial class ProxyLoop
 
         CloseFronts();
         _epoll?.Dispose();
-        _frontBatch.Dispose();
-        _replies.Dispose();
-        _upstreamBatch.Dispose();
+        _received.Dispose();
+        _transmit.Dispose();
     }
 
     /// <summary>How often idle flows are looked for: a quarter of the shorter timeout, between 10 ms and 1 s.</summary>

@@ -130,9 +130,8 @@ internal sealed partial class ProxyLoop : IDisposable
             _disposed = true;
             CloseFronts();
             _epoll?.Dispose();
-            _frontBatch.Dispose();
-            _replies.Dispose();
-            _upstreamBatch.Dispose();
+            _received.Dispose();
+            _transmit.Dispose();
         }
     }
 
@@ -144,10 +143,11 @@ internal sealed partial class ProxyLoop : IDisposable
         }
     }
 
-    /// <summary>Marks an epoll token as a front socket's (its index in the low bits); an upstream flow's token is its slot.</summary>
-    private const ulong FrontTokenFlag = 1UL << 62;
+    /// <summary>
+    /// A front socket's epoll token. Tokens 0 to MaxFlows - 1 are the upstream flows' slots, so the fronts take the
+    /// numbers after them (and <see cref="Epoll.WakeToken"/> is the largest).
+    /// </summary>
+    private ulong FrontToken(int index) => (ulong)_slots.Length + (uint)index;
 
-    private static ulong FrontToken(int index) => FrontTokenFlag | (uint)index;
-
-    private static bool IsFrontToken(ulong token) => (token & FrontTokenFlag) != 0;
+    private bool IsFrontToken(ulong token) => token >= (ulong)_slots.Length;
 }

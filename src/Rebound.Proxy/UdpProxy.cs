@@ -74,7 +74,8 @@ public sealed class UdpProxy : IAsyncDisposable
     /// <summary>Completes when every event loop has ended (after a stop, or with the error that ended one of them).</summary>
     public Task Completion => _completion;
 
-    internal ProxyTotals Counters => _totals;
+    /// <summary>Datagrams not forwarded so far for <paramref name="reason"/>, summed over the loops (their total is <see cref="ProxyStatistics.Dropped"/>).</summary>
+    public long DroppedFor(DropReason reason) => _totals.DroppedFor(reason);
 
     /// <summary>
     /// Binds every front address (once per loop) and starts the event loops. Throws <see cref="SocketException"/> when

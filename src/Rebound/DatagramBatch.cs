@@ -32,7 +32,7 @@ public sealed unsafe class DatagramBatch : IDisposable
 
     private readonly ReceivedDatagram[] _datagrams;
     private readonly int[] _replyLengths;
-    private readonly int[] _replyErrors;
+    private readonly Errno[] _replyErrors;
     private readonly int[] _sendOrder;
     private readonly TransmitBatch _replies;
     private byte* _memory;
@@ -51,7 +51,7 @@ public sealed unsafe class DatagramBatch : IDisposable
         BufferSize = bufferSize;
         _datagrams = new ReceivedDatagram[capacity];
         _replyLengths = new int[capacity];
-        _replyErrors = new int[capacity];
+        _replyErrors = new Errno[capacity];
         _sendOrder = new int[capacity];
         _replies = new TransmitBatch(capacity, bufferSize, ownsPayloads: false);
 
@@ -101,7 +101,7 @@ public sealed unsafe class DatagramBatch : IDisposable
 
     internal int Stride { get; }
 
-    internal Span<int> ReplyErrors => _replyErrors;
+    internal Span<Errno> ReplyErrors => _replyErrors;
 
     internal Span<int> SendOrder => _sendOrder;
 
@@ -152,7 +152,7 @@ public sealed unsafe class DatagramBatch : IDisposable
     public SocketError ReplyError(int index)
     {
         CheckReceived(index);
-        return _replyErrors[index] == 0 ? SocketError.Success : Errno.ToSocketError(_replyErrors[index]);
+        return _replyErrors[index].ToSocketError();
     }
 
     /// <summary>The reply's length, 0 for an empty reply, or <see cref="NoReply"/>.</summary>
@@ -194,7 +194,23 @@ public sealed unsafe class DatagramBatch : IDisposable
     /// <summary>Forgets the replies once sent, so a second <see cref="ReboundSocket.ReplyBatch(DatagramBatch)"/> sends nothing.</summary>
     internal void ClearReplies() => _replyLengths.AsSpan(0, Count).Fill(NoReply);
 
-    internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_memory == null, this);
+    internal bool IsDisposed => _memory == null;
+
+    internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(IsDisposed, this);
+
+    /// <summary>
+    /// Per-address strategy: the address socket this batch was filled from, held (not re-armed) until its replies are
+    /// sent, so that no other thread reads that address meanwhile and its datagrams are answered in order.
+    /// </summary>
+    internal PerAddress.AddressSocket? HeldSocket { get; set; }
+
+    /// <summary>Lets other receivers read the held address socket again.</summary>
+    internal void ReleaseHeldSocket()
+    {
+        PerAddress.AddressSocket? held = HeldSocket;
+        HeldSocket = null;
+        held?.Arm();
+    }
 
     private int CheckReceived(int index)
     {
@@ -217,6 +233,7 @@ public sealed unsafe class DatagramBatch : IDisposable
     /// <summary>Frees the native memory. The batch must not be in use by a receive or reply.</summary>
     public void Dispose()
     {
+        ReleaseHeldSocket();
         byte* memory = _memory;
         _memory = null;
         Count = 0;
@@ -231,5 +248,9 @@ public sealed unsafe class DatagramBatch : IDisposable
     }
 
     /// <summary>Frees the native memory of a batch that was never disposed.</summary>
-    ~DatagramBatch() => Dispose();
+    ~DatagramBatch()
+    {
+        HeldSocket = null;   // the finalizer thread does not re-arm sockets
+        Dispose();
+    }
 }

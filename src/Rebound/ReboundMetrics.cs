@@ -96,7 +96,7 @@ public static class ReboundMetrics
 
     private static IEnumerable<Measurement<long>> SendErrorsByErrno()
     {
-        var totals = new long[Interop.Errno.MaxTracked + 1];
+        var totals = new long[Interop.ErrnoExtensions.MaxTracked + 1];
         lock (Gate)
         {
             Retired.CopySendErrorsByErrno(totals);

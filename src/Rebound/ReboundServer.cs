@@ -31,6 +31,7 @@ public sealed class ReboundServer : IDisposable, IAsyncDisposable
     private readonly DatagramHandler _handler;
     private readonly ReboundServerOptions _options;
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly int _threadCount;
     private int _running;
     private int _stopRequested;
     private volatile bool _stopping;
@@ -40,14 +41,21 @@ public sealed class ReboundServer : IDisposable, IAsyncDisposable
         _sockets = sockets;
         _handler = handler;
         _options = options;
+        _threadCount = options.SocketCount;
         LocalEndPoint = sockets[0].LocalEndPoint;
     }
 
     /// <summary>The address and port the server listens on (the actual port when 0 was asked for).</summary>
     public IPEndPoint LocalEndPoint { get; }
 
-    /// <summary>How many sockets (and threads) serve the address.</summary>
-    public int SocketCount => _sockets.Length;
+    /// <summary>
+    /// How many threads serve the address: each with its own SO_REUSEPORT socket under packet info, all sharing the
+    /// per-address sockets under <see cref="SourceAddressStrategy.PerAddress"/>.
+    /// </summary>
+    public int SocketCount => _threadCount;
+
+    /// <summary>How the server's replies get their source address.</summary>
+    public SourceAddressStrategy Strategy => _sockets[0].Strategy;
 
     /// <summary>What all the server's sockets have received, sent and refused so far.</summary>
     public ReboundStatistics Statistics
@@ -83,7 +91,10 @@ public sealed class ReboundServer : IDisposable, IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfGreaterThan(options.BufferSize, DatagramBatch.MaxBufferSize, nameof(options.BufferSize));
 
         MulticastGroup[] groups = [.. options.MulticastGroups];
-        ReboundSocket[] sockets = BindGroup(localEndPoint, options.SocketCount, options.Socket);
+
+        // Per-address: one set of sockets (one per local address) that every thread receives from.
+        bool perAddress = PlatformSupport.Resolve(options.Socket.Strategy) == SourceAddressStrategy.PerAddress;
+        ReboundSocket[] sockets = BindGroup(localEndPoint, perAddress ? 1 : options.SocketCount, options.Socket);
         try
         {
             foreach (ReboundSocket socket in sockets)
@@ -155,8 +166,8 @@ public sealed class ReboundServer : IDisposable, IAsyncDisposable
 
     private void StartThreads()
     {
-        _running = _sockets.Length;
-        for (int i = 0; i < _sockets.Length; i++)
+        _running = _threadCount;
+        for (int i = 0; i < _threadCount; i++)
         {
             var thread = new Thread(Serve)
             {
@@ -170,9 +181,10 @@ public sealed class ReboundServer : IDisposable, IAsyncDisposable
     private void Serve(object? state)
     {
         int index = (int)state!;
-        ReboundSocket socket = _sockets[index];
+        ReboundSocket socket = _sockets[index % _sockets.Length];
 
         // The kernel gives a broadcast or multicast datagram to every socket of the group: only the first answers it.
+        // (Per-address sockets are bound to unicast addresses, so they never see one.)
         bool answersGroups = index == 0;
         try
         {
@@ -333,18 +345,7 @@ public sealed class ReboundServer : IDisposable, IAsyncDisposable
         _stopping = true;
         foreach (ReboundSocket socket in _sockets)
         {
-            // shutdown(SHUT_RD) wakes a thread blocked waiting for a datagram. On an unconnected UDP socket Linux
-            // answers ENOTCONN but still marks the socket shut and wakes its waiters.
-            try
-            {
-                socket.Socket.Shutdown(SocketShutdown.Receive);
-            }
-            catch (SocketException)
-            {
-            }
-            catch (ObjectDisposedException)
-            {
-            }
+            socket.ShutdownReceive();
         }
     }
 

@@ -24,6 +24,13 @@ public sealed partial class ReboundSocket
             return ValueTask.FromCanceled<ReceivedDatagram>(cancellationToken);
         }
 
+        if (_perAddress is not null)
+        {
+            return _perAddress.TryReceive(buffer.Span, out ReceivedDatagram queued)
+                ? new ValueTask<ReceivedDatagram>(queued)
+                : _perAddress.ReceiveAsync(buffer, cancellationToken);
+        }
+
         return TryReceive(buffer.Span, out ReceivedDatagram datagram)
             ? new ValueTask<ReceivedDatagram>(datagram)
             : WaitAndReceiveAsync(buffer, cancellationToken);
@@ -52,9 +59,16 @@ public sealed partial class ReboundSocket
     public ValueTask ReplyAsync(in ReceivedDatagram request, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
     {
         ThrowIfUnanswerable(request);
+        if (_perAddress is not null)
+        {
+            // A per-address send waits (briefly, blocking) only when the send buffer is full.
+            ReplyPerAddress(request, payload.Span);
+            return ValueTask.CompletedTask;
+        }
+
         int interfaceIndex = request.ReplyInterfaceIndex;
-        int errno = TrySendCore(payload.Span, request.RemoteEndPoint, request.ReplySource, interfaceIndex);
-        return errno == 0
+        Errno errno = TrySendCore(payload.Span, request.RemoteEndPoint, request.ReplySource, interfaceIndex);
+        return errno == Errno.None
             ? ValueTask.CompletedTask
             : WaitAndSendAsync(payload, request.RemoteEndPoint, request.ReplySource, interfaceIndex, cancellationToken);
     }
@@ -73,6 +87,6 @@ public sealed partial class ReboundSocket
         {
             await Task.Delay(1, cancellationToken).ConfigureAwait(false);
         }
-        while (TrySendCore(payload.Span, destination, source, interfaceIndex) != 0);
+        while (TrySendCore(payload.Span, destination, source, interfaceIndex) != Errno.None);
     }
 }

@@ -13,6 +13,11 @@ public sealed partial class ReboundSocket
     /// </summary>
     public int ReceiveBatch(DatagramBatch batch)
     {
+        if (_perAddress is not null)
+        {
+            return ReceiveBatchPerAddress(batch, wait: true);
+        }
+
         while (true)
         {
             // As in Receive: on a blocking descriptor recvmmsg itself waits for the first datagram (MSG_WAITFORONE).
@@ -33,21 +38,22 @@ public sealed partial class ReboundSocket
     }
 
     /// <summary>Receives into <paramref name="batch"/> the datagrams already queued; returns 0 at once when there are none.</summary>
-    public int TryReceiveBatch(DatagramBatch batch) => ReceiveBatchCore(batch, block: false);
+    public int TryReceiveBatch(DatagramBatch batch) =>
+        _perAddress is not null ? ReceiveBatchPerAddress(batch, wait: false) : ReceiveBatchCore(batch, block: false);
 
     /// <summary>One recvmmsg; returns the count, or 0 for EAGAIN. A shut-down or disposed socket throws.</summary>
     private int ReceiveBatchCore(DatagramBatch batch, bool block)
     {
         ArgumentNullException.ThrowIfNull(batch);
         ThrowIfDisposed();
-        int result = LinuxBatchIO.TryReceive(_handle, batch, _port, _controlSize, _counters, block);
-        if (result >= 0 || -result == Errno.EAGAIN)
+        int result = LinuxBatchIO.TryReceive(_handle, batch, _port, _controlSize, _counters, out Errno error, block);
+        if (result >= 0 || error == Errno.EAGAIN)
         {
             return Math.Max(result, 0);
         }
 
         ThrowIfDisposed();
-        throw Errno.ToException(-result, "recvmmsg");
+        throw error.ToException("recvmmsg");
     }
 
     /// <summary>
@@ -59,6 +65,12 @@ public sealed partial class ReboundSocket
         if (cancellationToken.IsCancellationRequested)
         {
             return ValueTask.FromCanceled<int>(cancellationToken);
+        }
+
+        if (_perAddress is not null)
+        {
+            int queued = ReceiveBatchPerAddress(batch, wait: false);
+            return queued > 0 ? new ValueTask<int>(queued) : ReceiveBatchPerAddressAsync(batch, cancellationToken);
         }
 
         int count = TryReceiveBatch(batch);
@@ -90,9 +102,16 @@ public sealed partial class ReboundSocket
     public int ReplyBatch(DatagramBatch batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        int sent = SendCore(batch.PrepareReplies(), batch.SendOrder, batch.ReplyErrors);
-        batch.ClearReplies();
-        return sent;
+        try
+        {
+            int sent = SendCore(batch.PrepareReplies(), batch.SendOrder, batch.ReplyErrors);
+            batch.ClearReplies();
+            return sent;
+        }
+        finally
+        {
+            batch.ReleaseHeldSocket();   // per-address: the address socket the batch came from may be read again
+        }
     }
 
     /// <summary>
@@ -114,13 +133,18 @@ public sealed partial class ReboundSocket
     }
 
     /// <summary>The one batched-send engine: encode, then sendmmsg until every message is sent or refused.</summary>
-    private unsafe int SendCore(TransmitBatch batch, ReadOnlySpan<int> order, Span<int> errors)
+    private unsafe int SendCore(TransmitBatch batch, ReadOnlySpan<int> order, Span<Errno> errors)
     {
         ThrowIfDisposed();
+        if (_perAddress is not null)
+        {
+            return SendCorePerAddress(batch, order, errors);
+        }
+
         try
         {
             int messages = batch.Encode(_family);
-            var sender = new LinuxBatchIO.SocketSender(_handle, _socket);
+            var sender = new LinuxBatchIO.SocketSender(_socket);
             int sent = LinuxBatchIO.SendAll(ref sender, batch.Headers, messages, order, errors, _counters);
 
             // Disposed while sending: the refusals were the shutdown (EPIPE), not the datagrams.

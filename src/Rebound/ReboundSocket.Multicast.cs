@@ -14,6 +14,7 @@ public sealed partial class ReboundSocket
     /// </summary>
     /// <exception cref="ArgumentException">Not a multicast address, or a family this socket does not receive.</exception>
     /// <exception cref="SocketException">The kernel refused (no such interface, no route for the group, already joined).</exception>
+    /// <exception cref="NotSupportedException">The socket uses <see cref="SourceAddressStrategy.PerAddress"/>, whose sockets are bound to unicast addresses.</exception>
     public void JoinMulticastGroup(MulticastGroup group) => ChangeMembership(group, join: true);
 
     /// <summary>Leaves a group joined with <see cref="JoinMulticastGroup(MulticastGroup)"/> (same address and interface).</summary>
@@ -25,6 +26,13 @@ public sealed partial class ReboundSocket
         ArgumentNullException.ThrowIfNull(group.Address);
         ArgumentOutOfRangeException.ThrowIfNegative(group.InterfaceIndex);
         ThrowIfDisposed();
+        if (_perAddress is not null)
+        {
+            throw new NotSupportedException(
+                "This socket uses the per-address strategy: its sockets are bound to unicast addresses and receive no multicast. " +
+                "Join the group on a separate wildcard socket (see docs/library.md, per-address limits).");
+        }
+
         UdpEndPoint address = UdpEndPoint.FromIPAddress(group.Address, 0).MapToIPv4();
         if (!address.IsMulticast)
         {

@@ -53,10 +53,11 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
     public IPEndPoint LocalEndPoint { get; }
 
     /// <summary>The underlying socket, for options Rebound does not wrap. Do not receive or send on it directly.</summary>
-    public Socket Socket => _socket;
+    /// <exception cref="InvalidOperationException">The socket uses the per-address strategy, which has one socket per address.</exception>
+    public Socket Socket => _perAddress is null ? _socket : throw NoSingleSocket();
 
     /// <summary>True for an IPv6 socket that also serves IPv4 (V6ONLY=0).</summary>
-    public bool IsDualStack => _family == AF_INET6 && _socket.DualMode;
+    public bool IsDualStack => _perAddress?.ReportsMapped ?? (_family == AF_INET6 && _socket.DualMode);
 
     /// <summary>What this socket has received, sent and refused so far.</summary>
     public ReboundStatistics Statistics => _counters.Snapshot();
@@ -66,13 +67,21 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
     /// <see cref="IPAddress.IPv6Any"/> (dual-stack unless <see cref="ReboundSocketOptions.DualStack"/> is false), or a
     /// specific address.
     /// </summary>
-    /// <exception cref="PlatformNotSupportedException">Not 64-bit Linux.</exception>
+    /// <remarks>
+    /// Where packet info is not available (anything but 64-bit Linux), or when
+    /// <see cref="ReboundSocketOptions.Strategy"/> asks for it, a wildcard address is served with one socket per local
+    /// address instead (<see cref="SourceAddressStrategy.PerAddress"/>).
+    /// </remarks>
+    /// <exception cref="PlatformNotSupportedException"><see cref="SourceAddressStrategy.PacketInfo"/> was asked for where it is not implemented.</exception>
     /// <exception cref="SocketException">The address is in use, not local, or the port needs privileges.</exception>
     public static ReboundSocket Bind(IPEndPoint localEndPoint, ReboundSocketOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(localEndPoint);
-        PlatformSupport.ThrowIfUnsupported();
         options ??= new ReboundSocketOptions();
+        if (PlatformSupport.Resolve(options.Strategy) == SourceAddressStrategy.PerAddress)
+        {
+            return BindPerAddress(localEndPoint, options);
+        }
 
         var socket = new Socket(localEndPoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         try
@@ -129,6 +138,11 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
     /// </summary>
     public ReceivedDatagram Receive(Span<byte> buffer)
     {
+        if (_perAddress is not null)
+        {
+            return _perAddress.Receive(buffer);
+        }
+
         while (true)
         {
             // On a blocking descriptor, wait inside recvmsg itself: one system call per datagram, as a C server makes.
@@ -151,13 +165,14 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
     }
 
     /// <summary>Receives one datagram if one is queued; returns false at once otherwise.</summary>
-    public bool TryReceive(Span<byte> buffer, out ReceivedDatagram datagram) => TryReceiveCore(buffer, block: false, out datagram);
+    public bool TryReceive(Span<byte> buffer, out ReceivedDatagram datagram) =>
+        _perAddress?.TryReceive(buffer, out datagram) ?? TryReceiveCore(buffer, block: false, out datagram);
 
     private bool TryReceiveCore(Span<byte> buffer, bool block, out ReceivedDatagram datagram)
     {
         ThrowIfDisposed();
-        int errno = LinuxDatagramIO.TryReceive(_handle, buffer, _port, _controlSize, out datagram, block);
-        if (errno == 0)
+        Errno errno = LinuxDatagramIO.TryReceive(_handle, buffer, _port, _controlSize, out datagram, block);
+        if (errno == Errno.None)
         {
             _counters.CountReceived(datagram);
             return true;
@@ -169,7 +184,7 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
         }
 
         ThrowIfDisposed();
-        throw Errno.ToException(errno, "recvmsg");
+        throw errno.ToException("recvmsg");
     }
 
     /// <summary>
@@ -181,6 +196,12 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
     public void Reply(in ReceivedDatagram request, ReadOnlySpan<byte> payload)
     {
         ThrowIfUnanswerable(request);
+        if (_perAddress is not null)
+        {
+            ReplyPerAddress(request, payload);
+            return;
+        }
+
         Send(payload, request.RemoteEndPoint, request.ReplySource, request.ReplyInterfaceIndex);
     }
 
@@ -197,6 +218,12 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
     public void SendFrom(UdpEndPoint source, UdpEndPoint destination, ReadOnlySpan<byte> payload, int interfaceIndex = 0)
     {
         ThrowIfWrongFamily(ref source, ref destination);
+        if (_perAddress is not null)
+        {
+            SendPerAddress(payload, destination, source);
+            return;
+        }
+
         if (_family == AF_INET6)
         {
             source = source.MapToIPv6();
@@ -248,8 +275,8 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
     {
         while (true)
         {
-            int errno = TrySendCore(payload, destination, source, interfaceIndex);
-            if (errno == 0)
+            Errno errno = TrySendCore(payload, destination, source, interfaceIndex);
+            if (errno == Errno.None)
             {
                 return;
             }
@@ -259,15 +286,15 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
         }
     }
 
-    /// <summary>Sends once; returns 0, or EAGAIN when the send buffer is full. Other errors throw.</summary>
-    private int TrySendCore(ReadOnlySpan<byte> payload, UdpEndPoint destination, UdpEndPoint source, int interfaceIndex)
+    /// <summary>Sends once; returns <see cref="Errno.None"/>, or EAGAIN when the send buffer is full. Other errors throw.</summary>
+    private Errno TrySendCore(ReadOnlySpan<byte> payload, UdpEndPoint destination, UdpEndPoint source, int interfaceIndex)
     {
         ThrowIfDisposed();
-        int errno = LinuxDatagramIO.TrySend(_handle, _family, payload, destination, source, interfaceIndex);
-        if (errno == 0)
+        Errno errno = LinuxDatagramIO.TrySend(_handle, _family, payload, destination, source, interfaceIndex);
+        if (errno == Errno.None)
         {
             _counters.CountSent();
-            return 0;
+            return Errno.None;
         }
 
         if (errno == Errno.EAGAIN)
@@ -277,12 +304,12 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
 
         ThrowIfDisposed();
         _counters.CountSendError(errno);
-        if (Errno.MeansSourceUnavailable(errno))
+        if (errno.MeansSourceUnavailable())
         {
-            throw new SourceAddressUnavailableException(source, errno);
+            throw new SourceAddressUnavailableException(source, (int)errno);
         }
 
-        throw Errno.ToException(errno, $"sendmsg to {destination} from {source.ToString("a", null)}");
+        throw errno.ToException($"sendmsg to {destination} from {source.ToString("a", null)}");
     }
 
     internal static void ThrowIfUnanswerable(in ReceivedDatagram request)
@@ -296,7 +323,7 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
     }
 
     /// <summary>Throws <see cref="ObjectDisposedException"/> once <see cref="Dispose"/> has begun.</summary>
-    internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed || _handle.IsClosed, this);
+    internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed || (_perAddress is null && _handle.IsClosed), this);
 
     /// <summary>
     /// Lets sockets bound later with SO_REUSEPORT join this one's group. Set after an exclusive bind, so the bind itself
@@ -314,6 +341,13 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
     public void Dispose()
     {
         _disposed = true;
+        if (_perAddress is not null)
+        {
+            ReboundMetrics.Unregister(_counters);
+            _perAddress.Dispose();
+            return;
+        }
+
         _counters.RecordKernelDrops(ReadKernelDrops());
         _counters.ReadKernelDrops = null;
         ReboundMetrics.Unregister(_counters);

@@ -23,6 +23,19 @@ public sealed class ReboundSocketOptions
     public int SendBufferSize { get; set; }
 
 
+    /// <summary>
+    /// How replies get their source address. <see cref="SourceAddressStrategy.Automatic"/> (the default) uses packet
+    /// info on 64-bit Linux and per-address sockets elsewhere; name a strategy to force it (for example to exercise the
+    /// per-address strategy on Linux).
+    /// </summary>
+    public SourceAddressStrategy Strategy { get; set; }
+
+    /// <summary>
+    /// Per-address strategy only: how often the host's addresses are checked besides the OS's change events, so that a
+    /// new address is served within this time (plus a scan) even when an event is missed. Default 250 ms.
+    /// </summary>
+    public TimeSpan AddressCheckInterval { get; set; } = PerAddress.AddressWatcher.DefaultInterval;
+
     /// <summary>Control buffer bytes offered to recvmsg. Only tests lower it, to provoke MSG_CTRUNC.</summary>
     internal int ControlBufferSize { get; set; } = Interop.ControlMessages.ReceiveBufferSize;
 

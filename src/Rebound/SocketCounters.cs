@@ -1,4 +1,5 @@
 using System.Threading;
+using Rebound.Interop;
 
 namespace Rebound;
 
@@ -15,7 +16,7 @@ internal sealed class SocketCounters
     private long _sendErrors;
     private long _kernelDrops;
     private long _handlerErrors;
-    private readonly long[] _sendErrorsByErrno = new long[Interop.Errno.MaxTracked + 1];
+    private readonly long[] _sendErrorsByErrno = new long[ErrnoExtensions.MaxTracked + 1];
 
     public void CountReceived(in ReceivedDatagram datagram)
     {
@@ -75,15 +76,15 @@ internal sealed class SocketCounters
     /// <summary>A <see cref="DatagramHandler"/> threw or returned a length its reply buffer cannot hold.</summary>
     public void CountHandlerError() => Interlocked.Increment(ref _handlerErrors);
 
-    public void CountSendError(int errno)
+    public void CountSendError(Errno errno)
     {
         Interlocked.Increment(ref _sendErrors);
-        if (Interop.Errno.MeansSourceUnavailable(errno))
+        if (errno.MeansSourceUnavailable())
         {
             Interlocked.Increment(ref _sourceUnavailable);
         }
 
-        Interlocked.Increment(ref _sendErrorsByErrno[Math.Clamp(errno, 0, Interop.Errno.MaxTracked)]);
+        Interlocked.Increment(ref _sendErrorsByErrno[Math.Clamp((int)errno, 0, ErrnoExtensions.MaxTracked)]);
     }
 
     public ReboundStatistics Snapshot() => new()

@@ -124,7 +124,7 @@ internal sealed unsafe class SocketIOThread
         _wake = Libc.EventFd(0, Libc.EFD_CLOEXEC);
         if (_wake < 0)
         {
-            throw Errno.ToException(Marshal.GetLastPInvokeError(), "eventfd");
+            throw Libc.LastError.ToException("eventfd");
         }
 
         _thread = new Thread(Run) { IsBackground = true, Name = _name };
@@ -167,13 +167,13 @@ internal sealed unsafe class SocketIOThread
 
                 if (result < 0)
                 {
-                    int errno = Marshal.GetLastPInvokeError();
+                    Errno errno = Libc.LastError;
                     if (errno == Errno.EINTR)
                     {
                         continue;
                     }
 
-                    Fail(Errno.ToException(errno, "poll"));
+                    Fail(errno.ToException("poll"));
                     return;
                 }
 

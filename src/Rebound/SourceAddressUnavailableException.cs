@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Rebound.Interop;
 
 namespace Rebound;
 
@@ -10,7 +11,7 @@ public sealed class SourceAddressUnavailableException : SocketException
 {
     /// <summary>Creates the exception for <paramref name="source"/> and the kernel's errno.</summary>
     public SourceAddressUnavailableException(UdpEndPoint source, int errno)
-        : base((int)Interop.Errno.ToSocketError(errno), $"Cannot send from {source.ToString("a", null)}: {Interop.Errno.Describe(errno)}. The address may have been removed from this host.")
+        : base((int)((Interop.Errno)errno).ToSocketError(), $"Cannot send from {source.ToString("a", null)}: {((Interop.Errno)errno).Describe()}. The address may have been removed from this host.")
     {
         SourceAddress = source;
         Errno = errno;

@@ -9,11 +9,12 @@ namespace Rebound;
 /// carrying its own destination, source address and payload: the batched form of
 /// <see cref="ReboundSocket.SendFrom(UdpEndPoint, UdpEndPoint, ReadOnlySpan{byte}, int)"/>, in the spirit of quinn-udp's
 /// <c>Transmit</c> and Go's <c>WriteBatch</c>. <see cref="ReboundSocket.ReplyBatch(DatagramBatch)"/> is this with one
-/// reply per received request.
+/// reply per received request. <see cref="SocketBatchExtensions.SendBatch"/> sends one on a plain <see cref="Socket"/>
+/// (for a connected socket, queue with <see cref="Add(ReadOnlySpan{byte})"/>), with the same engine and policy.
 /// </summary>
 /// <remarks>
 /// Every native structure (payload buffers, addresses, control buffers, iovecs, mmsghdrs) is allocated once, when the
-/// batch is made; adding and sending then allocate nothing. <see cref="Add"/> copies the payload, so the caller's
+/// batch is made; adding and sending then allocate nothing. <c>Add</c> copies the payload, so the caller's
 /// buffer may be reused at once. The source's interface index follows the same rule as a reply (IPv4: none; IPv6: only
 /// for a link-local or unspecified source). A batch belongs to one thread at a time. Dispose it to free its memory.
 /// </remarks>
@@ -22,13 +23,13 @@ public sealed unsafe class TransmitBatch : IDisposable
     private const int NameStride = 32;
 
     private readonly Message[] _messages;
-    private readonly int[] _errors;
+    private readonly Errno[] _errors;
     private readonly int[] _order;
     private byte* _memory;
 
     /// <summary>Allocates room for <paramref name="capacity"/> datagrams of up to <paramref name="bufferSize"/> bytes each.</summary>
     /// <param name="capacity">Datagrams per system call, 1 to <see cref="DatagramBatch.MaxCapacity"/>.</param>
-    /// <param name="bufferSize">The largest payload <see cref="Add"/> takes, up to <see cref="DatagramBatch.MaxBufferSize"/>.</param>
+    /// <param name="bufferSize">The largest payload <c>Add</c> takes, up to <see cref="DatagramBatch.MaxBufferSize"/>.</param>
     public TransmitBatch(int capacity = 32, int bufferSize = 2048)
         : this(capacity, bufferSize, ownsPayloads: true)
     {
@@ -43,7 +44,7 @@ public sealed unsafe class TransmitBatch : IDisposable
         Capacity = capacity;
         BufferSize = bufferSize;
         _messages = new Message[capacity];
-        _errors = new int[capacity];
+        _errors = new Errno[capacity];
         _order = new int[capacity];
         for (int i = 0; i < capacity; i++)
         {
@@ -65,7 +66,7 @@ public sealed unsafe class TransmitBatch : IDisposable
     /// <summary>The most datagrams this batch holds.</summary>
     public int Capacity { get; }
 
-    /// <summary>The largest payload <see cref="Add"/> takes.</summary>
+    /// <summary>The largest payload <c>Add</c> takes.</summary>
     public int BufferSize { get; }
 
     /// <summary>How many datagrams are waiting to be sent.</summary>
@@ -96,15 +97,25 @@ public sealed unsafe class TransmitBatch : IDisposable
     {
         ThrowIfDisposed();
         ArgumentOutOfRangeException.ThrowIfGreaterThan(payload.Length, BufferSize, nameof(payload));
-        if (Payloads == null)
-        {
-            throw new InvalidOperationException("This batch sends buffers it does not own.");
-        }
-
         int index = Reserve();
-        byte* buffer = Payloads + (index * Stride);
-        payload.CopyTo(new Span<byte>(buffer, payload.Length));
+        byte* buffer = Copy(index, payload);
         _messages[index] = new Message(destination, source, ReplyPolicy.InterfaceFor(source, interfaceIndex), buffer, payload.Length);
+        return index;
+    }
+
+    /// <summary>
+    /// Queues <paramref name="payload"/> for a connected socket's peer, with neither destination nor source (the kernel
+    /// uses the connected address and picks the source): for <see cref="SocketBatchExtensions.SendBatch"/> on a
+    /// connected <see cref="Socket"/>. Returns the datagram's index.
+    /// </summary>
+    /// <param name="payload">The datagram (copied).</param>
+    /// <exception cref="InvalidOperationException">The batch is full.</exception>
+    public int Add(ReadOnlySpan<byte> payload)
+    {
+        ThrowIfDisposed();
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(payload.Length, BufferSize, nameof(payload));
+        int index = Reserve();
+        _messages[index] = new Message(buffer: Copy(index, payload), length: payload.Length);
         return index;
     }
 
@@ -131,7 +142,7 @@ public sealed unsafe class TransmitBatch : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfNegative(index);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Capacity);
-        return _errors[index] == 0 ? SocketError.Success : Errno.ToSocketError(_errors[index]);
+        return _errors[index].ToSocketError();
     }
 
     /// <summary>Forgets the queued datagrams (a send does this itself).</summary>
@@ -148,18 +159,20 @@ public sealed unsafe class TransmitBatch : IDisposable
             byte* name = Names + (i * NameStride);
             byte* control = Controls + (i * ControlMessages.SendBufferSize);
             Vectors[i] = new IoVec { Base = message.Payload, Length = (nuint)message.Length };
-            Headers[i] = new MultiMessageHeader
-            {
-                Header = new MessageHeader
+            Headers[i] = message.Addressed
+                ? new MultiMessageHeader
                 {
-                    Name = name,
-                    NameLength = (uint)SocketAddressCodec.Write(message.Destination, socketFamily, new Span<byte>(name, NameStride)),
-                    IoVectors = Vectors + i,
-                    IoVectorCount = 1,
-                    Control = control,
-                    ControlLength = (nuint)ControlMessages.WriteSource(message.Source, message.InterfaceIndex, new Span<byte>(control, ControlMessages.SendBufferSize)),
-                },
-            };
+                    Header = new MessageHeader
+                    {
+                        Name = name,
+                        NameLength = (uint)SocketAddressCodec.Write(message.Destination, socketFamily, new Span<byte>(name, NameStride)),
+                        IoVectors = Vectors + i,
+                        IoVectorCount = 1,
+                        Control = control,
+                        ControlLength = (nuint)ControlMessages.WriteSource(message.Source, message.InterfaceIndex, new Span<byte>(control, ControlMessages.SendBufferSize)),
+                    },
+                }
+                : new MultiMessageHeader { Header = new MessageHeader { IoVectors = Vectors + i, IoVectorCount = 1 } };
         }
 
         return Count;
@@ -167,7 +180,28 @@ public sealed unsafe class TransmitBatch : IDisposable
 
     internal ReadOnlySpan<int> Order => _order;
 
-    internal Span<int> Errors => _errors;
+    /// <summary>Queued datagram <paramref name="index"/> as plain values, for senders that do not use mmsghdrs (per-address).</summary>
+    internal ReadOnlySpan<byte> Queued(int index, out UdpEndPoint destination, out UdpEndPoint source)
+    {
+        ref Message message = ref _messages[index];
+        destination = message.Destination;
+        source = message.Source;
+        return new ReadOnlySpan<byte>(message.Payload, message.Length);
+    }
+
+    internal Span<Errno> Errors => _errors;
+
+    private byte* Copy(int index, ReadOnlySpan<byte> payload)
+    {
+        if (Payloads == null)
+        {
+            throw new InvalidOperationException("This batch sends buffers it does not own.");
+        }
+
+        byte* buffer = Payloads + (index * Stride);
+        payload.CopyTo(new Span<byte>(buffer, payload.Length));
+        return buffer;
+    }
 
     private int Reserve()
     {
@@ -199,12 +233,30 @@ public sealed unsafe class TransmitBatch : IDisposable
     /// <summary>Frees the native memory of a batch that was never disposed.</summary>
     ~TransmitBatch() => Dispose();
 
-    private readonly struct Message(UdpEndPoint destination, UdpEndPoint source, int interfaceIndex, byte* payload, int length)
+    /// <summary>One queued datagram; without <see cref="Addressed"/> it goes to a connected socket's peer as it is.</summary>
+    private readonly struct Message
     {
-        public readonly UdpEndPoint Destination = destination;
-        public readonly UdpEndPoint Source = source;
-        public readonly int InterfaceIndex = interfaceIndex;
-        public readonly byte* Payload = payload;
-        public readonly int Length = length;
+        public readonly UdpEndPoint Destination;
+        public readonly UdpEndPoint Source;
+        public readonly int InterfaceIndex;
+        public readonly byte* Payload;
+        public readonly int Length;
+        public readonly bool Addressed;
+
+        public Message(UdpEndPoint destination, UdpEndPoint source, int interfaceIndex, byte* payload, int length)
+        {
+            Destination = destination;
+            Source = source;
+            InterfaceIndex = interfaceIndex;
+            Payload = payload;
+            Length = length;
+            Addressed = true;
+        }
+
+        public Message(byte* buffer, int length)
+        {
+            Payload = buffer;
+            Length = length;
+        }
     }
 }

@@ -14,9 +14,9 @@ public sealed unsafe class BatchResendTests
     public void Resumes_after_partial_sends_waits_through_eagain_and_skips_a_refused_message()
     {
         // take 2; EAGAIN; take 1; refuse (EADDRNOTAVAIL); EINTR; take the rest.
-        var sender = new ScriptedSender(5, [2, -Errno.EAGAIN, 1, -Errno.EADDRNOTAVAIL, -Errno.EINTR]);
+        var sender = new ScriptedSender(5, [2, -(int)Errno.EAGAIN, 1, -(int)Errno.EADDRNOTAVAIL, -(int)Errno.EINTR]);
         int[] order = [0, 2, 3, 5, 6]; // items 1 and 4 had no reply
-        var errors = new int[7];
+        var errors = new Errno[7];
         var counters = new SocketCounters();
 
         int sent = Send(ref sender, order, errors, counters);
@@ -24,7 +24,7 @@ public sealed unsafe class BatchResendTests
         Assert.Equal(4, sent);
         Assert.Equal([0, 2, 2, 3, 4, 4], sender.Starts);
         Assert.Equal(1, sender.Waits);
-        Assert.Equal([0, 0, 0, 0, 0, Errno.EADDRNOTAVAIL, 0], errors);
+        Assert.Equal([Errno.None, Errno.None, Errno.None, Errno.None, Errno.None, Errno.EADDRNOTAVAIL, Errno.None], errors);
         Assert.Equal(4, counters.Snapshot().Sent);
         Assert.Equal(1, counters.Snapshot().SourceUnavailable);
     }
@@ -32,15 +32,15 @@ public sealed unsafe class BatchResendTests
     [Fact]
     public void Errors_about_the_socket_itself_throw()
     {
-        var sender = new ScriptedSender(3, [-Errno.EBADF]);
-        Assert.Throws<System.Net.Sockets.SocketException>(() => Send(ref sender, [0, 1, 2], new int[3], new SocketCounters()));
+        var sender = new ScriptedSender(3, [-(int)Errno.EBADF]);
+        Assert.Throws<System.Net.Sockets.SocketException>(() => Send(ref sender, [0, 1, 2], new Errno[3], new SocketCounters()));
     }
 
     [Fact]
     public void Every_message_is_sent_or_refused_exactly_once_in_order()
     {
-        int[] transient = [-Errno.EAGAIN, -Errno.EINTR];
-        int[] refusals = [-Errno.EINVAL, -Errno.EADDRNOTAVAIL, -Errno.ENETUNREACH, -Errno.EMSGSIZE];
+        int[] transient = [-(int)Errno.EAGAIN, -(int)Errno.EINTR];
+        int[] refusals = [-(int)Errno.EINVAL, -(int)Errno.EADDRNOTAVAIL, -(int)Errno.ENETUNREACH, -(int)Errno.EMSGSIZE];
         Gen<int> step = Gen.Frequency(
             (5, Gen.Int[1, 64]),
             (2, Gen.OneOfConst(transient)),
@@ -49,21 +49,21 @@ public sealed unsafe class BatchResendTests
         {
             var sender = new ScriptedSender(count, script);
             int[] order = Enumerable.Range(0, count).Select(i => i * 2).ToArray();
-            var errors = new int[count * 2];
+            var errors = new Errno[count * 2];
             int sent = Send(ref sender, order, errors, new SocketCounters());
 
-            int refused = errors.Count(e => e != 0);
+            int refused = errors.Count(e => e != Errno.None);
             Assert.Equal(count, sent + refused);
             Assert.Equal(count, sender.Outcomes.Count);
             Assert.Equal(Enumerable.Range(0, count), sender.Outcomes.Select(o => o.Message));
-            foreach ((int message, int errno) in sender.Outcomes)
+            foreach ((int message, Errno errno) in sender.Outcomes)
             {
                 Assert.Equal(errno, errors[order[message]]);
             }
         });
     }
 
-    private static int Send(ref ScriptedSender sender, int[] order, int[] errors, SocketCounters counters)
+    private static int Send(ref ScriptedSender sender, int[] order, Errno[] errors, SocketCounters counters)
     {
         fixed (MultiMessageHeader* messages = sender.Messages)
         {
@@ -83,11 +83,11 @@ public sealed unsafe class BatchResendTests
 
         public List<int> Starts { get; } = [];
 
-        public List<(int Message, int Errno)> Outcomes { get; } = [];
+        public List<(int Message, Errno Errno)> Outcomes { get; } = [];
 
         public int Waits { get; private set; }
 
-        public int Send(MultiMessageHeader* messages, int count, out int errno)
+        public int Send(MultiMessageHeader* messages, int count, out Errno errno)
         {
             int start = (int)(messages - Base);
             Starts.Add(start);
@@ -97,14 +97,14 @@ public sealed unsafe class BatchResendTests
                 result = Math.Min(result, count);
                 for (int i = 0; i < result; i++)
                 {
-                    Outcomes.Add((start + i, 0));
+                    Outcomes.Add((start + i, Errno.None));
                 }
 
-                errno = 0;
+                errno = Errno.None;
                 return result;
             }
 
-            errno = -result;
+            errno = (Errno)(-result);
             if (errno is not (Errno.EAGAIN or Errno.EINTR))
             {
                 Outcomes.Add((start, errno));

@@ -15,16 +15,22 @@ internal static class BenchServers
     public const string ReboundSync = "rebound-sync";
     public const string ReboundAsync = "rebound-async";
 
+    public const string PortableSync = "portable-sync";
+    public const string PortableAsync = "portable-async";
+
     public const string NaiveSync = "naive-sync";
     public const string NaiveAsync = "naive-async";
 
-    public static readonly string[] Names = [ReboundSync, ReboundAsync, NaiveSync, NaiveAsync];
+    public static readonly string[] Names = [ReboundSync, ReboundAsync, PortableSync, PortableAsync, NaiveSync, NaiveAsync];
 
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
 
     public static Task RunAsync(string implementation, IPEndPoint listen, CancellationToken cancellation) => implementation switch
     {
-        ReboundSync => RunOnThread(() => ReboundSyncLoop(listen, cancellation)),
+        ReboundSync => RunOnThread(() => ReboundSyncLoop(listen, SourceAddressStrategy.Automatic, cancellation)),
+        PortableSync => RunOnThread(() => ReboundSyncLoop(listen, SourceAddressStrategy.PerAddress, cancellation)),
+        PortableAsync => ReboundEchoServer.RunAsync(
+            new EchoSettings(listen, DualStack: true, Verbose: false, Count: 0, Strategy: SourceAddressStrategy.PerAddress), cancellation),
         // The async Rebound server is `rebound echo` itself: ReceiveAsync, check CanReply, ReplyAsync.
         ReboundAsync => ReboundEchoServer.RunAsync(new EchoSettings(listen, DualStack: true, Verbose: false, Count: 0), cancellation),
         NaiveSync => RunOnThread(() => NaiveSyncLoop(listen, cancellation)),
@@ -32,10 +38,10 @@ internal static class BenchServers
         _ => throw new ArgumentException($"unknown implementation '{implementation}'", nameof(implementation)),
     };
 
-    private static void ReboundSyncLoop(IPEndPoint listen, CancellationToken cancellation)
+    private static void ReboundSyncLoop(IPEndPoint listen, SourceAddressStrategy strategy, CancellationToken cancellation)
     {
-        using ReboundSocket socket = ReboundSocket.Bind(listen);
-        socket.Socket.ReceiveTimeout = (int)PollInterval.TotalMilliseconds;
+        using ReboundSocket socket = ReboundSocket.Bind(listen, new ReboundSocketOptions { Strategy = strategy });
+        socket.ReceiveTimeout = PollInterval;
         byte[] buffer = new byte[65536];
         while (!cancellation.IsCancellationRequested)
         {

@@ -1,45 +1,45 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
-using Rebound.Interop;
+using System.Buffers.Binary;
 
 namespace Rebound.Cli.Bench;
 
 /// <summary>
 /// One connected client socket of the load generator with a fixed number of slots, each holding at most one datagram
-/// in flight. Replies are read and replacements sent in batches (recvmmsg/sendmmsg through the library's interop), and
-/// every buffer and message header lives in native memory allocated once, so the loop allocates nothing.
+/// in flight. Replies are read and replacements sent in batches, with the library's batched calls on a plain socket
+/// (<see cref="SocketBatchExtensions"/>: recvmmsg into a <see cref="DatagramBatch"/>, sendmmsg of a
+/// <see cref="TransmitBatch"/>, with the library's one partial-send policy). Both batches are allocated once, so the
+/// loop allocates nothing.
 /// </summary>
 /// <remarks>A datagram carries its slot number (bytes 0–3) and a sequence number (bytes 8–15); a reply counts only
 /// if both match what the slot has outstanding.</remarks>
-internal sealed unsafe class ClientSocket : IDisposable
+internal sealed class ClientSocket : IDisposable
 {
     private const int HeaderBytes = 16;
 
+    /// <summary>How often a datagram refused because of an earlier ICMP port unreachable is sent again in one flush.</summary>
+    private const int RefusedResends = 4;
+
     private readonly Socket _socket;
     private readonly int _slots;
-    private readonly int _payloadSize;
-    private readonly int _receiveSize;
-    private readonly byte* _memory;
-    private readonly byte* _sendBuffers;
-    private readonly byte* _receiveBuffers;
-    private readonly IoVec* _sendVectors;
-    private readonly IoVec* _receiveVectors;
-    private readonly MultiMessageHeader* _sendHeaders;
-    private readonly MultiMessageHeader* _receiveHeaders;
+    private readonly byte[] _payload;
+    private readonly DatagramBatch _received;
+    private readonly TransmitBatch _staged;
+    private readonly int[] _stagedSlots;
     private readonly long[] _sentAt;
     private readonly ulong[] _sequence; // 0: the slot is free
     private ulong _nextSequence = 1;
-    private int _pending;
 
     public ClientSocket(IPEndPoint target, IPAddress? source, int slots, int payloadSize)
     {
         _slots = slots;
-        _payloadSize = payloadSize;
-        _receiveSize = Math.Max(payloadSize, HeaderBytes) + 64;
+        _payload = new byte[payloadSize];
+        _payload.AsSpan().Fill(0x5a);
         _sentAt = new long[slots];
         _sequence = new ulong[slots];
+        int batch = Math.Min(slots, DatagramBatch.MaxCapacity);
+        _stagedSlots = new int[batch];
         _socket = new Socket(target.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         try
         {
@@ -47,27 +47,13 @@ internal sealed unsafe class ClientSocket : IDisposable
             _socket.ReceiveBufferSize = Math.Max(_socket.ReceiveBufferSize, slots * 4096);
             _socket.Bind(new IPEndPoint(source ?? (target.AddressFamily == AddressFamily.InterNetwork ? IPAddress.Any : IPAddress.IPv6Any), 0));
             _socket.Connect(target);
+            _received = new DatagramBatch(batch, Math.Max(payloadSize, HeaderBytes) + 64);
+            _staged = new TransmitBatch(batch, payloadSize);
         }
         catch
         {
-            _socket.Dispose();
+            Dispose();
             throw;
-        }
-
-        nuint bytes = (nuint)(slots * (_payloadSize + _receiveSize + (2 * sizeof(IoVec)) + (2 * sizeof(MultiMessageHeader))));
-        _memory = (byte*)NativeMemory.AllocZeroed(bytes);
-        _sendHeaders = (MultiMessageHeader*)_memory;
-        _receiveHeaders = _sendHeaders + slots;
-        _sendVectors = (IoVec*)(_receiveHeaders + slots);
-        _receiveVectors = _sendVectors + slots;
-        _sendBuffers = (byte*)(_receiveVectors + slots);
-        _receiveBuffers = _sendBuffers + (slots * _payloadSize);
-        for (int i = 0; i < slots; i++)
-        {
-            new Span<byte>(_sendBuffers + (i * _payloadSize), _payloadSize).Fill(0x5a);
-            _sendVectors[i] = new IoVec { Base = _sendBuffers + (i * _payloadSize), Length = (nuint)_payloadSize };
-            _receiveVectors[i] = new IoVec { Base = _receiveBuffers + (i * _receiveSize), Length = (nuint)_receiveSize };
-            _receiveHeaders[i].Header = new MessageHeader { IoVectors = &_receiveVectors[i], IoVectorCount = 1 };
         }
     }
 
@@ -98,30 +84,24 @@ internal sealed unsafe class ClientSocket : IDisposable
     /// <summary>Reads the replies queued (one recvmmsg), records their round trips and sends a replacement for each.</summary>
     public void Pump(LoadTally tally, long budget)
     {
-        int received = Libc.ReceiveMessages(_socket.SafeHandle, _receiveHeaders, (uint)_slots, LinuxConstants.MSG_DONTWAIT, null);
-        if (received < 0)
+        int received;
+        try
         {
-            int errno = Marshal.GetLastPInvokeError();
-            if (errno == Errno.ECONNREFUSED)
-            {
-                tally.Refused++;
-            }
-            else if (errno is not (Errno.EAGAIN or Errno.EINTR))
-            {
-                throw Errno.ToException(errno, "recvmmsg");
-            }
-
-            Flush(tally);
+            received = _socket.TryReceiveBatch(_received);
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)
+        {
+            tally.Refused++; // ICMP port unreachable for an earlier datagram
             return;
         }
 
         long now = Stopwatch.GetTimestamp();
         for (int i = 0; i < received; i++)
         {
-            byte* reply = _receiveBuffers + (i * _receiveSize);
-            int slot = *(int*)reply;
-            ulong sequence = *(ulong*)(reply + 8);
-            if (_receiveHeaders[i].Length < HeaderBytes || (uint)slot >= (uint)_slots || sequence == 0 || _sequence[slot] != sequence)
+            ReadOnlySpan<byte> reply = _received.Payload(i);
+            int slot = reply.Length >= HeaderBytes ? BinaryPrimitives.ReadInt32LittleEndian(reply) : -1;
+            ulong sequence = reply.Length >= HeaderBytes ? BinaryPrimitives.ReadUInt64LittleEndian(reply[8..]) : 0;
+            if ((uint)slot >= (uint)_slots || sequence == 0 || _sequence[slot] != sequence)
             {
                 tally.Unexpected++;
                 continue;
@@ -147,7 +127,7 @@ internal sealed unsafe class ClientSocket : IDisposable
         long limit = (long)(timeout.TotalSeconds * Stopwatch.Frequency);
         for (int slot = 0; slot < _slots; slot++)
         {
-            if (_sequence[slot] != 0 && now - _sentAt[slot] > limit && !IsPending(slot))
+            if (_sequence[slot] != 0 && now - _sentAt[slot] > limit)
             {
                 tally.Lost++;
                 _sequence[slot] = 0;
@@ -175,77 +155,79 @@ internal sealed unsafe class ClientSocket : IDisposable
         }
 
         Outstanding = 0;
-        _pending = 0;
     }
 
     public void Dispose()
     {
         _socket.Dispose();
-        NativeMemory.Free(_memory);
+        _received?.Dispose();
+        _staged?.Dispose();
     }
 
     private static long ToNanoseconds(long ticks) =>
         Stopwatch.Frequency == 1_000_000_000 ? ticks : (long)(ticks * (1e9 / Stopwatch.Frequency));
 
+    /// <summary>Writes slot <paramref name="slot"/>'s next datagram into the send batch (sending the batch first when full).</summary>
     private void Stage(int slot, long now, LoadTally tally)
     {
+        if (_staged.Count == _staged.Capacity)
+        {
+            Flush(tally);
+        }
+
         ulong sequence = _nextSequence++;
-        byte* payload = _sendBuffers + (slot * _payloadSize);
-        *(int*)payload = slot;
-        *(ulong*)(payload + 8) = sequence;
+        BinaryPrimitives.WriteInt32LittleEndian(_payload, slot);
+        BinaryPrimitives.WriteUInt64LittleEndian(_payload.AsSpan(8), sequence);
+        _stagedSlots[_staged.Add(_payload)] = slot;
         _sequence[slot] = sequence;
         _sentAt[slot] = now;
-        _sendHeaders[_pending++].Header = new MessageHeader { IoVectors = &_sendVectors[slot], IoVectorCount = 1 };
         Outstanding++;
         tally.Sent++;
     }
 
-    /// <summary>Sends the staged datagrams; any the kernel cannot take now (full send buffer) stay staged for the next call.</summary>
+    /// <summary>
+    /// Sends the staged datagrams with the library's policy (what the kernel did not take is resent, a full send buffer
+    /// waited out). A datagram refused with ConnectionRefused (an earlier datagram drew ICMP port unreachable; this one
+    /// was not sent) is counted and sent again; one refused for another reason stays outstanding and, unanswered, is
+    /// counted lost after the loss timeout.
+    /// </summary>
     private void Flush(LoadTally tally)
     {
-        int done = 0;
-        while (done < _pending)
+        for (int round = 0; round <= RefusedResends && _staged.Count > 0; round++)
         {
-            int sent = Libc.SendMessages(_socket.SafeHandle, _sendHeaders + done, (uint)(_pending - done), LinuxConstants.MSG_DONTWAIT);
-            if (sent > 0)
+            int count = _staged.Count;
+            if (_socket.SendBatch(_staged) == count)
             {
-                done += sent;
-                continue;
+                return;
             }
 
-            int errno = Marshal.GetLastPInvokeError();
-            if (errno == Errno.ECONNREFUSED)
+            int resend = 0;
+            for (int i = 0; i < count; i++)
             {
-                tally.Refused++; // a port unreachable for an earlier datagram; the send itself did not happen
-                continue;
+                if (_staged.Error(i) == SocketError.ConnectionRefused)
+                {
+                    tally.Refused++;
+                    resend++;
+                }
             }
 
-            if (errno is Errno.EAGAIN or Errno.ENOBUFS)
+            if (resend == 0 || round == RefusedResends)
             {
-                break;
+                return;
             }
 
-            throw Errno.ToException(errno, "sendmmsg");
-        }
-
-        if (done > 0 && done < _pending)
-        {
-            new Span<MultiMessageHeader>(_sendHeaders + done, _pending - done).CopyTo(new Span<MultiMessageHeader>(_sendHeaders, _pending - done));
-        }
-
-        _pending -= done;
-    }
-
-    private bool IsPending(int slot)
-    {
-        for (int i = 0; i < _pending; i++)
-        {
-            if (_sendHeaders[i].Header.IoVectors == &_sendVectors[slot])
+            // The batch is empty again: restage, in order, the slots whose datagram was refused (the errors stay
+            // readable until the next send; each slot is written at an index no later than the one it is read from).
+            for (int i = 0; i < count; i++)
             {
-                return true;
+                if (_staged.Error(i) == SocketError.ConnectionRefused)
+                {
+                    int slot = _stagedSlots[i];
+                    BinaryPrimitives.WriteInt32LittleEndian(_payload, slot);
+                    BinaryPrimitives.WriteUInt64LittleEndian(_payload.AsSpan(8), _sequence[slot]);
+                    _stagedSlots[_staged.Add(_payload)] = slot;
+                }
             }
         }
-
-        return false;
     }
 }

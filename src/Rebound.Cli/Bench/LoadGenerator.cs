@@ -21,9 +21,9 @@ internal static unsafe class LoadGenerator
 
     private static LoadResult Run(LoadSettings settings, CancellationToken cancellation)
     {
-        if (settings.Cpu is int cpu && BenchNative.PinCurrentThread(cpu) is int errno and not 0)
+        if (settings.Cpu is int cpu && BenchNative.PinCurrentThread(cpu) is Errno errno and not Errno.None)
         {
-            throw new ArgumentException($"cannot pin the load thread to CPU {cpu}: {Errno.Describe(errno)}");
+            throw new ArgumentException($"cannot pin the load thread to CPU {cpu}: {errno.Describe()}");
         }
 
         var clients = new List<ClientSocket>(settings.Sockets);
@@ -121,9 +121,9 @@ internal static unsafe class LoadGenerator
         List<ClientSocket> clients, PollDescriptor* polls, LoadTally tally, long budget, TimeSpan lossTimeout, ref long lastScan, long scanEvery)
     {
         int ready = Libc.Poll(polls, (nuint)clients.Count, PollMilliseconds);
-        if (ready < 0 && Marshal.GetLastPInvokeError() != Errno.EINTR)
+        if (ready < 0 && !Libc.Interrupted(ready))
         {
-            throw Errno.ToException(Marshal.GetLastPInvokeError(), "poll");
+            throw Libc.LastError.ToException("poll");
         }
 
         for (int i = 0; i < clients.Count; i++)

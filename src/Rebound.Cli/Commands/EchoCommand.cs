@@ -36,10 +36,14 @@ internal static class EchoCommand
         {
             Description = "Join a multicast group, GROUP or GROUP%INTERFACE (233.252.0.1%eth0, ff12::db8:1%eth0); repeatable. Each request to it is answered once.",
         };
+        var perAddress = new Option<bool>("--per-address")
+        {
+            Description = "Serve with one socket per local address instead of IP_PKTINFO (the portable strategy other OSes use).",
+        };
 
         var command = new Command("echo", "Answer every UDP datagram with its own payload.")
         {
-            listen, udp, ipv4, ipv6Only, naive, verbose, json, count, sockets, batch, useAsync, join,
+            listen, udp, ipv4, ipv6Only, naive, verbose, json, count, sockets, batch, useAsync, join, perAddress,
         }.WithEpilogue(
             "By default the batched multi-core server (ReboundServer: recvmmsg/sendmmsg, one socket per CPU) answers: the\n" +
             "library's cheapest correct path. --async runs the README's ReceiveAsync/ReplyAsync loop on one socket.\n\n" +
@@ -47,7 +51,8 @@ internal static class EchoCommand
             "  rebound echo --naive -l 0.0.0.0:56789    # the bug, on purpose\n" +
             "  rebound echo --sockets 1 --batch 32      # one core, batches of 32\n" +
             "  rebound echo --async                     # the async single-socket loop\n" +
-            "  rebound echo -v --json | jq .client      # one JSON line per datagram\n\n" + ExitCodes.Help);
+            "  rebound echo -v --json | jq .client      # one JSON line per datagram\n" +
+            "  rebound echo --per-address               # one socket per local address (portable strategy)\n\n" + ExitCodes.Help);
         command.SetAction(async (parse, cancellation) =>
         {
             if (!SharedOptions.TryFamily(parse, ipv4, ipv6Only, out AddressFamily? family, out string error))
@@ -100,9 +105,9 @@ internal static class EchoCommand
                 return ExitCodes.Usage;
             }
 
-            if (isNaive && isAsync)
+            if (isNaive && (isAsync || parse.GetValue(perAddress)))
             {
-                Console.Error.WriteLine("rebound echo: choose --naive or --async.");
+                Console.Error.WriteLine($"rebound echo: --naive is the plain socket; drop {(isAsync ? "--async" : "--per-address")}.");
                 return ExitCodes.Usage;
             }
 
@@ -112,7 +117,14 @@ internal static class EchoCommand
                 return ExitCodes.Usage;
             }
 
-            var settings = new EchoSettings(endPoint, !parse.GetValue(ipv6Only), parse.GetValue(verbose), parse.GetValue(count), parse.GetValue(json)) { Groups = groups };
+            if (parse.GetValue(perAddress) && groups.Count > 0)
+            {
+                Console.Error.WriteLine("rebound echo: --per-address binds unicast addresses only and receives no multicast; drop --join.");
+                return ExitCodes.Usage;
+            }
+
+            var settings = new EchoSettings(endPoint, !parse.GetValue(ipv6Only), parse.GetValue(verbose), parse.GetValue(count), parse.GetValue(json),
+                parse.GetValue(perAddress) ? SourceAddressStrategy.PerAddress : SourceAddressStrategy.Automatic) { Groups = groups };
 
             // Ctrl-C and SIGTERM stop serving: the server prints its totals line and exits 0.
             using var signals = new SignalStop(cancellation);

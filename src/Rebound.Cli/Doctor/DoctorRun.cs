@@ -51,6 +51,11 @@ internal static class DoctorRun
                     plan.Inventory.Where(e => e.Socket.Local.Port == port && e.Exposure != SocketExposure.Connected).ToList(),
                     results.Where(r => r.Port == port).ToList()))
                 .ToList();
+            if (listeners.Any(l => l.Verdict == ListenerVerdict.AtRisk))
+            {
+                plan.Notes.Add(FixAdvice);
+            }
+
             return new DoctorReport(options.NamespaceLabel, plan.Inventory, plan.Targets, listeners, plan.Notes);
         }
         finally
@@ -184,6 +189,13 @@ internal static class DoctorRun
         notes.Add("a wildcard socket that already uses IP_PKTINFO looks the same in /proc; only the probe tells them apart");
         return new Plan(inventory, targets, options.Probe ? [.. families.Keys] : [], probes, notes, families);
     }
+
+    /// <summary>What to do about an AT RISK port, on this host and on the other OSes the same server may run on.</summary>
+    internal const string FixAdvice =
+        "fix: reply from the address asked — on Linux read it with IP_PKTINFO/IPV6_PKTINFO (Rebound's ReboundSocket); " +
+        "where pktinfo is unavailable (macOS, Windows, BSD deployments) bind one socket per local address (Rebound's " +
+        "per-address strategy, chosen automatically there; `rebound echo --per-address` shows it here); for a server you " +
+        "cannot change, `rebound proxy` in front of it";
 
     private static List<LocalAddress> ChooseTargets(DoctorOptions options, List<LocalAddress> all, List<string> notes)
     {

@@ -38,7 +38,7 @@ internal static class MultiCoreEchoServer
             SocketCount = sockets > 0 ? sockets : Environment.ProcessorCount,
             BatchSize = batch > 0 ? batch : 32,
             BufferSize = DatagramBatch.MaxBufferSize,
-            Socket = new ReboundSocketOptions { DualStack = settings.DualStack },
+            Socket = settings.SocketOptions,
             OnError = e => errors.Report(e.Message),
         };
         foreach (MulticastGroup group in settings.Groups)
@@ -51,7 +51,7 @@ internal static class MultiCoreEchoServer
         {
             string mode = server.LocalEndPoint.AddressFamily == AddressFamily.InterNetwork ? "IPv4" : settings.DualStack ? "dual-stack" : "IPv6 only";
             Console.Error.WriteLine(
-                $"rebound echo: listening on {server.LocalEndPoint} ({mode}) with {server.SocketCount} sockets, batches of {options.BatchSize}; " +
+                $"rebound echo: listening on {server.LocalEndPoint} ({mode}) {Serving(server)}, batches of {options.BatchSize}; " +
                 "replies leave from each request's destination address.");
             await Task.WhenAny(enough.Task, Task.Delay(Timeout.Infinite, cancellation)).ConfigureAwait(false);
             await server.StopAsync(CancellationToken.None).ConfigureAwait(false);
@@ -62,4 +62,8 @@ internal static class MultiCoreEchoServer
 
         return ExitCodes.Success;
     }
+
+    private static string Serving(ReboundServer server) => server.Strategy == SourceAddressStrategy.PerAddress
+        ? $"with {server.SocketCount} threads on one socket per local address"
+        : $"with {server.SocketCount} sockets";
 }

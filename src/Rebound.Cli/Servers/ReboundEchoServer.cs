@@ -10,14 +10,14 @@ internal static class ReboundEchoServer
 {
     public static async Task<int> RunAsync(EchoSettings settings, CancellationToken cancellation)
     {
-        await using ReboundSocket socket = ReboundSocket.Bind(settings.Listen, new ReboundSocketOptions { DualStack = settings.DualStack });
+        await using ReboundSocket socket = ReboundSocket.Bind(settings.Listen, settings.SocketOptions);
         foreach (MulticastGroup group in settings.Groups)
         {
             socket.JoinMulticastGroup(group);
         }
 
         string mode = socket.IsDualStack ? "dual-stack" : socket.LocalEndPoint.AddressFamily == AddressFamily.InterNetwork ? "IPv4" : "IPv6 only";
-        Console.Error.WriteLine($"rebound echo: listening on {socket.LocalEndPoint} ({mode}); replies leave from each request's destination address.");
+        Console.Error.WriteLine($"rebound echo: listening on {socket.LocalEndPoint} ({mode}, {EchoSettings.Describe(socket.Strategy)}); replies leave from each request's destination address.");
 
         var errors = new ThrottledErrors("rebound echo", Console.Error);
         byte[] buffer = new byte[65536];

@@ -11,14 +11,16 @@ namespace Rebound.Interop;
 internal static unsafe class LinuxBatchIO
 {
     /// <summary>
-    /// Receives up to <see cref="DatagramBatch.Capacity"/> queued datagrams. Returns how many, or -errno (-ESHUTDOWN when
-    /// the socket was shut down or disposed under a blocked call: the kernel then reports an empty message). With
+    /// Receives up to <see cref="DatagramBatch.Capacity"/> queued datagrams. Returns how many, or -1 with the reason in
+    /// <paramref name="error"/> (<see cref="Errno.ESHUTDOWN"/> when the socket was shut down or disposed under a blocked
+    /// call: the kernel then reports an empty message). With
     /// <paramref name="block"/> a blocking socket waits for the first datagram inside recvmmsg (MSG_WAITFORONE), saving
     /// the separate wait call; a non-blocking socket answers EAGAIN as usual.
     /// </summary>
-    public static int TryReceive(SafeSocketHandle socket, DatagramBatch batch, ushort localPort, int controlSize, SocketCounters counters, bool block = false)
+    public static int TryReceive(SafeSocketHandle socket, DatagramBatch batch, ushort localPort, int controlSize, SocketCounters? counters, out Errno error, bool block = false)
     {
         batch.ThrowIfDisposed();
+        error = Errno.None;
         controlSize = Math.Min(controlSize, ControlMessages.ReceiveBufferSize);
         MultiMessageHeader* headers = batch.ReceiveHeaders;
         for (int i = 0; i < batch.Capacity; i++)
@@ -34,12 +36,13 @@ internal static unsafe class LinuxBatchIO
         {
             received = Libc.ReceiveMessages(socket, headers, (uint)batch.Capacity, block ? LinuxConstants.MSG_WAITFORONE : LinuxConstants.MSG_DONTWAIT, null);
         }
-        while (Errno.Interrupted(received));
+        while (Libc.Interrupted(received));
 
         if (received < 0)
         {
+            error = Libc.LastError;
             batch.SetReceived(0);
-            return -Marshal.GetLastPInvokeError();
+            return -1;
         }
 
         // A socket shut down for reading (how ReboundServer wakes its threads) reports an empty message with no sender
@@ -55,7 +58,8 @@ internal static unsafe class LinuxBatchIO
 
         if (received == 0)
         {
-            return -Errno.ESHUTDOWN;
+            error = Errno.ESHUTDOWN;
+            return -1;
         }
 
         batch.SetReceived(received);
@@ -68,10 +72,10 @@ internal static unsafe class LinuxBatchIO
                 new ReadOnlySpan<byte>(header.Name, (int)header.NameLength),
                 new ReadOnlySpan<byte>(header.Control, (int)header.ControlLength),
                 localPort);
-            counters.CountProblems(batch.Slot(i));
+            counters?.CountProblems(batch.Slot(i));
         }
 
-        counters.CountReceived(received);
+        counters?.CountReceived(received);
         return received;
     }
 
@@ -80,14 +84,14 @@ internal static unsafe class LinuxBatchIO
     /// <paramref name="errors"/>, by item) a message the kernel refuses, so the rest still go out. Waits through EAGAIN.
     /// Returns how many were sent; throws only for errors about the socket itself (closed, not a socket).
     /// </summary>
-    public static int SendAll<TSender>(ref TSender sender, MultiMessageHeader* messages, int count, ReadOnlySpan<int> order, Span<int> errors, SocketCounters counters)
+    public static int SendAll<TSender>(ref TSender sender, MultiMessageHeader* messages, int count, ReadOnlySpan<int> order, Span<Errno> errors, SocketCounters? counters)
         where TSender : struct, IMessageSender
     {
         int next = 0;
         int sent = 0;
         while (next < count)
         {
-            int result = sender.Send(messages + next, count - next, out int errno);
+            int result = sender.Send(messages + next, count - next, out Errno errno);
             if (result > 0)
             {
                 next += result;
@@ -108,26 +112,26 @@ internal static unsafe class LinuxBatchIO
 
             if (errno is Errno.EBADF or Errno.ENOTSOCK or Errno.EFAULT)
             {
-                throw Errno.ToException(errno, "sendmmsg");
+                throw errno.ToException("sendmmsg");
             }
 
             // sendmmsg reports an error only when the first message fails: that one is skipped, the others resent.
-            counters.CountSendError(errno);
+            counters?.CountSendError(errno);
             errors[order[next]] = errno;
             next++;
         }
 
-        counters.CountSent(sent);
+        counters?.CountSent(sent);
         return sent;
     }
 
     /// <summary>One sendmmsg on a real socket.</summary>
-    internal readonly struct SocketSender(SafeSocketHandle handle, Socket socket) : IMessageSender
+    internal readonly struct SocketSender(Socket socket) : IMessageSender
     {
-        public int Send(MultiMessageHeader* messages, int count, out int errno)
+        public int Send(MultiMessageHeader* messages, int count, out Errno errno)
         {
-            int sent = Libc.SendMessages(handle, messages, (uint)count, LinuxConstants.MSG_DONTWAIT);
-            errno = sent < 0 ? Marshal.GetLastPInvokeError() : 0;
+            int sent = Libc.SendMessages(socket.SafeHandle, messages, (uint)count, LinuxConstants.MSG_DONTWAIT);
+            errno = sent < 0 ? Libc.LastError : Errno.None;
             return sent;
         }
 

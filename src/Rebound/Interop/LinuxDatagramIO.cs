@@ -12,10 +12,10 @@ namespace Rebound.Interop;
 internal static unsafe class LinuxDatagramIO
 {
     /// <summary>
-    /// Receives one datagram. Returns 0, or the errno: EAGAIN when nothing is queued (and not blocking), ESHUTDOWN when a
+    /// Receives one datagram. Returns <see cref="Errno.None"/>, or why not: EAGAIN when nothing is queued (and not blocking), ESHUTDOWN when a
     /// blocked call was woken by shutdown/Dispose (recvmsg returned 0 bytes from nobody).
     /// </summary>
-    public static int TryReceive(
+    public static Errno TryReceive(
         SafeSocketHandle socket,
         Span<byte> buffer,
         ushort localPort,
@@ -44,12 +44,12 @@ internal static unsafe class LinuxDatagramIO
             {
                 received = Libc.ReceiveMessage(socket, &message, block ? 0 : MSG_DONTWAIT);
             }
-            while (Errno.Interrupted(received));
+            while (Libc.Interrupted(received));
 
             if (received < 0 || (received == 0 && message.NameLength == 0))
             {
                 datagram = default;
-                return received < 0 ? Marshal.GetLastPInvokeError() : Errno.ESHUTDOWN;
+                return received < 0 ? Libc.LastError : Errno.ESHUTDOWN;
             }
 
             datagram = DatagramDecoder.Decode(
@@ -58,12 +58,12 @@ internal static unsafe class LinuxDatagramIO
                 new ReadOnlySpan<byte>(name, (int)message.NameLength),
                 new ReadOnlySpan<byte>(control, (int)message.ControlLength),
                 localPort);
-            return 0;
+            return Errno.None;
         }
     }
 
-    /// <summary>Sends one datagram from <paramref name="source"/>. Returns 0, or the errno.</summary>
-    public static int TrySend(
+    /// <summary>Sends one datagram from <paramref name="source"/>. Returns <see cref="Errno.None"/>, or the errno.</summary>
+    public static Errno TrySend(
         SafeSocketHandle socket,
         int socketFamily,
         ReadOnlySpan<byte> payload,
@@ -93,9 +93,9 @@ internal static unsafe class LinuxDatagramIO
             {
                 sent = Libc.SendMessage(socket, &message, MSG_DONTWAIT);
             }
-            while (Errno.Interrupted(sent));
+            while (Libc.Interrupted(sent));
 
-            return sent < 0 ? Marshal.GetLastPInvokeError() : 0;
+            return sent < 0 ? Libc.LastError : Errno.None;
         }
     }
 }

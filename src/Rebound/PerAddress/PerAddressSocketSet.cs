@@ -244,11 +244,27 @@ internal sealed class PerAddressSocketSet : IDisposable
         }
     }
 
+    /// <summary>Takes a readable socket, waiting without a thread; read it with <see cref="ReadFrom"/>.</summary>
+    internal ValueTask<AddressSocket> TakeReadyAsync(CancellationToken cancellationToken) => _ready.TakeAsync(cancellationToken);
+
+    /// <summary>Takes a readable socket, waiting up to <see cref="ReceiveTimeout"/>; read it with <see cref="ReadHeld"/>, then <see cref="AddressSocket.Arm"/> it.</summary>
+    internal AddressSocket TakeReady() => _ready.Take(ReceiveTimeout);
+
+    /// <summary>Takes a readable socket if one is queued.</summary>
+    internal AddressSocket? TryTakeReady() => _ready.TryTake(out AddressSocket? socket) ? socket : null;
+
     /// <summary>Reads one datagram from a socket this thread holds, then re-arms it (it rejoins the queue at once if more are queued).</summary>
-    private bool ReadFrom(AddressSocket socket, Span<byte> buffer, out ReceivedDatagram datagram)
+    internal bool ReadFrom(AddressSocket socket, Span<byte> buffer, out ReceivedDatagram datagram)
+    {
+        bool got = ReadHeld(socket, buffer, out datagram);
+        socket.Arm();
+        return got;
+    }
+
+    /// <summary>Reads one datagram from a socket this thread holds, leaving it held (not re-armed).</summary>
+    internal bool ReadHeld(AddressSocket socket, Span<byte> buffer, out ReceivedDatagram datagram)
     {
         bool got = socket.TryReceive(buffer, out datagram);
-        socket.Arm();
         if (got)
         {
             _counters.CountReceived(datagram);

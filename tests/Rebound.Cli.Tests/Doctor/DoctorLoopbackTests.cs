@@ -38,6 +38,10 @@ public sealed class DoctorLoopbackTests
         Assert.Equal(ProbeVerdict.WrongSource, wrong.Verdict);
         Assert.Equal(new IPEndPoint(IPAddress.Loopback, bad), wrong.RepliedFrom);
         Assert.True(report.WrongSourceProven);
+
+        // The advice names the fix for Linux and for deployments without pktinfo.
+        Assert.Contains(DoctorRun.FixAdvice, report.Notes);
+        Assert.Contains("per-address strategy", DoctorRun.FixAdvice, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -82,6 +86,7 @@ public sealed class DoctorLoopbackTests
         Assert.Equal(ListenerVerdict.Inconclusive, report.Listeners.Single(l => l.Port == quiet).Verdict);
         Assert.Equal(ProbeVerdict.Refused, Assert.Single(report.Listeners.Single(l => l.Port == unused).Probes).Verdict);
         Assert.False(report.WrongSourceProven);
+        Assert.DoesNotContain(DoctorRun.FixAdvice, report.Notes);
     }
 
     [Fact]

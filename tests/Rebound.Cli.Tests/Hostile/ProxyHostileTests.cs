@@ -63,7 +63,7 @@ public sealed class ProxyHostileTests(ITestOutputHelper output)
         target.SendFromBackend(front, "kick"u8);
         Thread.Sleep(500);
         long reboundCount = target.Received;
-        long reflected = proxy.Counters.DroppedFor(DropReason.Reflected);
+        long reflected = proxy.DroppedFor(DropReason.Reflected);
 
         // A legitimate client is still served.
         using Socket client = ns.Run(() => Connect(front, new IPEndPoint(proxyAddress, 0)));

@@ -102,7 +102,7 @@ public sealed class ProxyLifecycleTests
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == ProxyMetrics.MeterName)
+            if (instrument.Meter.Name == UdpProxy.MeterName)
             {
                 l.EnableMeasurementEvents(instrument);
             }

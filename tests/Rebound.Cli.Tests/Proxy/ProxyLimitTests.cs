@@ -37,7 +37,7 @@ public sealed class ProxyLimitTests
         ProxyStatistics stats = proxy.Statistics;
         Assert.Equal(1, stats.RefusedTableFull);
         Assert.Equal(4, stats.ActiveFlows);
-        Assert.Equal(2, proxy.Counters.DroppedFor(DropReason.FlowRefused));
+        Assert.Equal(2, proxy.DroppedFor(DropReason.FlowRefused));
 
         // The flows that were admitted still work.
         foreach (Socket client in sameClient)

@@ -17,10 +17,10 @@ public sealed class SendFromFamilyTests
         var destination = (IPEndPoint)receiver.LocalEndPoint!;
 
         // What SendFrom used to do: the IPV6_PKTINFO cmsg is ignored on an AF_INET socket and the kernel picks the source.
-        int errno = LinuxDatagramIO.TrySend(
+        Errno errno = LinuxDatagramIO.TrySend(
             socket.Socket.SafeHandle, LinuxConstants.AF_INET, "x"u8, UdpEndPoint.FromIPEndPoint(destination),
             UdpEndPoint.Parse("[2001:db8::5]:0"), 0);
-        Assert.Equal(0, errno);
+        Assert.Equal(Errno.None, errno);
         Loopback.WaitReadable(receiver);
         EndPoint from = new IPEndPoint(IPAddress.Any, 0);
         receiver.ReceiveFrom(new byte[16], ref from);

@@ -71,6 +71,33 @@ public sealed class PerAddressFieldReportTests
         Assert.Contains(portable.Set.Served, a => a.IsIPv6LinkLocal && a.ScopeId == topology.Host.InterfaceIndex("eth0"));
     }
 
+    [NamespaceFact]
+    public async Task ReboundServer_with_the_per_address_strategy_answers_the_field_report()
+    {
+        using var topology = FieldReportTopology.Create();
+        var options = new ReboundServerOptions
+        {
+            SocketCount = 2,
+            Socket = new ReboundSocketOptions { Strategy = SourceAddressStrategy.PerAddress },
+        };
+        await using ReboundServer server = topology.Host.Run(() => ReboundServer.Start("[::]:0",
+            (ReadOnlySpan<byte> request, Span<byte> reply, in ReceivedDatagram datagram) =>
+            {
+                request.CopyTo(reply);
+                return request.Length;
+            },
+            options));
+        using LabServer naive = topology.Host.Run(() => LabServer.Start(ServerKind.Naive, new IPEndPoint(IPAddress.IPv6Any, 0)));
+
+        foreach (IPAddress asked in new[] { FieldReportTopology.HostEth0V4, FieldReportTopology.HostEth0V6 })
+        {
+            Assert.Equal(("hello", "hi"), AskTwice(topology.Container, asked, server.LocalEndPoint.Port));
+            Assert.Equal((null, null), AskTwice(topology.Container, asked, naive.LocalEndPoint.Port));
+        }
+
+        Assert.Equal(SourceAddressStrategy.PerAddress, server.Strategy);
+    }
+
     internal static (string? First, string? Second) AskTwice(NetworkNamespace ns, IPAddress asked, int port)
     {
         using Socket client = ns.Run(() => UdpClients.Connect(new IPEndPoint(asked, port)));

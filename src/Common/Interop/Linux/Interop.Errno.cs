@@ -4,62 +4,78 @@ using System.Runtime.InteropServices;
 namespace Rebound.Interop;
 
 /// <summary>
-/// Linux errno values Rebound reacts to (defined here only), their mapping onto <see cref="SocketError"/>, and the one
-/// EINTR rule: a call a signal interrupted is made again (<c>do { r = call(); } while (Errno.Interrupted(r));</c>).
+/// Linux errno values Rebound reacts to, defined here only. Native results carry this type up to the public class that
+/// decides (<see cref="ErrnoExtensions.ToException"/>), never a bare int.
 /// </summary>
-internal static class Errno
+internal enum Errno
 {
-    public const int EPERM = 1;
-    public const int EINTR = 4;
-    public const int EBADF = 9;
-    public const int EAGAIN = 11;
-    public const int ENOMEM = 12;
-    public const int EACCES = 13;
-    public const int EFAULT = 14;
-    public const int EINVAL = 22;
-    public const int ENOTSOCK = 88;
-    public const int EMSGSIZE = 90;
-    public const int EADDRINUSE = 98;
-    public const int EADDRNOTAVAIL = 99;
-    public const int ENETUNREACH = 101;
-    public const int ENOBUFS = 105;
-    public const int ESHUTDOWN = 108;
-    public const int ECONNREFUSED = 111;
-    public const int EHOSTUNREACH = 113;
+    /// <summary>No error.</summary>
+    None = 0,
+    EPERM = 1,
+    EINTR = 4,
+    EBADF = 9,
+    EAGAIN = 11,
+    ENOMEM = 12,
+    EACCES = 13,
+    EFAULT = 14,
+    EINVAL = 22,
+    ENOTSOCK = 88,
+    EMSGSIZE = 90,
+    EADDRINUSE = 98,
+    EADDRNOTAVAIL = 99,
+    ENETUNREACH = 101,
+    ENOBUFS = 105,
+    ESHUTDOWN = 108,
+    ECONNREFUSED = 111,
+    EHOSTUNREACH = 113,
+}
 
+/// <summary>What an <see cref="Errno"/> means to a caller: its <see cref="SocketError"/>, its text, its exception.</summary>
+internal static class ErrnoExtensions
+{
     /// <summary>Largest errno value counted individually in statistics; larger ones share the last slot.</summary>
     public const int MaxTracked = 134;
 
-    /// <summary>The errno of the last failed native call on this thread (imports declare SetLastError = true).</summary>
-    public static int Last => Marshal.GetLastPInvokeError();
-
-    /// <summary>True when a call that returned <paramref name="result"/> failed with EINTR and should be made again.</summary>
-    public static bool Interrupted(nint result) => result < 0 && Marshal.GetLastPInvokeError() == EINTR;
-
     /// <summary>True for the errors a send from a chosen source gets when that address is gone or unusable.</summary>
-    public static bool MeansSourceUnavailable(int errno) =>
-        errno is EINVAL or EADDRNOTAVAIL or ENETUNREACH;
+    public static bool MeansSourceUnavailable(this Errno errno) =>
+        errno is Errno.EINVAL or Errno.EADDRNOTAVAIL or Errno.ENETUNREACH;
 
-    public static SocketError ToSocketError(int errno) => errno switch
+    public static SocketError ToSocketError(this Errno errno) => errno switch
     {
-        EAGAIN => SocketError.WouldBlock,
-        EINTR => SocketError.Interrupted,
-        EPERM or EACCES => SocketError.AccessDenied,
-        EINVAL => SocketError.InvalidArgument,
-        EMSGSIZE => SocketError.MessageSize,
-        EADDRINUSE => SocketError.AddressAlreadyInUse,
-        EADDRNOTAVAIL => SocketError.AddressNotAvailable,
-        ENETUNREACH => SocketError.NetworkUnreachable,
-        ENOBUFS or ENOMEM => SocketError.NoBufferSpaceAvailable,
-        ECONNREFUSED => SocketError.ConnectionRefused,
-        EHOSTUNREACH => SocketError.HostUnreachable,
-        EBADF => SocketError.OperationAborted,
-        ESHUTDOWN => SocketError.Shutdown,
+        Errno.None => SocketError.Success,
+        Errno.EAGAIN => SocketError.WouldBlock,
+        Errno.EINTR => SocketError.Interrupted,
+        Errno.EPERM or Errno.EACCES => SocketError.AccessDenied,
+        Errno.EINVAL => SocketError.InvalidArgument,
+        Errno.EMSGSIZE => SocketError.MessageSize,
+        Errno.EADDRINUSE => SocketError.AddressAlreadyInUse,
+        Errno.EADDRNOTAVAIL => SocketError.AddressNotAvailable,
+        Errno.ENETUNREACH => SocketError.NetworkUnreachable,
+        Errno.ENOBUFS or Errno.ENOMEM => SocketError.NoBufferSpaceAvailable,
+        Errno.ECONNREFUSED => SocketError.ConnectionRefused,
+        Errno.EHOSTUNREACH => SocketError.HostUnreachable,
+        Errno.EBADF => SocketError.OperationAborted,
+        Errno.ESHUTDOWN => SocketError.Shutdown,
         _ => SocketError.SocketError,
     };
 
-    public static string Describe(int errno) => $"{Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})";
+    /// <summary>The C library's text and the number, e.g. "Connection refused (errno 111)".</summary>
+    public static string Describe(this Errno errno) => $"{Marshal.GetPInvokeErrorMessage((int)errno)} (errno {(int)errno})";
 
-    public static SocketException ToException(int errno, string operation) =>
-        new((int)ToSocketError(errno), $"{operation} failed: {Describe(errno)}");
+    /// <summary>The exception every failed socket-layer call throws: a <see cref="SocketException"/> naming the call.</summary>
+    public static SocketException ToException(this Errno errno, string operation) =>
+        new((int)errno.ToSocketError(), $"{operation} failed: {errno.Describe()}");
+}
+
+// The error convention shared by every call group: read the errno once, retry EINTR with the one rule below.
+internal static partial class Libc
+{
+    /// <summary>The errno of the last failed native call on this thread (imports declare SetLastError = true).</summary>
+    public static Errno LastError => (Errno)Marshal.GetLastPInvokeError();
+
+    /// <summary>
+    /// The one EINTR rule: true when a call that returned <paramref name="result"/> was interrupted by a signal and must
+    /// be made again: <c>do { r = call(); } while (Libc.Interrupted(r));</c>.
+    /// </summary>
+    public static bool Interrupted(nint result) => result < 0 && Marshal.GetLastPInvokeError() == (int)Errno.EINTR;
 }

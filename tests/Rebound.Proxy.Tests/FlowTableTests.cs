@@ -1,7 +1,7 @@
 using CsCheck;
 using Rebound.Proxy;
 
-namespace Rebound.Cli.Tests.Proxy;
+namespace Rebound.Proxy.Tests;
 
 /// <summary>The flow table's bookkeeping: limits, per-client caps and expiry, checked against a plain model.</summary>
 public sealed class FlowTableTests

@@ -1,6 +1,6 @@
 using Rebound.Proxy;
 
-namespace Rebound.Cli.Tests.Proxy;
+namespace Rebound.Proxy.Tests;
 
 /// <summary>A flood of refusals or drops is logged at most once a second, with how many happened.</summary>
 public sealed class RateLimitedLogTests
