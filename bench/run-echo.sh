@@ -60,6 +60,8 @@ start_server() { # impl [cpus]
     c-*) taskset -c "$cpus" bench/c/build/echo_server "${impl#c-}" "$port" 2>/dev/null & ;;
     # The batched multi-core ReboundServer, through `rebound echo`: one socket, or two.
     rebound-batched) taskset -c "$cpus" env ${inline:+DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=$inline} "$bin" echo -l "0.0.0.0:$port" --sockets 1 --batch 32 >/dev/null 2>&1 & ;;
+    # The same ReboundServer on the per-address strategy (one socket per local address).
+    portable-batched) taskset -c "$cpus" "$bin" echo -l "0.0.0.0:$port" --per-address --sockets 1 --batch 32 >/dev/null 2>&1 & ;;
     rebound-server-2) taskset -c "$cpus" "$bin" echo -l "0.0.0.0:$port" --sockets 2 --batch 32 >/dev/null 2>&1 & ;;
     # `rebound echo` with no options: whatever the CLI's default path is.
     rebound-echo-default) taskset -c "$cpus" env ${inline:+DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=$inline} "$bin" echo -l "0.0.0.0:$port" >/dev/null 2>&1 & ;;

@@ -51,6 +51,9 @@ internal sealed class PerAddressSocketSet : IDisposable
         }
     }
 
+    /// <summary>The watcher of a wildcard set (null for one address): scans and change events, for diagnostics.</summary>
+    internal AddressWatcher? Watcher => _watcher;
+
     /// <summary>The address asked for: a wildcard (served per address) or one address (served by one socket).</summary>
     public IPAddress RequestedAddress { get; }
 
@@ -161,6 +164,11 @@ internal sealed class PerAddressSocketSet : IDisposable
             }
 
             Dictionary<UdpEndPoint, AddressSocket> before = _sockets;
+            if (_unserved.Count == 0 && Unchanged(before, current))
+            {
+                return;   // the usual periodic check: nothing to do, nothing allocated
+            }
+
             var after = new Dictionary<UdpEndPoint, AddressSocket>(before.Count + 4);
             var unserved = new Dictionary<UdpEndPoint, SocketError>();
             var added = new List<AddressSocket>();
@@ -201,6 +209,24 @@ internal sealed class PerAddressSocketSet : IDisposable
                 socket.Arm();
             }
         }
+    }
+
+    private static bool Unchanged(Dictionary<UdpEndPoint, AddressSocket> served, HashSet<UdpEndPoint> current)
+    {
+        if (served.Count != current.Count)
+        {
+            return false;
+        }
+
+        foreach (UdpEndPoint address in current)
+        {
+            if (!served.ContainsKey(address))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Receives one datagram, waiting up to <see cref="ReceiveTimeout"/>.</summary>

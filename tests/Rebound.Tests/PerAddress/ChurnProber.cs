@@ -22,6 +22,9 @@ internal sealed class ChurnProber : IDisposable
     private readonly ConcurrentDictionary<int, IPAddress> _live = new();
     private readonly ConcurrentDictionary<int, TimeSpan> _addedAt = new();
     private readonly ConcurrentDictionary<int, TimeSpan> _answeredAt = new();
+    private readonly ConcurrentDictionary<int, TimeSpan> _boundAt = new();
+    private readonly Func<IPAddress, bool> _isServed;
+    private readonly Thread _boundWatch;
     private readonly HashSet<int> _fixedOutstanding = [];
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly Thread _thread;
@@ -33,14 +36,34 @@ internal sealed class ChurnProber : IDisposable
     private int _naiveRight;
     private int _naiveRightV4;
 
-    public ChurnProber(NetworkNamespace client, int port, int naivePort, IPAddress[] fixedAddresses)
+    /// <param name="isServed">Whether the server has bound an address yet (read every 5 ms for the bound-after figure).</param>
+    public ChurnProber(NetworkNamespace client, int port, int naivePort, IPAddress[] fixedAddresses, Func<IPAddress, bool> isServed)
     {
+        _isServed = isServed;
         _port = port;
         _naivePort = naivePort;
         _fixed = fixedAddresses;
         (_v4, _v6) = client.Run(() => (Probe.Client(AddressFamily.InterNetwork), Probe.Client(AddressFamily.InterNetworkV6)));
         _thread = new Thread(Run) { IsBackground = true, Name = "churn prober" };
         _thread.Start();
+        _boundWatch = new Thread(WatchBound) { IsBackground = true, Name = "churn bound watch" };
+        _boundWatch.Start();
+    }
+
+    private void WatchBound()
+    {
+        while (!_stopping)
+        {
+            foreach ((int index, IPAddress address) in _live)
+            {
+                if (!_boundAt.ContainsKey(index) && _isServed(address))
+                {
+                    _boundAt.TryAdd(index, _clock.Elapsed);
+                }
+            }
+
+            Thread.Sleep(5);
+        }
     }
 
     public void Added(int index, IPAddress address)
@@ -189,8 +212,12 @@ internal sealed class ChurnProber : IDisposable
     {
         _stopping = true;
         _thread.Join();
+        _boundWatch.Join();
         Drain(TimeSpan.FromSeconds(2));
         TimeSpan[] delays = [.. _answeredAt.Select(a => a.Value - _addedAt[a.Key]).Order()];
+        TimeSpan[] bound = [.. _boundAt.Select(a => a.Value - _addedAt[a.Key]).Order()];
+        string slowest = string.Join(", ", _answeredAt.OrderByDescending(a => a.Value - _addedAt[a.Key]).Take(3)
+            .Select(a => $"{AddressChurnTests.ChurnAddress(a.Key)} {(a.Value - _addedAt[a.Key]).TotalMilliseconds:F0} ms"));
         int[] unanswered = [.. _addedAt.Keys.Where(i => !_answeredAt.ContainsKey(i)).Order()];
         int fixedLost;
         lock (_fixedOutstanding)
@@ -198,13 +225,14 @@ internal sealed class ChurnProber : IDisposable
             fixedLost = _fixedOutstanding.Count;
         }
 
-        return new Result(_wrong, _fixedAnswered, fixedLost, unanswered, delays, _naiveWrong, _naiveRight, _naiveRightV4);
+        return new Result(_wrong, _fixedAnswered, fixedLost, unanswered, delays, _naiveWrong, _naiveRight, _naiveRightV4) { Slowest = slowest, BoundAfter = bound };
     }
 
     public void Dispose()
     {
         _stopping = true;
         _thread.Join();
+        _boundWatch.Join();
         _v4.Dispose();
         _v6.Dispose();
     }
@@ -212,12 +240,20 @@ internal sealed class ChurnProber : IDisposable
     /// <summary>What the probes saw. Delays run from the <c>ip addr add</c> to the first right answer.</summary>
     internal sealed record Result(int WrongSource, int FixedAnswered, int FixedLost, IReadOnlyList<int> Unanswered, TimeSpan[] ServedAfter, int NaiveWrongSource, int NaiveRightSource, int NaiveRightSourceV4)
     {
+        /// <summary>The three slowest new addresses, for the log.</summary>
+        public string Slowest { get; init; } = "";
+
+        /// <summary>From the <c>ip addr add</c> to the server's socket for it (its own view, polled every 5 ms).</summary>
+        public TimeSpan[] BoundAfter { get; init; } = [];
+
         public override string ToString() =>
             $"wrong-source {WrongSource}, fixed answered {FixedAnswered} lost {FixedLost}, new addresses answered {ServedAfter.Length} " +
-            $"(served after: median {Percentile(0.5):F0} ms, p95 {Percentile(0.95):F0} ms, max {Percentile(1):F0} ms), unanswered {Unanswered.Count}; " +
+            $"(bound after: median {Percentile(BoundAfter, 0.5):F0} ms, p95 {Percentile(BoundAfter, 0.95):F0} ms, max {Percentile(BoundAfter, 1):F0} ms; " +
+            $"first answer after: median {Percentile(ServedAfter, 0.5):F0} ms, p95 {Percentile(ServedAfter, 0.95):F0} ms, max {Percentile(ServedAfter, 1):F0} ms; " +
+            $"slowest {Slowest}), unanswered {Unanswered.Count}; " +
             $"naive server: {NaiveWrongSource} wrong-source, {NaiveRightSource} right-source replies to new addresses ({NaiveRightSourceV4} of them IPv4)";
 
-        private double Percentile(double p) =>
-            ServedAfter.Length == 0 ? double.NaN : ServedAfter[(int)Math.Min(ServedAfter.Length - 1, Math.Round(p * (ServedAfter.Length - 1)))].TotalMilliseconds;
+        private static double Percentile(TimeSpan[] sorted, double p) =>
+            sorted.Length == 0 ? double.NaN : sorted[(int)Math.Min(sorted.Length - 1, Math.Round(p * (sorted.Length - 1)))].TotalMilliseconds;
     }
 }
