@@ -14,8 +14,8 @@ internal static partial class ProxyLog
     [LoggerMessage(3, LogLevel.Warning, "Dropped {Count} datagram(s) in the last second: {Why}.")]
     public static partial void Dropped(ILogger logger, long count, string why);
 
-    [LoggerMessage(4, LogLevel.Information, "Stopping: no new datagrams accepted; draining replies for up to {DrainMs} ms.")]
-    public static partial void Stopping(ILogger logger, long drainMs);
+    [LoggerMessage(4, LogLevel.Information, "Stopping: no new datagrams accepted; draining replies for up to {DrainSeconds} s.")]
+    public static partial void Stopping(ILogger logger, double drainSeconds);
 
     [LoggerMessage(5, LogLevel.Information, "Stopped. {Statistics}")]
     public static partial void Stopped(ILogger logger, ProxyStatistics statistics);

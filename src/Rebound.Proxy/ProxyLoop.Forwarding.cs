@@ -226,7 +226,8 @@ internal sealed partial class ProxyLoop
         }
 
         _counters.FlowOpened();
-        ProxyLog.FlowOpened(_logger, key.Client, key.Local, backend.ToString());
+        // Unmapped (127.0.0.1:46834, not [::ffff:127.0.0.1]:46834): the endpoint form of every rebound output (docs/output.md).
+        ProxyLog.FlowOpened(_logger, key.Client.MapToIPv4(), key.Local.MapToIPv4(), backend.ToString());
         return true;
     }
 

@@ -146,7 +146,7 @@ public sealed class UdpProxy : IAsyncDisposable
 
         if (Interlocked.Exchange(ref _stopping, 1) == 0 && !_completion.IsCompleted)
         {
-            ProxyLog.Stopping(_logger, (long)_options.DrainTimeout.TotalMilliseconds);
+            ProxyLog.Stopping(_logger, _options.DrainTimeout.TotalSeconds);
             StopLoops();
         }
 

@@ -29,11 +29,18 @@ internal static class CaptureFileAnalysis
                 : new FileStream(settings.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 1 << 20, FileOptions.SequentialScan);
             CaptureReader reader = CaptureReader.Open(file);
             format = reader.Format;
+
+            // A big capture takes a while: on a terminal, stderr says how far the reading is (erased before the report).
+            using ProgressLine? progress = error == Console.Error ? ProgressLine.OnStandardError($"rebound analyze: reading {settings.Path}") : null;
             while (reader.MoveNext())
             {
                 cancellation.ThrowIfCancellationRequested();
                 DecodedPacket packet = PacketDecoder.Decode(reader.LinkType, reader.Data);
                 analyzer.Observe(reader.FrameNumber, reader.TimestampNanoseconds, packet);
+                if (progress is not null && (reader.FrameNumber & 0xFFF) == 0)
+                {
+                    progress.Report(Progress(settings.Path, file, reader.FrameNumber, analyzer.Findings.Count));
+                }
             }
 
             format = reader.Format;
@@ -68,6 +75,14 @@ internal static class CaptureFileAnalysis
         }
 
         return analyzer.Findings.Count > 0 ? ExitCodes.Finding : ExitCodes.Success;
+    }
+
+    private static string Progress(string path, Stream file, long frames, int findings)
+    {
+        string where = file.CanSeek && file.Length > 0
+            ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{100.0 * file.Position / file.Length:0} %, ")
+            : "";
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"rebound analyze: reading {path}: {where}{frames:N0} packets, {findings} finding(s) so far");
     }
 
     private static int Fail(AnalyzeSettings settings, TextWriter output, TextWriter error, string message)

@@ -7,23 +7,14 @@ namespace Rebound.Cli.Analysis;
 /// <summary>Findings and summaries for people: a line per finding as it happens, a table at the end (Spectre.Console).</summary>
 internal static class HumanReport
 {
-    /// <summary>A console that writes to <paramref name="output"/> (colors only when it is a terminal).</summary>
+    /// <summary>
+    /// A console that writes to <paramref name="output"/>: colours only on a terminal; <c>COLUMNS</c> sets the width; files
+    /// and pipes get one finding line per line, never wrapped at 80 columns (<see cref="Infrastructure.TableOutput"/>).
+    /// </summary>
     public static IAnsiConsole ConsoleFor(TextWriter output)
     {
         bool terminal = output == Console.Out && !Console.IsOutputRedirected;
-        IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Out = new AnsiConsoleOutput(output),
-            Ansi = terminal ? AnsiSupport.Detect : AnsiSupport.No,
-            ColorSystem = terminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
-            Interactive = InteractionSupport.No,
-        });
-        if (!terminal)
-        {
-            console.Profile.Width = 400; // files and pipes: one finding line per line, no wrapping at 80 columns
-        }
-
-        return console;
+        return Infrastructure.TableOutput.Create(output, terminal, Environment.GetEnvironmentVariable("COLUMNS")).Console;
     }
 
     /// <summary>One line for a live event.</summary>

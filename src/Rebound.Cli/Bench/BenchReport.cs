@@ -9,14 +9,15 @@ internal static class BenchReport
 {
     private static readonly double[] Percentiles = [50, 99, 99.9];
 
-    public static void WriteTable(LoadResult result, IAnsiConsole console)
+    public static void WriteTable(LoadResult result, Rebound.Cli.Infrastructure.TableOutput output)
     {
+        ArgumentNullException.ThrowIfNull(output);
         LoadSettings s = result.Settings;
         LoadTally t = result.Tally;
         var table = new Table().Border(TableBorder.Rounded).HideHeaders().AddColumn("what").AddColumn("value");
-        table.Title = new TableTitle($"rebound bench → {Markup.Escape(s.Target.ToString())}");
+        table.Title = new TableTitle($"rebound bench → {Markup.Escape(EndpointText.Format(s.Target))}");
         table.AddRow("load", $"{s.Sockets} sockets × {s.InFlight} in flight, {s.PayloadSize}-byte datagrams" +
-            (s.Source is null ? "" : $", from {Markup.Escape(s.Source.ToString())}"));
+            (s.Source is null ? "" : $", from {Markup.Escape(EndpointText.Address(s.Source))}"));
         table.AddRow("window", $"{result.Window.TotalSeconds:0.00} s after {s.Warmup.TotalSeconds:0.##} s warm-up");
         table.AddRow("replies/s", $"[bold]{result.RepliesPerSecond:N0}[/]");
         table.AddRow("sent / replies", $"{t.Sent:N0} / {t.Replies:N0}");
@@ -36,7 +37,7 @@ internal static class BenchReport
                 : "[yellow]not measured (no reply, or /proc/PID/stat unreadable)[/]");
         }
 
-        console.Write(table);
+        output.Write(table);
     }
 
     public static void WriteJson(LoadResult result, Stream output)

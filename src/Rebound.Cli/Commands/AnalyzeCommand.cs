@@ -39,6 +39,7 @@ internal static class AnalyzeCommand
     /// <summary>The <c>--window</c> option shared with <c>trace</c>.</summary>
     internal static Option<double> WindowOption() => new("--window")
     {
+        HelpName = "SECONDS",
         Description = "Seconds after a request within which a datagram back to its client counts as the reply.",
         DefaultValueFactory = _ => 2.0,
     };

@@ -20,22 +20,24 @@ internal static class BenchCommand
 
     public static Command Create()
     {
-        var target = new Argument<string>("TARGET") { Description = "The echo server, ADDR:PORT (e.g. 127.0.0.1:56789 or [::1]:56789)." };
+        var target = new Argument<string>("TARGET") { HelpName = "ADDR:PORT", Description = "The echo server, ADDR:PORT (e.g. 127.0.0.1:56789 or [::1]:56789)." };
         var sockets = new Option<int>("--sockets") { Description = "Connected client sockets (1-64).", DefaultValueFactory = _ => 4 };
         var inFlight = new Option<int>("--in-flight") { Description = "Datagrams each socket keeps outstanding (1-1024).", DefaultValueFactory = _ => 64 };
         var size = new Option<int>("--size") { Description = "Payload bytes per datagram (16-65507).", DefaultValueFactory = _ => 64 };
-        var duration = new Option<double>("--duration", "-d") { Description = "Seconds to measure (after the warm-up).", DefaultValueFactory = _ => 3 };
+        var duration = new Option<double>("--duration", "-d") { HelpName = "SECONDS", Description = "Seconds to measure (after the warm-up).", DefaultValueFactory = _ => 3 };
         var count = new Option<long>("--count", "-c") { Description = "Stop after this many datagrams (0: no limit; --duration still caps the run)." };
-        var warmup = new Option<double>("--warmup") { Description = "Seconds of load before measuring, not counted.", DefaultValueFactory = _ => 0.5 };
-        var timeout = new Option<double>("--loss-timeout") { Description = "Seconds after which an unanswered datagram counts as lost.", DefaultValueFactory = _ => 0.2 };
+        var warmup = new Option<double>("--warmup") { HelpName = "SECONDS", Description = "Seconds of load before measuring, not counted.", DefaultValueFactory = _ => 0.5 };
+        var timeout = new Option<double>("--loss-timeout") { HelpName = "SECONDS", Description = "Seconds after which an unanswered datagram counts as lost.", DefaultValueFactory = _ => 0.2 };
         var cpu = new Option<int?>("--cpu") { Description = "Pin the load thread to this CPU (pin the server elsewhere, e.g. taskset -c 0)." };
         var serverPid = new Option<int?>("--server-pid") { Description = "Report this process's CPU µs (user+sys, /proc/PID/stat) per reply." };
-        var source = new Option<string?>("--source", "-s") { Description = "Bind the client sockets to this address: a reply from any other source is then lost, as a real client would." };
+        var source = new Option<string?>("--source", "-s") { HelpName = "ADDR", Description = "Bind the client sockets to this address: a reply from any other source is then lost, as a real client would." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of the table." };
+        var ipv4 = SharedOptions.IPv4("a bare PORT means 127.0.0.1:PORT, and TARGET (and --source) must be IPv4");
+        var ipv6 = SharedOptions.IPv6("a bare PORT means [::1]:PORT, and TARGET (and --source) must be IPv6");
 
         var command = new Command("bench", "Drive a UDP echo server with closed-loop load; report replies/s, loss, latency and server CPU per reply.")
         {
-            target, sockets, inFlight, size, duration, count, warmup, timeout, cpu, serverPid, source, json, CreateServe(),
+            target, sockets, inFlight, size, duration, count, warmup, timeout, cpu, serverPid, source, ipv4, ipv6, json, CreateServe(),
         }.WithEpilogue(
             "Examples:\n" +
             "  taskset -c 0 rebound echo -l 0.0.0.0:56789 & rebound bench 127.0.0.1:56789 --cpu 1 --server-pid $!\n" +
@@ -45,7 +47,8 @@ internal static class BenchCommand
 
         command.SetAction(async (parse, cancellation) =>
         {
-            if (!TryReadSettings(parse, out LoadSettings? settings, out string error,
+            if (!SharedOptions.TryFamily(parse, ipv4, ipv6, out AddressFamily? family, out string error)
+                || !TryReadSettings(parse, family, out LoadSettings? settings, out error,
                     (target, sockets, inFlight, size, duration, count, warmup, timeout, cpu, serverPid, source)))
             {
                 await Console.Error.WriteLineAsync($"rebound bench: {error}").ConfigureAwait(false);
@@ -76,7 +79,7 @@ internal static class BenchCommand
             }
             else
             {
-                BenchReport.WriteTable(result, AnsiConsole.Console);
+                BenchReport.WriteTable(result, TableOutput.ForStandardOutput());
             }
 
             if (result.Tally.Replies == 0)
@@ -95,15 +98,18 @@ internal static class BenchCommand
 
     private static bool TryReadSettings(
         ParseResult parse,
+        AddressFamily? family,
         out LoadSettings? settings,
         out string error,
         (Argument<string> Target, Option<int> Sockets, Option<int> InFlight, Option<int> Size, Option<double> Duration, Option<long> Count,
             Option<double> Warmup, Option<double> Timeout, Option<int?> Cpu, Option<int?> ServerPid, Option<string?> Source) o)
     {
         settings = null;
-        if (!EndpointParser.TryParse(parse.GetValue(o.Target)!, IPAddress.Loopback, out IPEndPoint target, out error))
+        IPAddress loopback = family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Loopback : IPAddress.Loopback;
+        if (!EndpointParser.TryParse(parse.GetValue(o.Target)!, loopback, out IPEndPoint target, out error)
+            || !SharedOptions.FamilyMatches(target.Address, family, "TARGET", out error))
         {
-            error = $"TARGET: {error}";
+            error = error.StartsWith("TARGET", StringComparison.Ordinal) ? error : $"TARGET: {error}";
             return false;
         }
 

@@ -16,21 +16,23 @@ internal static class DoctorCommand
     public static Command Create()
     {
         var ports = new Option<int[]>("--port", "-p") { Description = "Probe this port (repeatable) instead of every wildcard listener found.", AllowMultipleArgumentsPerToken = true };
-        var addresses = new Option<string[]>("--address", "-a") { Description = "Probe only this local address (repeatable; fe80::1%eth0 names the link); default: every address of the host.", AllowMultipleArgumentsPerToken = true };
-        var netns = new Option<string?>("--netns") { Description = "Inspect the named network namespace (/run/netns/NAME) instead of this one." };
+        var addresses = new Option<string[]>("--address", "-a") { HelpName = "ADDR", Description = "Probe only this local address (repeatable; fe80::1%eth0 names the link); default: every address of the host.", AllowMultipleArgumentsPerToken = true };
+        var netns = new Option<string?>("--netns") { HelpName = "NAME", Description = "Inspect the named network namespace (/run/netns/NAME) instead of this one." };
         var pid = new Option<int?>("--pid") { Description = "Inspect the network namespace of this process (a container's), via /proc/PID/ns/net." };
-        var payload = new Option<string?>("--payload") { Description = "Send these bytes (hex) instead of the built-in request for the port." };
+        var payload = new Option<string?>("--payload") { HelpName = "HEX", Description = "Send these bytes (hex) instead of the built-in request for the port." };
         var payloadFile = new Option<FileInfo?>("--payload-file") { Description = "Send this file's bytes instead of the built-in request for the port." };
         var timeout = SharedOptions.Timeout("How long to wait for each probe's reply (0.001-10)", 1);
         var json = new Option<bool>("--json") { Description = "Write the report as JSON (for scripts)." };
         var noProbe = new Option<bool>("--no-probe") { Description = "Only list the sockets; send nothing." };
-        var fromNetns = new Option<string?>("--from-netns") { Description = "Probe from this named network namespace, with connected sockets, as its clients ask." };
+        var fromNetns = new Option<string?>("--from-netns") { HelpName = "NAME", Description = "Probe from this named network namespace, with connected sockets, as its clients ask." };
         var fromPid = new Option<int?>("--from-pid") { Description = "Probe from the network namespace of this process (a container's client)." };
         var fromContainers = new Option<bool>("--from-containers") { Description = "Probe from every container namespace joined to this one by a veth pair." };
+        var ipv4 = SharedOptions.IPv4("probe only the IPv4 addresses");
+        var ipv6 = SharedOptions.IPv6("probe only the IPv6 addresses");
 
         var command = new Command("doctor", "Find UDP services on this host that reply from the wrong source address, and prove it by probing.")
         {
-            ports, addresses, netns, pid, payload, payloadFile, timeout, json, noProbe, fromNetns, fromPid, fromContainers,
+            ports, addresses, netns, pid, payload, payloadFile, timeout, json, noProbe, fromNetns, fromPid, fromContainers, ipv4, ipv6,
         }.WithEpilogue(
             "Every wildcard listener (0.0.0.0 / ::) is asked a question at each local address, from another local address\n" +
             "(127.0.0.1; for IPv6 another address of the host, or ::1). A reply from any other address than the one asked\n" +
@@ -38,7 +40,7 @@ internal static class DoctorCommand
             "instead, with connected sockets, and report per client, address and port.\n" +
             "Built-in requests: DNS (53), mDNS (5353), NTP (123), SNMP public (161), STUN (3478); a text line elsewhere.\n\n" +
             "Examples:\n  rebound doctor\n  rebound doctor --port 53 --json\n  sudo rebound doctor --pid $(docker inspect -f '{{.State.Pid}}' web)\n" +
-            "  rebound doctor -p 9999 --payload 68656c6c6f -w 2\n  sudo rebound doctor --from-containers -p 53\n\n" + ExitCodes.Help +
+            "  rebound doctor -p 9999 --payload 68656c6c6f -w 2\n  rebound doctor -4 -p 53             # IPv4 addresses only\n  sudo rebound doctor --from-containers -p 53\n\n" + ExitCodes.Help +
             "\nDoctor exits 1 only when a wrong-source reply is proven; no reply is inconclusive, never OK.");
         command.SetAction(async (parse, cancellation) =>
         {
@@ -52,9 +54,14 @@ internal static class DoctorCommand
                 {
                     (options, error) = (null, "use one of --from-netns, --from-pid and --from-containers.");
                 }
+                else if (!SharedOptions.TryFamily(parse, ipv4, ipv6, out System.Net.Sockets.AddressFamily? family, out error)
+                    || options.Addresses.Any(a => !SharedOptions.FamilyMatches(a.Address, family, "--address", out error)))
+                {
+                    options = null;
+                }
                 else
                 {
-                    options = options with { FromNetns = from, FromPid = fromProcess, FromContainers = containers };
+                    options = options with { FromNetns = from, FromPid = fromProcess, FromContainers = containers, Family = family };
                 }
             }
 
@@ -67,7 +74,9 @@ internal static class DoctorCommand
             DoctorReport report;
             try
             {
-                report = await DoctorRun.RunAsync(options, cancellation).ConfigureAwait(false);
+                // On a terminal, a line on stderr says what a run longer than a second is doing; erased before the report.
+                using ProgressLine progress = ProgressLine.OnStandardError("rebound doctor: listing sockets");
+                report = await DoctorRun.RunAsync(options, cancellation, progress.Report).ConfigureAwait(false);
             }
             catch (DoctorUsageException e)
             {
@@ -82,14 +91,8 @@ internal static class DoctorCommand
             }
             else
             {
-                // Not a terminal (a pipe, a file): 80 columns would wrap every row; let lines be as long as they need.
-                IAnsiConsole console = AnsiConsole.Console;
-                if (Console.IsOutputRedirected)
-                {
-                    console.Profile.Width = 200;
-                }
-
-                DoctorTableWriter.Write(report, console);
+                // A terminal: tables fit it; COLUMNS: that width; piped: plain ss-style columns (docs/output.md).
+                DoctorTableWriter.Write(report, TableOutput.ForStandardOutput());
             }
 
             return report.WrongSourceProven ? ExitCodes.Finding : ExitCodes.Success;

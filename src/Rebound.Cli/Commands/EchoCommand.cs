@@ -19,6 +19,7 @@ internal static class EchoCommand
     {
         var listen = new Option<string>("--listen", "-l")
         {
+            HelpName = "ADDR:PORT",
             Description = "Address and port to bind: [::]:PORT is dual-stack, 0.0.0.0:PORT IPv4 only.",
             DefaultValueFactory = _ => DefaultListen,
         };
@@ -34,6 +35,7 @@ internal static class EchoCommand
         var useAsync = new Option<bool>("--async") { Description = "Serve with the single-socket async loop (ReceiveAsync/ReplyAsync) instead of the batched multi-core server." };
         var join = new Option<string[]>("--join")
         {
+            HelpName = "GROUP[%IF]",
             Description = "Join a multicast group, GROUP or GROUP%INTERFACE (233.252.0.1%eth0, ff12::db8:1%eth0); repeatable. Each request to it is answered once.",
         };
         var perAddress = new Option<bool>("--per-address")

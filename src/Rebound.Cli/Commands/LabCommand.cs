@@ -15,8 +15,6 @@ internal static class LabCommand
     /// <summary>Exit code after Ctrl-C (128 + SIGINT), as shells report it.</summary>
     public const int Interrupted = 130;
 
-    private const int RedirectedWidth = 150;
-
     public static Command Create()
     {
         var verbose = new Option<bool>("--verbose", "-v") { Description = "After the table, print each row's client messages, commands and captured packets." };
@@ -61,12 +59,9 @@ internal static class LabCommand
             return RunLoopback(settings);
         }
 
-        IAnsiConsole console = AnsiConsole.Console;
-        if (Console.IsOutputRedirected)
-        {
-            // Piped into a file or a log: Spectre would assume 80 columns and wrap every packet line.
-            console.Profile.Width = RedirectedWidth;
-        }
+        // A terminal: tables fit it; COLUMNS: that width; piped: plain columns and unwrapped packet lines.
+        TableOutput output = TableOutput.ForStandardOutput();
+        IAnsiConsole console = output.Console;
 
         try
         {
@@ -81,7 +76,7 @@ internal static class LabCommand
             }
             else
             {
-                LabReport.Write(console, run, settings.Verbose);
+                LabReport.Write(output, run, settings.Verbose);
             }
 
             return run.AllMatch ? ExitCodes.Success : ExitCodes.Finding;
@@ -109,7 +104,7 @@ internal static class LabCommand
         }
         else
         {
-            LabReport.WriteLoopback(AnsiConsole.Console, results);
+            LabReport.WriteLoopback(TableOutput.ForStandardOutput(), results);
         }
 
         return results.All(r => r.MatchesExpectation) ? ExitCodes.Usage : ExitCodes.Finding;

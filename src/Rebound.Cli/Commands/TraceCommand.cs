@@ -10,9 +10,9 @@ internal static class TraceCommand
 {
     public static Command Create()
     {
-        var iface = new Option<string?>("--interface", "-i") { Description = "Interface to capture on (default: all interfaces, like -i any)." };
-        var netns = new Option<string?>("--netns") { Description = "Capture inside this named network namespace (as listed by `ip netns list`)." };
-        var duration = new Option<double?>("--duration", "-d") { Description = "Stop after this many seconds (default: run until Ctrl-C)." };
+        var iface = new Option<string?>("--interface", "-i") { HelpName = "NAME", Description = "Interface to capture on (default: all interfaces, like -i any)." };
+        var netns = new Option<string?>("--netns") { HelpName = "NAME", Description = "Capture inside this named network namespace (as listed by `ip netns list`)." };
+        var duration = new Option<double?>("--duration", "-d") { HelpName = "SECONDS", Description = "Stop after this many seconds (default: run until Ctrl-C)." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object per event and a closing summary object." };
         Option<double> window = AnalyzeCommand.WindowOption();
 

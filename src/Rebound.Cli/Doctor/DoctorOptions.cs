@@ -11,6 +11,7 @@ namespace Rebound.Cli.Doctor;
 /// <param name="FromNetns">Probe from this named namespace's clients' side instead of from the inspected namespace.</param>
 /// <param name="FromPid">Probe from this process's network namespace.</param>
 /// <param name="FromContainers">Probe from every container namespace joined to the inspected one by a veth pair.</param>
+/// <param name="Family">-4/-6: probe only addresses of this family (null: both).</param>
 internal sealed record DoctorOptions(
     string? NamespacePath,
     string NamespaceLabel,
@@ -21,7 +22,8 @@ internal sealed record DoctorOptions(
     bool Probe = true,
     string? FromNetns = null,
     int? FromPid = null,
-    bool FromContainers = false)
+    bool FromContainers = false,
+    System.Net.Sockets.AddressFamily? Family = null)
 {
     /// <summary>True when probes are sent from clients' namespaces (connected sockets) rather than from inside.</summary>
     public bool FromClients => FromNetns is not null || FromPid is not null || FromContainers;

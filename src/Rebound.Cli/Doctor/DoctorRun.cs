@@ -12,12 +12,18 @@ namespace Rebound.Cli.Doctor;
 internal static class DoctorRun
 {
     /// <exception cref="DoctorUsageException">The namespace cannot be entered or an address asked for is not local.</exception>
-    public static async Task<DoctorReport> RunAsync(DoctorOptions options, CancellationToken cancellation)
+    /// <param name="options">What to inspect and how.</param>
+    /// <param name="cancellation">Stops the run.</param>
+    /// <param name="progress">Told what the run is doing (for a progress line); null: nobody asks.</param>
+    public static async Task<DoctorReport> RunAsync(DoctorOptions options, CancellationToken cancellation, Action<string>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         Plan plan = InsideNamespace(options, () => Prepare(options));
         try
         {
+            int done = 0;
+            int total = plan.Probes.Count;
+            progress?.Invoke($"rebound doctor: probing 0/{total}");
             using var slots = new SemaphoreSlim(DoctorOptions.Parallelism);
             ProbeResult[] results = await Task.WhenAll(plan.Probes.Select(async probe =>
             {
@@ -35,12 +41,14 @@ internal static class DoctorRun
                 finally
                 {
                     slots.Release();
+                    progress?.Invoke($"rebound doctor: probing {Interlocked.Increment(ref done)}/{total} (each waits up to {options.Timeout.TotalSeconds:0.###} s for its reply)");
                 }
             })).ConfigureAwait(false);
 
             results = [.. results, .. await RetryPastNatAsync(options, plan, results, cancellation).ConfigureAwait(false)];
             if (options.FromClients)
             {
+                progress?.Invoke("rebound doctor: asking from the clients' network namespaces");
                 results = [.. await ClientProbing.RunAsync(options, plan.Targets, plan.Families, plan.Notes, cancellation).ConfigureAwait(false)];
             }
 
@@ -118,6 +126,10 @@ internal static class DoctorRun
         List<LocalAddress> all = LocalAddress.ReadAll();
         var notes = new List<string>();
         List<LocalAddress> targets = ChooseTargets(options, all, notes);
+        if (options.Family is AddressFamily family)
+        {
+            targets = [.. targets.Where(t => t.Address.AddressFamily == family)];
+        }
 
         // Port → which families reach it: 0.0.0.0 hears IPv4; :: hears IPv6, and IPv4 too unless V6ONLY (which /proc
         // does not show: an IPv6-only socket is refused over IPv4).
@@ -181,7 +193,8 @@ internal static class DoctorRun
             }
         }
 
-        if (options.Probe && !targets.Any(t => t.Address.AddressFamily == AddressFamily.InterNetworkV6) && options.Addresses.Count == 0)
+        if (options.Probe && !targets.Any(t => t.Address.AddressFamily == AddressFamily.InterNetworkV6) && options.Addresses.Count == 0
+            && options.Family != AddressFamily.InterNetwork)
         {
             notes.Add("no IPv6 address besides ::1, so IPv6 was not probed");
         }

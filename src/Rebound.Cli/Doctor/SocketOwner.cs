@@ -5,17 +5,14 @@ namespace Rebound.Cli.Doctor;
 /// <summary>A process holding a socket: its id and command line (as <c>ss -p</c> shows it).</summary>
 internal sealed record SocketOwner(int Pid, string Command)
 {
-    private const int ShortLength = 40;
-
-    /// <summary>"pid/program args", with the program's directory dropped and long command lines cut, for tables.</summary>
+    /// <summary>"pid/program args", with the program's directory dropped (tables cut it to the width they have).</summary>
     public string ShortText
     {
         get
         {
             int space = Command.IndexOf(' ', StringComparison.Ordinal);
             string program = space < 0 ? Command : Command[..space];
-            string text = Path.GetFileName(program) + (space < 0 ? "" : Command[space..]);
-            return $"{Pid}/{(text.Length > ShortLength ? string.Concat(text.AsSpan(0, ShortLength - 1), "…") : text)}";
+            return $"{Pid}/{Path.GetFileName(program)}{(space < 0 ? "" : Command[space..])}";
         }
     }
 

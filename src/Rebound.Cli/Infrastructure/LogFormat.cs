@@ -24,11 +24,33 @@ internal static class DaemonLogging
     /// <summary>ISO 8601 with milliseconds and the offset (always +00:00: timestamps are UTC).</summary>
     public const string IsoTimestamp = "yyyy-MM-ddTHH:mm:ss.fffzzz";
 
-    public static Option<LogFormat> CreateOption() => new("--log-format")
+    /// <summary>The values as people type them (lower case, as docs/output.md spells every enum value).</summary>
+    private static readonly string[] Names = ["text", "json", "systemd"];
+
+    /// <summary><c>--log-format text|json|systemd</c>; help and completion show the lower-case words, not the C# names.</summary>
+    public static Option<LogFormat> CreateOption()
     {
-        Description = "Log format: text (people), json (one object per line), systemd (journald priorities). Default text.",
-        DefaultValueFactory = _ => LogFormat.Text,
-    };
+        var option = new Option<LogFormat>("--log-format")
+        {
+            HelpName = string.Join('|', Names),
+            Description = "Log format: text (people), json (one object per line), systemd (journald priorities). Default text.",
+            CustomParser = result =>
+            {
+                string token = result.Tokens.Count == 0 ? "text" : result.Tokens[0].Value;
+                int index = Array.FindIndex(Names, n => string.Equals(n, token, StringComparison.OrdinalIgnoreCase));
+                if (index < 0)
+                {
+                    result.AddError($"--log-format: '{token}' is not one of {string.Join(", ", Names)}.");
+                    return LogFormat.Text;
+                }
+
+                return (LogFormat)index;
+            },
+        };
+        option.CompletionSources.Clear();
+        option.CompletionSources.Add(Names);
+        return option;
+    }
 
     public static ILoggerFactory Create(LogFormat format, LogLevel minimum) => LoggerFactory.Create(builder =>
     {

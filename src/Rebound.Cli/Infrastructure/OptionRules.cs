@@ -20,4 +20,21 @@ internal static class OptionRules
         });
         return option;
     }
+
+    /// <summary>
+    /// A period in seconds: 0 (off) or at least 1 ms, which is as fine as a timer ticks; a smaller value would be
+    /// taken as a busy loop or rejected late by the timer.
+    /// </summary>
+    public static Option<double> OffOrPeriod(this Option<double> option)
+    {
+        option.Validators.Add(result =>
+        {
+            double value = result.GetValueOrDefault<double>();
+            if (value is > 0 and < 0.001 || double.IsNaN(value) || double.IsInfinity(value))
+            {
+                result.AddError($"{option.Name} must be 0 (off) or at least 0.001 seconds (got {value}).");
+            }
+        });
+        return option;
+    }
 }

@@ -1,35 +1,62 @@
 using System.Globalization;
 using Rebound.Lab;
+using Rebound.Cli.Infrastructure;
 using Spectre.Console;
+using Spectre.Console.Rendering;
 
 namespace Rebound.Cli.Lab;
 
 /// <summary>Shows a lab run to people: a summary table (one row per scenario) and, on request, each row's trace.</summary>
 internal static class LabReport
 {
-    public static void Write(IAnsiConsole console, LabRunResult run, bool verbose)
+    /// <summary>Below this width the reasons leave the table for numbered lines under it, so rows stay one or two lines high.</summary>
+    private const int WideTable = 120;
+
+    public static void Write(TableOutput output, LabRunResult run, bool verbose)
     {
-        ArgumentNullException.ThrowIfNull(console);
+        ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(run);
+        IAnsiConsole console = output.Console;
+        bool compact = !output.Plain && output.Width < WideTable;
         var table = new Table().Border(TableBorder.Rounded).Title("rebound lab: the field report, reproduced");
-        table.AddColumn("#");
+        table.AddColumn(new TableColumn("#").NoWrap());
         table.AddColumn("Scenario");
-        table.AddColumn("Verdict");
-        table.AddColumn("Reply from");
-        table.AddColumn("ICMP");
-        table.AddColumn("Why");
-        foreach (RowResult row in run.Rows)
+        table.AddColumn(new TableColumn("Verdict").NoWrap());
+        table.AddColumn(new TableColumn("Reply from").NoWrap());
+        table.AddColumn(new TableColumn("ICMP").NoWrap());
+        if (!compact)
         {
-            table.AddRow(
-                new Text(row.Scenario.Id),
-                new Text(row.Scenario.Title),
-                new Markup(VerdictMarkup(row)),
-                new Text(LabEvidence.Show(row.ReplySource)),
-                new Text(row.Verdict is Verdict.Skipped or Verdict.Error ? "" : row.IcmpSeen ? "yes" : "no"),
-                new Text(row.Why));
+            table.AddColumn("Why");
         }
 
-        console.Write(table);
+        foreach (RowResult row in run.Rows)
+        {
+            var cells = new List<IRenderable>
+            {
+                new Text(row.Scenario.Id),
+                new Text(row.Scenario.Title),
+                new Markup(compact ? ShortVerdictMarkup(row.Verdict, row.Scenario.Expected) : VerdictMarkup(row)),
+                new Text(LabEvidence.Show(row.ReplySource)),
+                new Text(row.Verdict is Verdict.Skipped or Verdict.Error ? "" : row.IcmpSeen ? "yes" : "no"),
+            };
+            if (!compact)
+            {
+                cells.Add(new Text(row.Why));
+            }
+
+            table.AddRow(cells);
+        }
+
+        output.Write(table);
+        if (compact)
+        {
+            console.MarkupLine("[grey]✓ as expected. Why:[/]");
+            foreach (RowResult row in run.Rows)
+            {
+                console.Write(new Grid().AddColumn(new GridColumn().NoWrap().Width(4)).AddColumn().AddRow(new Text(row.Scenario.Id), new Text(row.Why)));
+            }
+        }
+
         if (verbose)
         {
             foreach (RowResult row in run.Rows)
@@ -93,16 +120,17 @@ internal static class LabReport
     }
 
     /// <summary>The unprivileged fallback's outcome, in a few lines.</summary>
-    public static void WriteLoopback(IAnsiConsole console, IReadOnlyList<LoopbackResult> results)
+    public static void WriteLoopback(TableOutput output, IReadOnlyList<LoopbackResult> results)
     {
-        ArgumentNullException.ThrowIfNull(console);
+        ArgumentNullException.ThrowIfNull(output);
+        IAnsiConsole console = output.Console;
         ArgumentNullException.ThrowIfNull(results);
         console.WriteLine($"Loopback demonstration: a client bound to {LoopbackDemo.ClientAddress}, connected to {LoopbackDemo.ServerAddress}, asks a server on 0.0.0.0.");
         var table = new Table().Border(TableBorder.Rounded);
         table.AddColumn("Server");
         table.AddColumn("Verdict");
         table.AddColumn("Replies received");
-        table.AddColumn("Reply came from");
+        table.AddColumn(new TableColumn("Reply came from").NoWrap());
         foreach (LoopbackResult r in results)
         {
             string seen = r.SeenFrom is null ? "(nothing)" : LabEvidence.Show(r.SeenFrom);
@@ -113,11 +141,20 @@ internal static class LabReport
                 new Text(r.SeenFrom is not null && !r.Target.Equals(r.SeenFrom) ? $"{seen} (not {LabEvidence.Show(r.Target)}: dropped)" : seen));
         }
 
-        console.Write(table);
+        output.Write(table);
         console.WriteLine("The kernel picks the naive reply's source from the route to the client (127.0.0.1); Rebound replies from the address asked.");
     }
 
     private static string VerdictMarkup(RowResult row) => VerdictMarkup(row.Verdict, row.Scenario.Expected);
+
+    /// <summary>The verdict in a few characters for narrow tables: <c>fails ✓</c> when expected, <c>WORKS ≠ fails</c> when not.</summary>
+    private static string ShortVerdictMarkup(Verdict verdict, Verdict expected) => verdict switch
+    {
+        Verdict.Skipped => "[grey]skipped[/]",
+        Verdict.Error => "[red bold]error[/]",
+        _ when verdict == expected => verdict == Verdict.Works ? "[green]works ✓[/]" : "[yellow]fails ✓[/]",
+        _ => $"[red bold]{Name(verdict).ToUpperInvariant()} ≠ {Name(expected)}[/]",
+    };
 
     private static string VerdictMarkup(Verdict verdict, Verdict expected) => verdict switch
     {

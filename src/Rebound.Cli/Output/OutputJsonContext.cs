@@ -22,4 +22,5 @@ namespace Rebound.Cli.Output;
 [JsonSerializable(typeof(LabDocument))]
 [JsonSerializable(typeof(BenchDocument))]
 [JsonSerializable(typeof(EchoDatagramJson))]
+[JsonSerializable(typeof(ProxyStatsJson))]
 internal sealed partial class OutputJsonContext : JsonSerializerContext;

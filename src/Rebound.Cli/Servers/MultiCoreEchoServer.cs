@@ -51,7 +51,7 @@ internal static class MultiCoreEchoServer
         {
             string mode = server.LocalEndPoint.AddressFamily == AddressFamily.InterNetwork ? "IPv4" : settings.DualStack ? "dual-stack" : "IPv6 only";
             Console.Error.WriteLine(
-                $"rebound echo: listening on {server.LocalEndPoint} ({mode}) {Serving(server)}, batches of {options.BatchSize}; " +
+                $"rebound echo: listening on {EndpointText.Format(server.LocalEndPoint)} ({mode}) {Serving(server)}, batches of {options.BatchSize}; " +
                 "replies leave from each request's destination address.");
             await Task.WhenAny(enough.Task, Task.Delay(Timeout.Infinite, cancellation)).ConfigureAwait(false);
             await server.StopAsync(CancellationToken.None).ConfigureAwait(false);

@@ -16,7 +16,7 @@ internal static class NaiveEchoServer
     public static async Task<int> RunAsync(EchoSettings settings, CancellationToken cancellation)
     {
         using Socket socket = NaiveUdpSocket.Bind(settings.Listen, settings.DualStack);
-        Console.Error.WriteLine($"rebound echo --naive: listening on {socket.LocalEndPoint}; replies use plain sendto (the kernel picks the source).");
+        Console.Error.WriteLine($"rebound echo --naive: listening on {EndpointText.Format((System.Net.IPEndPoint)socket.LocalEndPoint!)}; replies use plain sendto (the kernel picks the source).");
 
         var errors = new ThrottledErrors("rebound echo", Console.Error);
         byte[] buffer = new byte[65536];
@@ -44,7 +44,7 @@ internal static class NaiveEchoServer
             }
             catch (SocketException e)
             {
-                errors.Report($"the reply to {request.RemoteEndPoint} failed: {e.Message}");
+                errors.Report($"the reply to {EndpointText.Format((IPEndPoint)request.RemoteEndPoint)} failed: {e.Message}");
                 continue;
             }
             catch (OperationCanceledException)

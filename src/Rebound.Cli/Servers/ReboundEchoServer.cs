@@ -17,7 +17,7 @@ internal static class ReboundEchoServer
         }
 
         string mode = socket.IsDualStack ? "dual-stack" : socket.LocalEndPoint.AddressFamily == AddressFamily.InterNetwork ? "IPv4" : "IPv6 only";
-        Console.Error.WriteLine($"rebound echo: listening on {socket.LocalEndPoint} ({mode}, {EchoSettings.Describe(socket.Strategy)}); replies leave from each request's destination address.");
+        Console.Error.WriteLine($"rebound echo: listening on {EndpointText.Format(socket.LocalEndPoint)} ({mode}, {EchoSettings.Describe(socket.Strategy)}); replies leave from each request's destination address.");
 
         var errors = new ThrottledErrors("rebound echo", Console.Error);
         byte[] buffer = new byte[65536];
@@ -36,7 +36,7 @@ internal static class ReboundEchoServer
 
             if (!request.CanReply)
             {
-                errors.Report($"not answering {request.RemoteEndPoint}: {request.Unanswerable.Describe()}.");
+                errors.Report($"not answering {EndpointText.Format(request.RemoteEndPoint)}: {request.Unanswerable.Describe()}.");
                 continue;
             }
 
@@ -47,7 +47,7 @@ internal static class ReboundEchoServer
             catch (SocketException e)
             {
                 // One reply refused (no route, a firewall, a vanished address): count it and go on serving.
-                errors.Report($"the reply to {request.RemoteEndPoint} failed: {e.Message}");
+                errors.Report($"the reply to {EndpointText.Format(request.RemoteEndPoint)} failed: {e.Message}");
                 continue;
             }
             catch (OperationCanceledException)

@@ -30,7 +30,7 @@ internal sealed partial class StreamSession
 
         listener.Bind(local);
         listener.Listen(1);
-        Console.Error.WriteLine($"rebound listen: TCP on {listener.LocalEndPoint}");
+        Console.Error.WriteLine($"rebound listen: TCP on {EndpointText.Format((System.Net.IPEndPoint)listener.LocalEndPoint!)}");
         using Socket connection = await listener.AcceptAsync(cancellation).ConfigureAwait(false);
         return await PipeAsync(connection, Timeout.InfiniteTimeSpan, cancellation).ConfigureAwait(false);
     }

@@ -74,14 +74,14 @@ internal sealed partial class StreamSession(Stream input, Stream output)
 
         if (refused)
         {
-            Console.Error.WriteLine($"rebound connect: {remote} refused the datagram (ICMP port unreachable).");
+            Console.Error.WriteLine($"rebound connect: {EndpointText.Format(remote)} refused the datagram (ICMP port unreachable).");
             return ExitCodes.Finding;
         }
 
         if (sent > 0 && Volatile.Read(ref replies) == 0)
         {
             Console.Error.WriteLine(
-                $"rebound connect: no reply from {remote} within {linger.TotalSeconds:0.#} s after {sent} datagram(s). " +
+                $"rebound connect: no reply from {EndpointText.Format(remote)} within {linger.TotalSeconds:0.#} s after {sent} datagram(s). " +
                 "If the server is bound to a wildcard address, its reply may have left from another address and been dropped.");
             return ExitCodes.Finding;
         }
@@ -93,7 +93,7 @@ internal sealed partial class StreamSession(Stream input, Stream output)
     public async Task<int> RunUdpServerAsync(IPEndPoint local, CancellationToken cancellation)
     {
         await using ReboundSocket socket = ReboundSocket.Bind(local);
-        Console.Error.WriteLine($"rebound listen: UDP on {socket.LocalEndPoint}");
+        Console.Error.WriteLine($"rebound listen: UDP on {EndpointText.Format(socket.LocalEndPoint)}");
         ReceivedDatagram? latest = null;
         var firstPeer = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Task receiving = Task.Run(async () =>
@@ -121,7 +121,7 @@ internal sealed partial class StreamSession(Stream input, Stream output)
     public async Task<int> RunNaiveUdpServerAsync(IPEndPoint local, CancellationToken cancellation)
     {
         using Socket socket = NaiveUdpSocket.Bind(local);
-        Console.Error.WriteLine($"rebound listen --naive: UDP on {socket.LocalEndPoint} (replies use plain sendto)");
+        Console.Error.WriteLine($"rebound listen --naive: UDP on {EndpointText.Format((IPEndPoint)socket.LocalEndPoint!)} (replies use plain sendto)");
         EndPoint? latest = null;
         var firstPeer = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Task receiving = Task.Run(async () =>

@@ -88,6 +88,46 @@ public class CommandLineLanguageTests
     }
 
     [Fact]
+    public void Every_duration_shows_SECONDS_as_its_value_in_help()
+    {
+        string[] durationWords = ["timeout", "duration", "warmup", "wait", "interval", "idle", "drain", "stats", "window"];
+        var wrong = AllOptions(ReboundRoot.Create())
+            .Where(o => durationWords.Any(w => o.Option.Name.Contains(w, StringComparison.Ordinal)))
+            .Where(o => o.Option.HelpName != "SECONDS")
+            .Select(o => $"{o.Command} {o.Option.Name} <{o.Option.HelpName}>")
+            .ToList();
+
+        Assert.True(wrong.Count == 0, "a duration whose value is not written SECONDS in help: " + string.Join(", ", wrong));
+    }
+
+    [Theory]
+    [InlineData("echo")]
+    [InlineData("listen")]
+    [InlineData("connect")]
+    [InlineData("doctor")]
+    [InlineData("bench")]
+    public void Commands_that_choose_an_address_family_take_4_and_6(string command)
+    {
+        Command found = ReboundRoot.Create().Subcommands.Single(c => c.Name == command);
+
+        Assert.Contains(found.Options, o => o.Name == "--ipv4" && o.Aliases.Contains("-4"));
+        Assert.Contains(found.Options, o => o.Name == "--ipv6" && o.Aliases.Contains("-6"));
+    }
+
+    [Fact]
+    public void Enum_values_in_help_are_lower_case_words_not_CSharp_names()
+    {
+        var help = new StringWriter();
+        RootCommand root = ReboundRoot.Create();
+        root.Parse(["proxy", "--help"]).Invoke(new InvocationConfiguration { Output = help });
+
+        Assert.Contains("--log-format <text|json|systemd>", help.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("Json|Systemd|Text", help.ToString(), StringComparison.Ordinal);
+        Assert.Equal("Systemd", root.Parse(["proxy", "--log-format", "systemd"]).GetValue<Rebound.Cli.Infrastructure.LogFormat>("--log-format").ToString());
+        Assert.NotEmpty(root.Parse(["proxy", "--log-format", "xml"]).Errors);
+    }
+
+    [Fact]
     public void The_top_command_is_a_RootCommand_so_completion_works()
     {
         RootCommand root = ReboundRoot.Create();

@@ -1,0 +1,66 @@
+using Rebound.Cli.Infrastructure;
+using Rebound.TestSupport;
+
+namespace Rebound.Cli.Tests.Language;
+
+/// <summary>
+/// docs/cli.md is the parser written down: it must equal <see cref="CliReference.Render"/> of the real command tree,
+/// so a flag added, renamed or re-described in code without the page fails here.
+/// </summary>
+public class CliReferenceTests
+{
+    private static readonly string PagePath = Path.Combine(RepositoryRoot.Path, "docs", "cli.md");
+
+    [Fact]
+    public void Docs_cli_md_matches_the_command_tree()
+    {
+        string expected = CliReference.Render(ReboundRoot.Create());
+        if (Environment.GetEnvironmentVariable(CliReference.UpdateVariable) == "1")
+        {
+            File.WriteAllText(PagePath, expected);
+        }
+
+        string actual = File.Exists(PagePath) ? File.ReadAllText(PagePath) : "";
+        Assert.True(
+            expected == actual,
+            $"docs/cli.md differs from the command tree (first difference at line {FirstDifferentLine(expected, actual)}). " +
+            $"Rewrite it: {CliReference.UpdateVariable}=1 dotnet test tests/Rebound.Cli.Tests --filter CliReferenceTests");
+    }
+
+    [Fact]
+    public void The_page_names_every_command_and_every_long_flag()
+    {
+        string page = CliReference.Render(ReboundRoot.Create());
+
+        foreach ((string path, System.CommandLine.Command command) in CliReference.Commands(ReboundRoot.Create()))
+        {
+            Assert.Contains($"\n## {path}\n", page, StringComparison.Ordinal);
+            foreach (System.CommandLine.Option option in command.Options.Where(o => !o.Hidden && o.Name != "--help"))
+            {
+                Assert.Contains($"`{option.Name}`", page, StringComparison.Ordinal);
+            }
+        }
+    }
+
+    [Fact]
+    public void A_flag_missing_from_the_page_is_a_difference()
+    {
+        var root = ReboundRoot.Create();
+        string before = CliReference.Render(root);
+        root.Subcommands.Single(c => c.Name == "echo").Options.Add(new System.CommandLine.Option<bool>("--brand-new") { Description = "x" });
+
+        Assert.NotEqual(before, CliReference.Render(root));
+    }
+
+    private static int FirstDifferentLine(string a, string b)
+    {
+        string[] x = a.Split('\n'), y = b.Split('\n');
+        int i = 0;
+        while (i < x.Length && i < y.Length && x[i] == y[i])
+        {
+            i++;
+        }
+
+        return i + 1;
+    }
+}
