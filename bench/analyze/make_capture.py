@@ -3,7 +3,9 @@
 
 Traffic: clients 192.0.2.x with ever-changing source ports ask 198.51.100.13:53 and get the answer from the same
 endpoint; every 1000th exchange is answered from 192.0.2.1 (the wrong-source bug) and rejected with ICMP port
-unreachable. Usage: make_capture.py OUT.pcap EXCHANGES
+unreachable. With "flood" as a third argument the capture is flow-heavy instead: every request comes from a new
+client endpoint (address in 192.0.2.0/24, 198.51.100.0/24 or 203.0.113.0/24, any port) and none is answered, the worst
+case for the analyzer's flow table. Usage: make_capture.py OUT.pcap EXCHANGES [flood]
 """
 import struct
 import sys
@@ -24,6 +26,8 @@ def ethernet(packet):
 
 def main():
     out, exchanges = sys.argv[1], int(sys.argv[2])
+    flood = len(sys.argv) > 3 and sys.argv[3] == "flood"
+    nets = [[192, 0, 2], [198, 51, 100], [203, 0, 113]]
     server, bridge = [198, 51, 100, 13], [192, 0, 2, 1]
     t = 1_764_000_000 * 1_000_000  # microseconds
     with open(out, "wb", buffering=1 << 20) as f:
@@ -36,6 +40,10 @@ def main():
             f.write(frame)
 
         for i in range(exchanges):
+            if flood:
+                client, port = nets[i % 3] + [i // 3 % 256], 1024 + (i // 768) % 64000
+                record(ethernet(udp(client, port, server, 53)))
+                continue
             client, port = [192, 0, 2, 10 + i % 200], 1024 + (i * 7919) % 64000
             record(ethernet(udp(client, port, server, 53)))
             if i % 1000 == 999:

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Net;
 using DnsResponder.Dns;
+using Rebound;
 
 namespace DnsResponder;
 
@@ -36,13 +37,19 @@ internal static class ResponderCommand
             DefaultValueFactory = _ => Environment.ProcessorCount,
         };
 
+        var join = new Option<string[]>("--join")
+        {
+            Description = "Join a multicast group, GROUP or GROUP%INTERFACE (233.252.0.1%eth0, ff12::db8:1%eth0), on every socket; " +
+                "repeatable. Each query to it is answered once, from the arrival interface's address.",
+        };
+
         var root = new RootCommand(
             "A small authoritative DNS responder on Rebound: answers A/AAAA for one zone from a hosts file, and every reply " +
             "leaves from the address its query was sent to.\n\n" +
             "Example: dns-responder --listen [::]:5353 --zone example.test --hosts hosts.txt\n" +
             "Exit codes: 0 success, 2 usage error or bad hosts file, 3 network error, 4 permission denied.")
         {
-            listen, zoneOption, hosts, naive, threads,
+            listen, zoneOption, hosts, naive, threads, join,
         };
         root.SetAction(async (parse, cancellation) =>
         {
@@ -73,7 +80,27 @@ internal static class ResponderCommand
             }
 
             ServeMode mode = parse.GetValue(naive) ? ServeMode.Naive : threadCount == 0 ? ServeMode.SingleSocket : ServeMode.Batched;
-            return await ResponderHost.RunAsync(new AuthoritativeResponder(zone), endPoint, mode, threadCount, output, error, cancellation).ConfigureAwait(false);
+            var groups = new List<MulticastGroup>();
+            foreach (string text in parse.GetValue(join) ?? [])
+            {
+                try
+                {
+                    groups.Add(MulticastGroup.Parse(text));
+                }
+                catch (FormatException e)
+                {
+                    error.WriteLine($"dns-responder: --join {text}: {e.Message}");
+                    return Usage;
+                }
+            }
+
+            if (mode == ServeMode.Naive && groups.Count > 0)
+            {
+                error.WriteLine("dns-responder: --naive does not join groups; drop --join.");
+                return Usage;
+            }
+
+            return await ResponderHost.RunAsync(new AuthoritativeResponder(zone), endPoint, mode, threadCount, output, error, cancellation, groups).ConfigureAwait(false);
         });
         return root;
     }

@@ -12,8 +12,10 @@ namespace DnsResponder;
 internal static class ResponderHost
 {
     public static async Task<int> RunAsync(
-        IDatagramResponder responder, IPEndPoint endPoint, ServeMode mode, int threads, TextWriter output, TextWriter error, CancellationToken cancellation)
+        IDatagramResponder responder, IPEndPoint endPoint, ServeMode mode, int threads, TextWriter output, TextWriter error, CancellationToken cancellation,
+        IReadOnlyList<MulticastGroup>? groups = null)
     {
+        groups ??= [];
         // SIGTERM (systemd, docker stop) stops it like Ctrl-C: stop receiving, print the summary, exit 0.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         using PosixSignalRegistration onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
@@ -21,8 +23,8 @@ internal static class ResponderHost
         try
         {
             (long answered, long dropped) = mode == ServeMode.Batched
-                ? await ServeBatchedAsync(responder, endPoint, threads, error, stop.Token).ConfigureAwait(false)
-                : await ServeOneSocketAsync(responder, endPoint, mode, error, stop.Token).ConfigureAwait(false);
+                ? await ServeBatchedAsync(responder, endPoint, threads, groups, error, stop.Token).ConfigureAwait(false)
+                : await ServeOneSocketAsync(responder, endPoint, mode, groups, error, stop.Token).ConfigureAwait(false);
             output.WriteLine($"dns-responder: answered {answered}, dropped {dropped}.");
             return ResponderCommand.Success;
         }
@@ -40,25 +42,32 @@ internal static class ResponderHost
     }
 
     private static async Task<(long Answered, long Dropped)> ServeBatchedAsync(
-        IDatagramResponder responder, IPEndPoint endPoint, int threads, TextWriter error, CancellationToken stop)
+        IDatagramResponder responder, IPEndPoint endPoint, int threads, IReadOnlyList<MulticastGroup> groups, TextWriter error, CancellationToken stop)
     {
+        var failures = new ThrottledLog(error);
         var options = new ReboundServerOptions
         {
             SocketCount = threads,
-            OnError = e => error.WriteLine($"dns-responder: {e.Message}"),
+            OnError = e => failures.Write(e.Message),
         };
+        foreach (MulticastGroup group in groups)
+        {
+            options.JoinMulticastGroup(group);
+        }
+
         await using ReboundServer server = ReboundServer.Start(
             endPoint, (ReadOnlySpan<byte> request, Span<byte> reply, in ReceivedDatagram _) => responder.Respond(request, reply), options);
         Announce(error, endPoint, $"{server.SocketCount} thread(s), batched; replies leave from each query's destination address");
         await Task.WhenAny(Task.Delay(Timeout.Infinite, stop), server.Completion).ConfigureAwait(false);
         using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5));
         await server.StopAsync(grace.Token).ConfigureAwait(false);
+        failures.Flush();
         ReboundStatistics statistics = server.Statistics;
         return (statistics.Sent, statistics.Received - statistics.Sent);
     }
 
     private static async Task<(long Answered, long Dropped)> ServeOneSocketAsync(
-        IDatagramResponder responder, IPEndPoint endPoint, ServeMode mode, TextWriter error, CancellationToken stop)
+        IDatagramResponder responder, IPEndPoint endPoint, ServeMode mode, IReadOnlyList<MulticastGroup> groups, TextWriter error, CancellationToken stop)
     {
         var counters = new ServeCounters();
         IDisposable socket;
@@ -72,6 +81,19 @@ internal static class ResponderHost
         else
         {
             ReboundSocket rebound = ReboundSocket.Bind(endPoint);
+            try
+            {
+                foreach (MulticastGroup group in groups)
+                {
+                    rebound.JoinMulticastGroup(group);
+                }
+            }
+            catch
+            {
+                rebound.Dispose();
+                throw;
+            }
+
             (socket, serve) = (rebound, () => ResponderLoop.Run(rebound, responder, counters, error));
             Announce(error, endPoint, "one thread; replies leave from each query's destination address");
         }

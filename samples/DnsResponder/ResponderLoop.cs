@@ -19,6 +19,20 @@ internal static class ResponderLoop
     {
         byte[] request = GC.AllocateUninitializedArray<byte>(RequestBufferSize, pinned: true);
         byte[] reply = GC.AllocateUninitializedArray<byte>(Dns.DnsConstants.MaxUdpPayload, pinned: true);
+        var failures = new ThrottledLog(log);
+        try
+        {
+            Serve(socket, responder, counters, failures, request, reply, maxRequests);
+        }
+        finally
+        {
+            failures.Flush();
+        }
+    }
+
+    private static void Serve(
+        ReboundSocket socket, IDatagramResponder responder, ServeCounters counters, ThrottledLog failures, byte[] request, byte[] reply, long maxRequests)
+    {
         for (long handled = 0; handled < maxRequests; handled++)
         {
             ReceivedDatagram datagram;
@@ -52,12 +66,12 @@ internal static class ResponderLoop
             catch (SourceAddressUnavailableException e)
             {
                 counters.Dropped++;
-                log.WriteLine($"dns-responder: {e.Message}");
+                failures.Write(e.Message);
             }
             catch (SocketException e)
             {
                 counters.Dropped++; // e.g. no route back to this client: lose this reply, keep serving
-                log.WriteLine($"dns-responder: reply to {datagram.RemoteEndPoint} failed: {e.Message}");
+                failures.Write($"reply to {datagram.RemoteEndPoint} failed: {e.Message}");
             }
         }
     }

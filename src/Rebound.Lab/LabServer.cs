@@ -71,7 +71,14 @@ public sealed class LabServer : IDisposable
             while (true)
             {
                 int length = socket.ReceiveFrom(buffer, ref remote);
-                socket.SendTo(buffer.AsSpan(0, length), remote);
+                try
+                {
+                    socket.SendTo(buffer.AsSpan(0, length), remote);
+                }
+                catch (SocketException) when (!IsClosed(socket))
+                {
+                    // A refused reply (no route, a firewall) costs that reply, not the server.
+                }
             }
         });
     }
@@ -96,8 +103,9 @@ public sealed class LabServer : IDisposable
                 {
                     socket.Reply(request, buffer.AsSpan(0, request.Length));
                 }
-                catch (SourceAddressUnavailableException e)
+                catch (SocketException e) when (!IsClosed(socket.Socket))
                 {
+                    // The source vanished, or no route or a firewall refused the reply: that reply only.
                     server!.Refuse(e.Message);
                 }
             }
@@ -141,6 +149,8 @@ public sealed class LabServer : IDisposable
             _refusals.Add(reason);
         }
     }
+
+    private static bool IsClosed(Socket socket) => socket.SafeHandle.IsClosed;
 
     private static void Serve(Action loop)
     {

@@ -5,8 +5,4 @@ namespace Rebound.Proxy;
 /// the local address in the key means one client talking to two addresses of this host gets two flows, each answered
 /// from its own address; two clients sharing an address still differ by port.
 /// </summary>
-internal readonly record struct FlowKey(UdpEndPoint Client, UdpEndPoint Local)
-{
-    /// <summary>The client's address alone, in one form for both families (the per-client limit counts by it).</summary>
-    public UdpEndPoint ClientAddress => Client.MapToIPv4().WithPort(0);
-}
+internal readonly record struct FlowKey(UdpEndPoint Client, UdpEndPoint Local);

@@ -25,9 +25,29 @@ internal sealed class FlowTable<TFlow>(FlowLimits limits)
 
     public int Count => _flows.Count;
 
-    /// <summary>How many flows the client address of <paramref name="client"/> holds.</summary>
+    /// <summary>How many flows the client of <paramref name="client"/> (its address, or its IPv6 prefix) holds.</summary>
     public int CountFor(UdpEndPoint client) =>
-        _perClient.TryGetValue(client.MapToIPv4().WithPort(0), out int n) ? n : 0;
+        _perClient.TryGetValue(ClientOf(client), out int n) ? n : 0;
+
+    /// <summary>
+    /// What the per-client limit counts by: the address without the port, one form for both families, an IPv6 address
+    /// cut to <see cref="FlowLimits.ClientPrefixLengthV6"/> bits.
+    /// </summary>
+    public UdpEndPoint ClientOf(UdpEndPoint client)
+    {
+        UdpEndPoint address = client.MapToIPv4().WithPort(0);
+        int prefix = Limits.ClientPrefixLengthV6;
+        if (address.IsIPv4 || prefix >= 128)
+        {
+            return address;
+        }
+
+        Span<byte> bytes = stackalloc byte[16];
+        address.TryWriteAddressBytes(bytes, out _);
+        bytes[prefix / 8] &= (byte)(0xFF << (8 - (prefix % 8)));
+        bytes[((prefix / 8) + 1)..].Clear();
+        return UdpEndPoint.FromIPv6(bytes, 0, address.ScopeId);
+    }
 
     public bool TryGet(in FlowKey key, out TFlow flow) => _flows.TryGetValue(key, out flow!);
 
@@ -46,7 +66,7 @@ internal sealed class FlowTable<TFlow>(FlowLimits limits)
         }
 
         _flows.Add(flow.Key, flow);
-        UdpEndPoint client = flow.Key.ClientAddress;
+        UdpEndPoint client = ClientOf(flow.Key.Client);
         _perClient[client] = _perClient.TryGetValue(client, out int n) ? n + 1 : 1;
         flow.LastActivity = now;
     }
@@ -60,7 +80,7 @@ internal sealed class FlowTable<TFlow>(FlowLimits limits)
         }
 
         _flows.Remove(flow.Key);
-        UdpEndPoint client = flow.Key.ClientAddress;
+        UdpEndPoint client = ClientOf(flow.Key.Client);
         int n = _perClient[client] - 1;
         if (n == 0)
         {

@@ -42,7 +42,9 @@ internal sealed partial class ProxyLoop : IDisposable
         _slots = new ProxyFlow?[options.Limits.MaxFlows];
         _freeSlots = new Stack<int>(Enumerable.Range(0, options.Limits.MaxFlows).Reverse());
         _tableFullReason = tableFullReason;
-        _clientLimitReason = $"client addresses reached their maximum of {options.Limits.MaxFlowsPerClient} flows each";
+        _clientLimitReason = options.Limits.ClientPrefixLengthV6 < 128
+            ? $"clients (IPv4 addresses, IPv6 /{options.Limits.ClientPrefixLengthV6} prefixes) reached their maximum of {options.Limits.MaxFlowsPerClient} flows each"
+            : $"client addresses reached their maximum of {options.Limits.MaxFlowsPerClient} flows each";
     }
 
     public ProxyCounters Counters => _counters;
@@ -80,6 +82,16 @@ internal sealed partial class ProxyLoop : IDisposable
                 Span<byte> one = [1, 0, 0, 0];
                 front.Socket.SetRawSocketOption(
                     Rebound.Interop.LinuxConstants.SOL_SOCKET, Rebound.Interop.LinuxConstants.SO_REUSEPORT, one);
+            }
+
+            // Every front that can receive a group's family joins it (an IPv4 group on a dual-stack [::] front too);
+            // with several loops each joins, and only the first forwards a group's datagram (answersGroups).
+            foreach (MulticastGroup group in _options.MulticastGroups)
+            {
+                if (ProxyOptions.CanReceive(endPoint, _options.DualStack, group))
+                {
+                    front.JoinMulticastGroup(group);
+                }
             }
         }
 

@@ -27,6 +27,13 @@ public sealed record ProxyOptions
     /// </summary>
     public int Threads { get; init; } = 1;
 
+    /// <summary>
+    /// Multicast groups the front sockets join (each front whose family can receive the group: an IPv4 group on
+    /// <c>0.0.0.0</c> and dual-stack <c>[::]</c> fronts, an IPv6 group on <c>[::]</c> fronts). A datagram sent to a group
+    /// opens one flow and is answered once, from the arrival interface's address.
+    /// </summary>
+    public IReadOnlyList<MulticastGroup> MulticastGroups { get; init; } = [];
+
     /// <summary>On stop, how long to keep delivering backend replies for datagrams already forwarded.</summary>
     public TimeSpan DrainTimeout { get; init; } = DefaultDrainTimeout;
 
@@ -66,6 +73,19 @@ public sealed record ProxyOptions
             }
         }
 
+        foreach (MulticastGroup group in MulticastGroups)
+        {
+            if (group.Address is null || !UdpEndPoint.FromIPAddress(group.Address, 0).IsMulticast)
+            {
+                return $"--join {group}: not a multicast address (224.0.0.0/4 or ff00::/8)";
+            }
+
+            if (!Listen.Any(l => CanReceive(l, DualStack, group)))
+            {
+                return $"--join {group}: no --listen address can receive it; listen on a wildcard of its family ([::]:PORT or 0.0.0.0:PORT)";
+            }
+        }
+
         return DrainTimeout < TimeSpan.Zero ? "the drain timeout cannot be negative"
             : Limits.Validate() is string limits ? limits
             : Threads is < 1 or > MaxThreads ? $"threads must be between 1 and {MaxThreads} (0 on the command line: one per core)"
@@ -81,6 +101,14 @@ public sealed record ProxyOptions
     {
         int share = (Limits.MaxFlows / Threads) + (loop < Limits.MaxFlows % Threads ? 1 : 0);
         return Limits with { MaxFlows = share };
+    }
+
+    /// <summary>Whether a front bound to <paramref name="listen"/> can receive datagrams sent to <paramref name="group"/>.</summary>
+    internal static bool CanReceive(IPEndPoint listen, bool dualStack, MulticastGroup group)
+    {
+        bool v4Group = group.Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork || group.Address.IsIPv4MappedToIPv6;
+        return listen.Address.Equals(IPAddress.Any) ? v4Group
+            : listen.Address.Equals(IPAddress.IPv6Any) && (!v4Group || dualStack);
     }
 
     private static bool IsWildcard(IPAddress address) => address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any);

@@ -130,6 +130,17 @@ public readonly struct UdpEndPoint : IEquatable<UdpEndPoint>, ISpanFormattable
         ? new IPAddress(V4Bytes)
         : new IPAddress(Bytes, ScopeId);
 
+    /// <summary>
+    /// Writes the address's bytes, network order (4 for IPv4, 16 for IPv6), as <see cref="IPAddress.TryWriteBytes"/>
+    /// does but without allocating an <see cref="IPAddress"/>; false when <paramref name="destination"/> is too short.
+    /// </summary>
+    public bool TryWriteAddressBytes(Span<byte> destination, out int bytesWritten)
+    {
+        ReadOnlySpan<byte> bytes = IsIPv4 ? V4Bytes : Bytes;
+        bytesWritten = bytes.TryCopyTo(destination) ? bytes.Length : 0;
+        return bytesWritten != 0;
+    }
+
     /// <summary>The endpoint as an <see cref="IPEndPoint"/> (allocates).</summary>
     public IPEndPoint ToIPEndPoint() => new(ToIPAddress(), Port);
 

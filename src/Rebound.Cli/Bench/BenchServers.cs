@@ -57,7 +57,14 @@ internal static class BenchServers
 
             if (request.CanReply)
             {
-                socket.Reply(request, buffer.AsSpan(0, request.Length));
+                try
+                {
+                    socket.Reply(request, buffer.AsSpan(0, request.Length));
+                }
+                catch (SocketException)
+                {
+                    // A refused reply costs that reply, not the server (as in every server here).
+                }
             }
         }
     }
@@ -80,7 +87,14 @@ internal static class BenchServers
                 continue;
             }
 
-            socket.SendTo(buffer.AsSpan(0, received), SocketFlags.None, peer);
+            try
+            {
+                socket.SendTo(buffer.AsSpan(0, received), SocketFlags.None, peer);
+            }
+            catch (SocketException)
+            {
+                // A refused reply costs that reply, not the server.
+            }
         }
     }
 
@@ -101,7 +115,18 @@ internal static class BenchServers
                 break;
             }
 
-            await socket.SendToAsync(buffer.AsMemory(0, received), SocketFlags.None, peer, cancellation).ConfigureAwait(false);
+            try
+            {
+                await socket.SendToAsync(buffer.AsMemory(0, received), SocketFlags.None, peer, cancellation).ConfigureAwait(false);
+            }
+            catch (SocketException)
+            {
+                // A refused reply costs that reply, not the server.
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
         }
     }
 

@@ -127,6 +127,10 @@ internal static class EchoCommand
 
             var settings = new EchoSettings(endPoint, !parse.GetValue(ipv6Only), parse.GetValue(verbose), parse.GetValue(count), parse.GetValue(json),
                 parse.GetValue(perAddress) ? SourceAddressStrategy.PerAddress : SourceAddressStrategy.Automatic) { Groups = groups };
+
+            // Ctrl-C and SIGTERM stop serving: the server prints its totals line and exits 0.
+            using var signals = new SignalStop(cancellation);
+            cancellation = signals.Token;
             try
             {
                 if (isNaive)

@@ -25,6 +25,14 @@ internal static class ProxyCommand
         var oneWay = new Option<double?>("--one-way-timeout") { HelpName = "SECONDS", Description = $"Seconds a flow the backend never answered may stay idle (default {FlowLimits.DefaultOneWayIdleTimeout.TotalSeconds})." };
         var maxFlows = new Option<int?>("--max-flows") { Description = $"Most flows at once (default {FlowLimits.DefaultMaxFlows}); new flows beyond it are refused." };
         var perClient = new Option<int?>("--max-flows-per-client") { Description = $"Most flows from one client IP address, in each thread (default {FlowLimits.DefaultMaxFlowsPerClient})." };
+        var clientPrefix = new Option<int?>("--client-prefix-v6")
+        {
+            Description = "IPv6 prefix length that counts as one client for --max-flows-per-client, e.g. 64: a host may use any address of its /64 (default 128: each address).",
+        };
+        var join = new Option<string[]>("--join")
+        {
+            Description = "Join a multicast group on the wildcard fronts, GROUP or GROUP%INTERFACE (233.252.0.1%eth0, ff12::db8:1%eth0); repeatable. A datagram to it opens one flow.",
+        };
         var threads = new Option<int?>("--threads") { Description = "Event-loop threads, each with its own sockets sharing the port (SO_REUSEPORT); 0: one per core (default 1)." };
         var ipv6Only = SharedOptions.IPv6("on [::], serve IPv6 only (V6ONLY=1)", "--ipv6-only");
         var stats = new Option<double>("--stats") { HelpName = "SECONDS", Description = "Print the counters every this many seconds (0: never), in seconds: a line on stderr, or with --json a JSON line on stdout." }.NotNegative().OffOrPeriod();
@@ -35,7 +43,7 @@ internal static class ProxyCommand
 
         var command = new Command("proxy", "Front a UDP service you cannot change so its replies leave from the address each client targeted.")
         {
-            listen, to, config, idle, oneWay, maxFlows, perClient, threads, ipv6Only, stats, json, verbose, metricsListen, logFormat,
+            listen, to, config, idle, oneWay, maxFlows, perClient, clientPrefix, join, threads, ipv6Only, stats, json, verbose, metricsListen, logFormat,
         }.WithEpilogue(
             "Examples:\n  rebound proxy --listen [::]:6088 --to 127.0.0.1:16088\n" +
             "  rebound proxy -l [::]:53 --to 127.0.0.1:5301 --to 127.0.0.1:5302 --stats 10\n" +
@@ -50,7 +58,7 @@ internal static class ProxyCommand
             var request = new ProxyRequest(
                 parse.GetValue(listen) ?? [], parse.GetValue(to) ?? [], parse.GetValue(config), parse.GetValue(idle), parse.GetValue(oneWay),
                 parse.GetValue(maxFlows), parse.GetValue(perClient), parse.GetValue(ipv6Only) ? false : null, parse.GetValue(threads),
-                parse.GetValue(metricsListen));
+                parse.GetValue(metricsListen), parse.GetValue(join), parse.GetValue(clientPrefix));
             if (!request.TryBuild(out ProxyOptions? options, out IPEndPoint? metricsAt, out string error))
             {
                 Console.Error.WriteLine($"rebound proxy: {error}");

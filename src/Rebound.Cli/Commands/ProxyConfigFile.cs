@@ -23,6 +23,12 @@ internal sealed class ProxyConfigFile
 
     public int? MaxFlowsPerClient { get; set; }
 
+    /// <summary>IPv6 prefix length that counts as one client for the per-client limit (<c>--client-prefix-v6</c>).</summary>
+    public int? ClientPrefixLengthV6 { get; set; }
+
+    /// <summary>Multicast groups the fronts join, GROUP or GROUP%INTERFACE (<c>--join</c>).</summary>
+    public List<string>? Join { get; set; }
+
     public bool? DualStack { get; set; }
 
     public double? DrainTimeoutSeconds { get; set; }

@@ -18,7 +18,9 @@ internal sealed record ProxyRequest(
     int? MaxFlowsPerClient,
     bool? DualStack,
     int? Threads = null,
-    string? MetricsListen = null)
+    string? MetricsListen = null,
+    IReadOnlyList<string>? Join = null,
+    int? ClientPrefixLengthV6 = null)
 {
     public bool TryBuild(out ProxyOptions? options, out string error) => TryBuild(out options, out _, out error);
 
@@ -82,8 +84,23 @@ internal sealed record ProxyRequest(
             return false;
         }
 
+        var groups = new List<MulticastGroup>();
+        foreach (string text in Join is { Count: > 0 } ? Join : file.Join ?? [])
+        {
+            try
+            {
+                groups.Add(MulticastGroup.Parse(text));
+            }
+            catch (FormatException e)
+            {
+                error = $"--join {text}: {e.Message}";
+                return false;
+            }
+        }
+
         var candidate = new ProxyOptions
         {
+            MulticastGroups = groups,
             Threads = threads == 0 ? Environment.ProcessorCount : threads,
             Listen = listenEndPoints,
             Backends = backendEndPoints,
@@ -95,6 +112,7 @@ internal sealed record ProxyRequest(
                 OneWayIdleTimeout = TimeSpan.FromSeconds(oneWay),
                 MaxFlows = MaxFlows ?? file.MaxFlows ?? FlowLimits.DefaultMaxFlows,
                 MaxFlowsPerClient = MaxFlowsPerClient ?? file.MaxFlowsPerClient ?? FlowLimits.DefaultMaxFlowsPerClient,
+                ClientPrefixLengthV6 = ClientPrefixLengthV6 ?? file.ClientPrefixLengthV6 ?? 128,
             },
         };
         string? problem = candidate.Validate();

@@ -15,59 +15,13 @@ namespace Rebound.Cli.Tests.Hostile;
 /// </summary>
 public sealed class MulticastTests(ITestOutputHelper output)
 {
-    private static readonly IPAddress V4Group = IPAddress.Parse("233.252.0.1");
-    private static readonly IPAddress V6Group = IPAddress.Parse("ff12::db8:1");
-
-    private sealed class Lan : IDisposable
-    {
-        public Lan()
-        {
-            Namespace = NetworkNamespace.Create("mc");
-            try
-            {
-                Namespace.Ip("link", "add", "lan0", "type", "veth", "peer", "name", "lan1");
-                Namespace.Ip("link", "set", "lan1", "up");
-                Namespace.Ip("link", "set", "lan0", "up");
-                Namespace.Ip("addr", "add", "192.0.2.1/24", "dev", "lan0");
-                Namespace.Ip("addr", "add", "2001:db8::1/64", "dev", "lan0", "nodad");
-                InterfaceIndex = Namespace.InterfaceIndex("lan0");
-            }
-            catch
-            {
-                Namespace.Dispose();
-                throw;
-            }
-        }
-
-        public NetworkNamespace Namespace { get; }
-
-        public int InterfaceIndex { get; }
-
-        /// <summary>A client on the interface's address that sends multicast out of lan0 (looped back to local members).</summary>
-        public Socket Client(AddressFamily family) => Namespace.Run(() =>
-        {
-            var client = new Socket(family, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = 2000 };
-            if (family == AddressFamily.InterNetwork)
-            {
-                client.Bind(new IPEndPoint(IPAddress.Parse("192.0.2.1"), 0));
-                client.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastInterface, IPAddress.HostToNetworkOrder(InterfaceIndex));
-            }
-            else
-            {
-                client.Bind(new IPEndPoint(IPAddress.Parse("2001:db8::1"), 0));
-                client.SetSocketOption(SocketOptionLevel.IPv6, SocketOptionName.MulticastInterface, InterfaceIndex);
-            }
-
-            return client;
-        });
-
-        public void Dispose() => Namespace.Dispose();
-    }
+    private static readonly IPAddress V4Group = MulticastLan.V4Group;
+    private static readonly IPAddress V6Group = MulticastLan.V6Group;
 
     [NamespaceFact]
     public void An_IPv4_group_reaches_a_socket_only_once_joined_and_is_answered_from_the_interface_address()
     {
-        using var lan = new Lan();
+        using var lan = new MulticastLan();
         using ReboundSocket server = lan.Namespace.Run(() => ReboundSocket.Bind("0.0.0.0:0"));
         server.Socket.ReceiveTimeout = 500;
         using Socket client = lan.Client(AddressFamily.InterNetwork);
@@ -88,7 +42,7 @@ public sealed class MulticastTests(ITestOutputHelper output)
     [NamespaceFact]
     public void An_IPv4_group_works_on_a_dual_stack_socket_where_the_IPv6_join_of_its_mapped_form_is_refused()
     {
-        using var lan = new Lan();
+        using var lan = new MulticastLan();
         using ReboundSocket server = lan.Namespace.Run(() => ReboundSocket.Bind("[::]:0"));
         server.Socket.ReceiveTimeout = 2000;
 
@@ -105,7 +59,7 @@ public sealed class MulticastTests(ITestOutputHelper output)
     [NamespaceFact]
     public void An_IPv6_group_is_joined_on_the_interface_and_answered()
     {
-        using var lan = new Lan();
+        using var lan = new MulticastLan();
         using ReboundSocket server = lan.Namespace.Run(() => ReboundSocket.Bind("[::]:0"));
         server.Socket.ReceiveTimeout = 2000;
         server.JoinMulticastGroup(MulticastGroup.Parse($"{V6Group}%{lan.InterfaceIndex}"));
@@ -116,7 +70,7 @@ public sealed class MulticastTests(ITestOutputHelper output)
     [NamespaceFact]
     public async Task A_server_with_several_sockets_joins_its_groups_on_each_and_answers_every_multicast_and_broadcast_once()
     {
-        using var lan = new Lan();
+        using var lan = new MulticastLan();
         var options = new ReboundServerOptions { SocketCount = 3 };
         options.JoinMulticastGroup(new MulticastGroup(V4Group, lan.InterfaceIndex));
         options.JoinMulticastGroup(new MulticastGroup(V6Group, lan.InterfaceIndex));
@@ -127,9 +81,9 @@ public sealed class MulticastTests(ITestOutputHelper output)
         using Socket v4 = lan.Client(AddressFamily.InterNetwork);
         v4.EnableBroadcast = true;
         using Socket v6 = lan.Client(AddressFamily.InterNetworkV6);
-        int v4Group = CountReplies(v4, new IPEndPoint(V4Group, port));
-        int broadcast = CountReplies(v4, new IPEndPoint(IPAddress.Parse("192.0.2.255"), port));
-        int v6Group = CountReplies(v6, new IPEndPoint(V6Group, port));
+        int v4Group = MulticastLan.CountReplies(v4, new IPEndPoint(V4Group, port));
+        int broadcast = MulticastLan.CountReplies(v4, new IPEndPoint(IPAddress.Parse("192.0.2.255"), port));
+        int v6Group = MulticastLan.CountReplies(v6, new IPEndPoint(V6Group, port));
         output.WriteLine(
             $"{server.SocketCount} sockets, {server.Statistics.Received} copies received; replies: {V4Group} {v4Group}, " +
             $"192.0.2.255 {broadcast}, {V6Group} {v6Group}");
@@ -149,18 +103,5 @@ public sealed class MulticastTests(ITestOutputHelper output)
         int length = client.ReceiveFrom(buffer, ref from);
         Assert.Equal("ping"u8.ToArray(), buffer[..length]);
         return ((IPEndPoint)from).Address.ToString();
-    }
-
-    private static int CountReplies(Socket client, IPEndPoint destination)
-    {
-        client.SendTo("ping"u8, destination);
-        int replies = 0;
-        while (client.Poll(replies == 0 ? TimeSpan.FromSeconds(2) : TimeSpan.FromMilliseconds(500), SelectMode.SelectRead))
-        {
-            client.Receive(new byte[64]);
-            replies++;
-        }
-
-        return replies;
     }
 }

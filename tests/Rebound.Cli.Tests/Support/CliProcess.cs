@@ -11,7 +11,14 @@ internal static class CliProcess
     public static Process Start(params string[] arguments) => StartIn(null, arguments);
 
     /// <summary>Starts it inside a network namespace when <paramref name="netns"/> is set (<c>ip netns exec</c>).</summary>
-    public static Process StartIn(string? netns, params string[] arguments)
+    public static Process StartIn(string? netns, params string[] arguments) =>
+        Process.Start(StartInfo(netns, AssemblyPath, arguments)) ?? throw new InvalidOperationException("could not start the CLI");
+
+    /// <summary>
+    /// <c>dotnet ASSEMBLY ARGS</c> with every stream redirected, inside a network namespace when <paramref name="netns"/>
+    /// is set (<c>ip netns exec</c>, which execs: the process id is dotnet's).
+    /// </summary>
+    public static ProcessStartInfo StartInfo(string? netns, string assembly, IEnumerable<string> arguments)
     {
         var start = new ProcessStartInfo(netns is null ? "dotnet" : "ip")
         {
@@ -28,13 +35,13 @@ internal static class CliProcess
             }
         }
 
-        start.ArgumentList.Add(AssemblyPath);
+        start.ArgumentList.Add(assembly);
         foreach (string argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }
 
-        return Process.Start(start) ?? throw new InvalidOperationException("could not start the CLI");
+        return start;
     }
 
     /// <summary>Runs <c>rebound ARGS</c> to completion with <paramref name="input"/> on stdin.</summary>
