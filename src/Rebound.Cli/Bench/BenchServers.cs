@@ -25,22 +25,28 @@ internal static class BenchServers
 
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
 
+    /// <remarks>
+    /// The synchronous servers bind here, before their thread starts: when the returned task exists the port is served,
+    /// so the ready line <c>bench serve</c> prints next is true (binding on the thread let the first request arrive first).
+    /// </remarks>
     public static Task RunAsync(string implementation, IPEndPoint listen, CancellationToken cancellation) => implementation switch
     {
-        ReboundSync => RunOnThread(() => ReboundSyncLoop(listen, SourceAddressStrategy.Automatic, cancellation)),
-        PortableSync => RunOnThread(() => ReboundSyncLoop(listen, SourceAddressStrategy.PerAddress, cancellation)),
+        ReboundSync => RunOnThread(ReboundBind(listen, SourceAddressStrategy.Automatic), socket => ReboundSyncLoop(socket, cancellation)),
+        PortableSync => RunOnThread(ReboundBind(listen, SourceAddressStrategy.PerAddress), socket => ReboundSyncLoop(socket, cancellation)),
         PortableAsync => ReboundEchoServer.RunAsync(
             new EchoSettings(listen, DualStack: true, Verbose: false, Count: 0, Strategy: SourceAddressStrategy.PerAddress), cancellation),
         // The async Rebound server is `rebound echo` itself: ReceiveAsync, check CanReply, ReplyAsync.
         ReboundAsync => ReboundEchoServer.RunAsync(new EchoSettings(listen, DualStack: true, Verbose: false, Count: 0), cancellation),
-        NaiveSync => RunOnThread(() => NaiveSyncLoop(listen, cancellation)),
+        NaiveSync => RunOnThread(NaiveUdpSocket.Bind(listen), socket => NaiveSyncLoop(socket, listen.AddressFamily, cancellation)),
         NaiveAsync => NaiveAsyncLoop(listen, cancellation),
         _ => throw new ArgumentException($"unknown implementation '{implementation}'", nameof(implementation)),
     };
 
-    private static void ReboundSyncLoop(IPEndPoint listen, SourceAddressStrategy strategy, CancellationToken cancellation)
+    private static ReboundSocket ReboundBind(IPEndPoint listen, SourceAddressStrategy strategy) =>
+        ReboundSocket.Bind(listen, new ReboundSocketOptions { Strategy = strategy });
+
+    private static void ReboundSyncLoop(ReboundSocket socket, CancellationToken cancellation)
     {
-        using ReboundSocket socket = ReboundSocket.Bind(listen, new ReboundSocketOptions { Strategy = strategy });
         socket.ReceiveTimeout = PollInterval;
         byte[] buffer = new byte[65536];
         while (!cancellation.IsCancellationRequested)
@@ -69,12 +75,11 @@ internal static class BenchServers
         }
     }
 
-    private static void NaiveSyncLoop(IPEndPoint listen, CancellationToken cancellation)
+    private static void NaiveSyncLoop(Socket socket, AddressFamily family, CancellationToken cancellation)
     {
-        using Socket socket = NaiveUdpSocket.Bind(listen);
         socket.ReceiveTimeout = (int)PollInterval.TotalMilliseconds;
         byte[] buffer = new byte[65536];
-        var peer = new SocketAddress(listen.AddressFamily);
+        var peer = new SocketAddress(family);
         while (!cancellation.IsCancellationRequested)
         {
             int received;
@@ -130,9 +135,15 @@ internal static class BenchServers
         }
     }
 
-    private static Task<bool> RunOnThread(Action loop) => DedicatedThread.Run("rebound bench serve", () =>
+    /// <summary>Runs <paramref name="loop"/> on a thread of its own over a socket already bound; disposes it at the end.</summary>
+    private static Task<bool> RunOnThread<TSocket>(TSocket socket, Action<TSocket> loop)
+        where TSocket : IDisposable => DedicatedThread.Run("rebound bench serve", () =>
     {
-        loop();
+        using (socket)
+        {
+            loop(socket);
+        }
+
         return true;
     });
 }
