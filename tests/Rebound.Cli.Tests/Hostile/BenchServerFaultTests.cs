@@ -45,21 +45,10 @@ public sealed class BenchServerFaultTests(ITestOutputHelper output)
 
             using Socket legit = host.Client(FaultHost.Legit);
             legit.SendTo("legit"u8, target);
-            byte[] buffer = new byte[64];
-            EndPoint from = new IPEndPoint(IPAddress.Any, 0);
-            int n;
-            try
-            {
-                n = legit.ReceiveFrom(buffer, ref from);
-            }
-            catch (SocketException e)
-            {
-                throw new Xunit.Sdk.XunitException($"{impl}: no reply to the legitimate client after 4 refused replies ({e.SocketErrorCode}); exited: {server.HasExited}\n{server.Error}");
-            }
-
+            (byte[] buffer, int n, IPEndPoint from) = FaultHost.ReceiveReply(legit, $"{impl}: no reply to the legitimate client after 4 refused replies");
             output.WriteLine($"bench serve --impl {impl}: 4 refused replies, then the legitimate client answered ({n} bytes from {from})");
             Assert.Equal("legit"u8.ToArray(), buffer[..n]);
-            Assert.Equal(FaultHost.Server, ((IPEndPoint)from).Address);
+            Assert.Equal(FaultHost.Server, from.Address);
             Assert.False(server.HasExited, $"{impl} exited:\n{server.Error}");
         }
     }

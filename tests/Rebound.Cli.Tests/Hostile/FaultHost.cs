@@ -102,6 +102,22 @@ internal sealed class FaultHost : IDisposable
         return socket;
     });
 
+    /// <summary>Receives the reply on <paramref name="client"/>; a timeout fails the test with <paramref name="missing"/>.</summary>
+    public static (byte[] Buffer, int Length, IPEndPoint From) ReceiveReply(Socket client, string missing)
+    {
+        byte[] buffer = new byte[65536];
+        EndPoint from = new IPEndPoint(IPAddress.Any, 0);
+        try
+        {
+            int n = client.ReceiveFrom(buffer, ref from);
+            return (buffer, n, (IPEndPoint)from);
+        }
+        catch (SocketException e)
+        {
+            throw new Xunit.Sdk.XunitException($"{missing} ({e.SocketErrorCode})");
+        }
+    }
+
     /// <summary>
     /// A counter of <c>/proc/PID/net/snmp</c> (the namespace of process <paramref name="pid"/>), e.g. ("Ip", "InDelivers")
     /// or ("Udp", "RcvbufErrors").

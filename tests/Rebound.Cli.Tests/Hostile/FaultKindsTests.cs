@@ -214,21 +214,10 @@ public sealed class FaultKindsTests(ITestOutputHelper output)
 
     private static void AssertReply(ServerMode mode, Socket client, byte[] query, string when, IPAddress? source = null)
     {
-        byte[] buffer = new byte[65536];
-        EndPoint from = new IPEndPoint(IPAddress.Any, 0);
-        int n;
-        try
-        {
-            n = client.ReceiveFrom(buffer, ref from);
-        }
-        catch (SocketException e)
-        {
-            throw new Xunit.Sdk.XunitException($"{mode.Name}: the legitimate client got no reply {when} ({e.SocketErrorCode})");
-        }
-
+        (byte[] buffer, int n, IPEndPoint from) = FaultHost.ReceiveReply(client, $"{mode.Name}: the legitimate client got no reply {when}");
         if (source is not null || !mode.WrongSource)
         {
-            Assert.Equal(source ?? FaultHost.Server, ((IPEndPoint)from).Address);
+            Assert.Equal(source ?? FaultHost.Server, from.Address);
         }
 
         if (mode.Echoes)
