@@ -50,7 +50,7 @@ internal static class BpfFileSystem
 
         if (FileCalls.Mount("bpf", MountPoint, "bpf", 0, "mode=0700") != 0)
         {
-            int errno = Marshal.GetLastPInvokeError();
+            Errno errno = Libc.LastError;
             if (!IsMounted())
             {
                 throw new BpfException($"cannot mount bpffs at {MountPoint}", errno);

@@ -240,7 +240,11 @@ public sealed class CgroupShield : IDisposable
         }
     }
 
-    internal static string PinDirectoryOf(ulong cgroupId) =>
+    /// <summary>
+    /// Where a pinned shield on the cgroup with this id (<see cref="Cgroups.Id"/>) keeps its programs, links and maps:
+    /// the directory exists exactly while such a shield is pinned.
+    /// </summary>
+    public static string PinDirectoryOf(ulong cgroupId) =>
         Path.Join(PinRoot, "cg" + cgroupId.ToString(CultureInfo.InvariantCulture));
 
     private static CgroupShield? OpenPinnedById(ulong id, string? cgroupPath)

@@ -64,7 +64,7 @@ public static class Cgroups
         byte* buffer = stackalloc byte[256];
         if (FileCalls.Stat(cgroupPath, buffer) != 0)
         {
-            throw new BpfException($"cannot stat {cgroupPath}", Marshal.GetLastPInvokeError());
+            throw new BpfException($"cannot stat {cgroupPath}", Libc.LastError);
         }
 
         return BinaryPrimitives.ReadUInt64LittleEndian(new ReadOnlySpan<byte>(buffer + 8, 8));

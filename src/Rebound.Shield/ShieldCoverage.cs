@@ -76,7 +76,7 @@ public static class ShieldCoverage
             ProgramIds = (ulong)ids,
             ProgramCount = MaxPrograms,
         };
-        if (BpfCalls.Invoke(BpfCommand.ProgramQuery, ref query, out int errno) < 0)
+        if (BpfCalls.Invoke(BpfCommand.ProgramQuery, ref query, out Errno errno) < 0)
         {
             throw new BpfException("cannot query the cgroup's programs", errno);
         }

@@ -33,11 +33,11 @@ public static class ShieldSupport
         {
             using var probe = BpfMap.Create(BpfMapType.Array, 4, 8, 1, "rb_probe");
         }
-        catch (BpfException e) when (e.Errno == 38)
+        catch (BpfException e) when (e.Error == Errno.ENOSYS)
         {
             return new("this kernel has no bpf() system call (CONFIG_BPF_SYSCALL is off)", false);
         }
-        catch (BpfException e) when (e.Errno is 1 or 13)
+        catch (BpfException e) when (e.Error is Errno.EPERM or Errno.EACCES)
         {
             return new("the kernel refused bpf() (EPERM): needs CAP_BPF; in a container, run it with --privileged or on the host", true);
         }
@@ -53,12 +53,12 @@ public static class ShieldSupport
     public static string Explain(BpfException error)
     {
         ArgumentNullException.ThrowIfNull(error);
-        if (error.VerifierLog is null && error.Errno == 22 && error.Message.Contains("attach", StringComparison.Ordinal))
+        if (error.VerifierLog is null && error.Error == Errno.EINVAL && error.Message.Contains("attach", StringComparison.Ordinal))
         {
             return error.Message + " — attaching through BPF links needs Linux 5.7 or newer";
         }
 
-        if (error.VerifierLog is null && error.Errno == 22)
+        if (error.VerifierLog is null && error.Error == Errno.EINVAL)
         {
             return error.Message + " — the cgroup sendmsg hooks need Linux 4.18, and the programs read the socket (Linux 5.3)";
         }

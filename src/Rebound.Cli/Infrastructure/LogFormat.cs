@@ -21,8 +21,8 @@ internal enum LogFormat
 /// <summary>Builds the logger factory of a daemon-style command from <c>--log-format</c>; every entry goes to stderr.</summary>
 internal static class DaemonLogging
 {
-    /// <summary>ISO 8601 with milliseconds and the offset (always +00:00: timestamps are UTC).</summary>
-    public const string IsoTimestamp = "yyyy-MM-ddTHH:mm:ss.fffzzz";
+    /// <summary>ISO 8601 in UTC with milliseconds and a <c>Z</c>, as docs/output.md writes every time.</summary>
+    public const string IsoTimestamp = "yyyy-MM-ddTHH:mm:ss.fff'Z'";
 
     /// <summary>The values as people type them (lower case, as docs/output.md spells every enum value).</summary>
     private static readonly string[] Names = ["text", "json", "systemd"];

@@ -1,3 +1,6 @@
+using Rebound.Interop;
+using ErrnoValue = Rebound.Interop.Errno;
+
 namespace Rebound.Shield.Kernel;
 
 /// <summary>A bpf(2) or cgroup call failed; carries the errno and, for a rejected program, the verifier's log.</summary>
@@ -20,36 +23,34 @@ public sealed class BpfException : Exception
     {
     }
 
-    internal BpfException(string message, int errno, string? verifierLog = null)
+    internal BpfException(string message, ErrnoValue errno, string? verifierLog = null)
         : base($"{message}: {Describe(errno)}{(string.IsNullOrWhiteSpace(verifierLog) ? "" : "\nverifier log:\n" + verifierLog.TrimEnd())}")
     {
-        Errno = errno;
+        Errno = (int)errno;
         VerifierLog = verifierLog;
     }
 
     /// <summary>The errno of the failed call (1 EPERM, 22 EINVAL, ...).</summary>
     public int Errno { get; }
 
+    /// <summary>The same errno, typed, for the shield's own decisions.</summary>
+    internal ErrnoValue Error => (ErrnoValue)Errno;
+
     /// <summary>What the kernel verifier printed when it rejected a program; null otherwise.</summary>
     public string? VerifierLog { get; }
 
     /// <summary>True when the failure is a missing privilege (EPERM/EACCES without a verifier log).</summary>
-    public bool IsPermissionDenied => Errno is 1 or 13 && VerifierLog is null;
+    public bool IsPermissionDenied => (ErrnoValue)Errno is ErrnoValue.EPERM or ErrnoValue.EACCES && VerifierLog is null;
 
-    private static string Describe(int errno) => errno switch
+    private static string Describe(ErrnoValue errno) => errno switch
     {
-        1 => "EPERM (operation not permitted: needs root or CAP_BPF+CAP_NET_ADMIN)",
-        2 => "ENOENT (no such file or object)",
-        7 => "E2BIG",
-        9 => "EBADF",
-        13 => "EACCES (permission denied, or the verifier refused the program)",
-        16 => "EBUSY",
-        17 => "EEXIST",
-        22 => "EINVAL (the kernel does not support this request)",
-        28 => "ENOSPC",
-        38 => "ENOSYS (this kernel has no bpf system call)",
-        95 => "EOPNOTSUPP",
-        524 => "ENOTSUPP",
-        _ => $"errno {errno}",
+        ErrnoValue.EPERM => "EPERM (operation not permitted: needs root or CAP_BPF+CAP_NET_ADMIN)",
+        ErrnoValue.ENOENT => "ENOENT (no such file or object)",
+        ErrnoValue.EACCES => "EACCES (permission denied, or the verifier refused the program)",
+        ErrnoValue.EINVAL => "EINVAL (the kernel does not support this request)",
+        ErrnoValue.ENOSYS => "ENOSYS (this kernel has no bpf system call)",
+        ErrnoValue.E2BIG or ErrnoValue.EBADF or ErrnoValue.EBUSY or ErrnoValue.EEXIST or ErrnoValue.ENOSPC
+            or ErrnoValue.EOPNOTSUPP or ErrnoValue.ENOTSUPP => errno.ToString(),
+        _ => errno.Describe(),
     };
 }

@@ -21,7 +21,7 @@ internal sealed class BpfLink : IDisposable
             TargetFd = cgroup.Value,
             AttachType = attachType,
         };
-        long fd = BpfCalls.Invoke(BpfCommand.LinkCreate, ref attributes, out int errno);
+        long fd = BpfCalls.Invoke(BpfCommand.LinkCreate, ref attributes, out Errno errno);
         if (fd < 0)
         {
             throw new BpfException($"cannot attach {program.Name} to the cgroup ({attachType})", errno);
@@ -45,7 +45,7 @@ internal sealed class BpfLink : IDisposable
     public void Detach()
     {
         var attributes = new LinkDetachAttributes { LinkFd = Fd.Value };
-        if (BpfCalls.Invoke(BpfCommand.LinkDetach, ref attributes, out int errno) < 0 && errno != 2)
+        if (BpfCalls.Invoke(BpfCommand.LinkDetach, ref attributes, out Errno errno) < 0 && errno != Errno.ENOENT)
         {
             throw new BpfException("cannot detach link", errno);
         }

@@ -32,7 +32,7 @@ internal sealed unsafe class BpfMap : IDisposable
             MaxEntries = (uint)maxEntries,
         };
         BpfObjects.WriteName(attributes.MapName, name);
-        long fd = BpfCalls.Invoke(BpfCommand.MapCreate, ref attributes, out int errno);
+        long fd = BpfCalls.Invoke(BpfCommand.MapCreate, ref attributes, out Errno errno);
         if (fd < 0)
         {
             throw new BpfException($"cannot create BPF map {name}", errno);
@@ -72,7 +72,7 @@ internal sealed unsafe class BpfMap : IDisposable
         fixed (byte* v = value)
         {
             var attributes = new MapElementAttributes { MapFd = Fd.Value, Key = (ulong)k, Value = (ulong)v };
-            if (BpfCalls.Invoke(BpfCommand.MapUpdateElement, ref attributes, out int errno) < 0)
+            if (BpfCalls.Invoke(BpfCommand.MapUpdateElement, ref attributes, out Errno errno) < 0)
             {
                 throw new BpfException("map update failed", errno);
             }
@@ -110,9 +110,9 @@ internal sealed unsafe class BpfMap : IDisposable
     private bool TryElementCall(BpfCommand command, byte* key, byte* value, string what)
     {
         var attributes = new MapElementAttributes { MapFd = Fd.Value, Key = (ulong)key, Value = (ulong)value };
-        if (BpfCalls.Invoke(command, ref attributes, out int errno) < 0)
+        if (BpfCalls.Invoke(command, ref attributes, out Errno errno) < 0)
         {
-            return errno == 2 ? false : throw new BpfException($"{what} failed", errno);
+            return errno == Errno.ENOENT ? false : throw new BpfException($"{what} failed", errno);
         }
 
         return true;

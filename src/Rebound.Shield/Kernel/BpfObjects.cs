@@ -14,7 +14,7 @@ internal static unsafe class BpfObjects
         fixed (byte* pathName = name)
         {
             var attributes = new ObjectPinAttributes { PathName = (ulong)pathName, BpfFd = fd.Value };
-            if (BpfCalls.Invoke(BpfCommand.ObjectPin, ref attributes, out int errno) < 0)
+            if (BpfCalls.Invoke(BpfCommand.ObjectPin, ref attributes, out Errno errno) < 0)
             {
                 throw new BpfException($"cannot pin at {path}", errno);
             }
@@ -28,10 +28,10 @@ internal static unsafe class BpfObjects
         fixed (byte* pathName = name)
         {
             var attributes = new ObjectPinAttributes { PathName = (ulong)pathName };
-            long fd = BpfCalls.Invoke(BpfCommand.ObjectGet, ref attributes, out int errno);
+            long fd = BpfCalls.Invoke(BpfCommand.ObjectGet, ref attributes, out Errno errno);
             if (fd < 0)
             {
-                return errno == 2 ? null : throw new BpfException($"cannot open pinned {path}", errno);
+                return errno == Errno.ENOENT ? null : throw new BpfException($"cannot open pinned {path}", errno);
             }
 
             return new FileDescriptor((int)fd);
@@ -43,7 +43,7 @@ internal static unsafe class BpfObjects
     {
         T info = default;
         var attributes = new ObjectInfoAttributes { BpfFd = fd.Value, InfoLength = (uint)sizeof(T), Info = (ulong)&info };
-        if (BpfCalls.Invoke(BpfCommand.ObjectGetInfoByFd, ref attributes, out int errno) < 0)
+        if (BpfCalls.Invoke(BpfCommand.ObjectGetInfoByFd, ref attributes, out Errno errno) < 0)
         {
             throw new BpfException("cannot read object info", errno);
         }
@@ -86,6 +86,4 @@ internal static unsafe class BpfObjects
 
         return highest + 1;
     }
-
-    internal static int LastErrno() => Marshal.GetLastPInvokeError();
 }

@@ -27,19 +27,19 @@ internal sealed unsafe class BpfProgram : IDisposable
     public static BpfProgram Load(BpfProgramType type, BpfAttachType expectedAttachType, IReadOnlyList<BpfInstruction> program, string name)
     {
         byte[] code = BpfAssembler.Encode(program);
-        long fd = TryLoad(type, expectedAttachType, code, name, log: null, out int errno);
+        long fd = TryLoad(type, expectedAttachType, code, name, log: null, out Errno errno);
         if (fd >= 0)
         {
             return new BpfProgram(new FileDescriptor((int)fd), name);
         }
 
-        if (errno is 1 or 38)
+        if (errno is Errno.EPERM or Errno.ENOSYS)
         {
             throw new BpfException($"cannot load BPF program {name}", errno);
         }
 
         byte[] log = new byte[LogSize];
-        fd = TryLoad(type, expectedAttachType, code, name, log, out int retryErrno);
+        fd = TryLoad(type, expectedAttachType, code, name, log, out Errno retryErrno);
         if (fd >= 0)
         {
             return new BpfProgram(new FileDescriptor((int)fd), name);
@@ -62,7 +62,7 @@ internal sealed unsafe class BpfProgram : IDisposable
                 DataSizeIn = (uint)packet.Length,
                 Repeat = 1,
             };
-            if (BpfCalls.Invoke(BpfCommand.ProgramTestRun, ref attributes, out int errno) < 0)
+            if (BpfCalls.Invoke(BpfCommand.ProgramTestRun, ref attributes, out Errno errno) < 0)
             {
                 throw new BpfException($"test run of {Name} failed", errno);
             }
@@ -73,7 +73,7 @@ internal sealed unsafe class BpfProgram : IDisposable
 
     public void Dispose() => Fd.Dispose();
 
-    private static long TryLoad(BpfProgramType type, BpfAttachType attachType, byte[] code, string name, byte[]? log, out int errno)
+    private static long TryLoad(BpfProgramType type, BpfAttachType attachType, byte[] code, string name, byte[]? log, out Errno errno)
     {
         fixed (byte* instructions = code)
         fixed (byte* license = License)

@@ -19,12 +19,12 @@ internal sealed class FileDescriptor : SafeHandle
         int fd = FileCalls.Open(path, FileCalls.ReadOnly | FileCalls.Directory | FileCalls.CloseOnExec);
         if (fd < 0)
         {
-            int errno = Marshal.GetLastPInvokeError();
+            Errno errno = Libc.LastError;
             throw new BpfException($"cannot open {path}", errno);
         }
 
         return new FileDescriptor(fd);
     }
 
-    protected override bool ReleaseHandle() => FileCalls.Close((int)handle) == 0;
+    protected override bool ReleaseHandle() => Libc.Close((int)handle) == 0;
 }

@@ -223,6 +223,6 @@ public sealed partial class ProxyExportTests
     [GeneratedRegex(@"Proxying 0\.0\.0\.0:(\d+) ")]
     private static partial Regex FrontPort();
 
-    [GeneratedRegex(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00$")]
+    [GeneratedRegex(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")]
     private static partial Regex IsoUtc();
 }

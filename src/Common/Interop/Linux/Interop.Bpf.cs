@@ -20,14 +20,14 @@ internal static unsafe partial class BpfCalls
     };
 
     /// <summary>Runs one command; returns its non-negative result or -1 with the errno in <paramref name="errno"/>.</summary>
-    public static long Invoke<T>(BpfCommand command, ref T attributes, out int errno)
+    public static long Invoke<T>(BpfCommand command, ref T attributes, out Errno errno)
         where T : unmanaged
     {
         long number = SyscallNumber;
         fixed (T* pointer = &attributes)
         {
             long result = Syscall(number, (long)command, pointer, (nuint)sizeof(T));
-            errno = result < 0 ? Marshal.GetLastPInvokeError() : 0;
+            errno = result < 0 ? Libc.LastError : Errno.None;
             return result;
         }
     }

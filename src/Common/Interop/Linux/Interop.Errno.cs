@@ -12,15 +12,22 @@ internal enum Errno
     /// <summary>No error.</summary>
     None = 0,
     EPERM = 1,
+    ENOENT = 2,
     EINTR = 4,
+    E2BIG = 7,
     EBADF = 9,
     EAGAIN = 11,
     ENOMEM = 12,
     EACCES = 13,
     EFAULT = 14,
+    EBUSY = 16,
+    EEXIST = 17,
     EINVAL = 22,
+    ENOSPC = 28,
+    ENOSYS = 38,
     ENOTSOCK = 88,
     EMSGSIZE = 90,
+    EOPNOTSUPP = 95,
     EADDRINUSE = 98,
     EADDRNOTAVAIL = 99,
     ENETUNREACH = 101,
@@ -28,6 +35,9 @@ internal enum Errno
     ESHUTDOWN = 108,
     ECONNREFUSED = 111,
     EHOSTUNREACH = 113,
+
+    /// <summary>The kernel-internal "not supported" some bpf(2) commands leak to user space.</summary>
+    ENOTSUPP = 524,
 }
 
 /// <summary>What an <see cref="Errno"/> means to a caller: its <see cref="SocketError"/>, its text, its exception.</summary>
