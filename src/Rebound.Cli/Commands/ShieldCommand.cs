@@ -4,7 +4,6 @@ using Rebound.Cli.Infrastructure;
 using Rebound.Cli.Shield;
 using Rebound.Shield;
 using Rebound.Shield.Kernel;
-using Spectre.Console;
 
 namespace Rebound.Cli.Commands;
 
@@ -77,18 +76,10 @@ internal static class ShieldCommand
                 {
                     using Stream stdout = Console.OpenStandardOutput();
                     ShieldStatusWriter.WriteJson(statuses, stdout);
-                    stdout.WriteByte((byte)'\n');
                 }
                 else
                 {
-                    // Not a terminal (a pipe, a file): let rows be as long as they need instead of wrapping at 80 columns.
-                    IAnsiConsole console = AnsiConsole.Console;
-                    if (Console.IsOutputRedirected)
-                    {
-                        console.Profile.Width = 200;
-                    }
-
-                    ShieldStatusWriter.WriteTable(statuses, console);
+                    ShieldStatusWriter.WriteTable(statuses, TableOutput.ForStandardOutput());
                 }
             }
             finally

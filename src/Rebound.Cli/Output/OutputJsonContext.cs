@@ -3,6 +3,7 @@ using Rebound.Cli.Analysis;
 using Rebound.Cli.Bench;
 using Rebound.Cli.Doctor;
 using Rebound.Cli.Lab;
+using Rebound.Cli.Shield;
 
 namespace Rebound.Cli.Output;
 
@@ -23,4 +24,5 @@ namespace Rebound.Cli.Output;
 [JsonSerializable(typeof(BenchDocument))]
 [JsonSerializable(typeof(EchoDatagramJson))]
 [JsonSerializable(typeof(ProxyStatsJson))]
+[JsonSerializable(typeof(ShieldStatusDocument))]
 internal sealed partial class OutputJsonContext : JsonSerializerContext;

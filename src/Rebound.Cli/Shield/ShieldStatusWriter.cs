@@ -1,4 +1,5 @@
-using System.Text.Json;
+using Rebound.Cli.Infrastructure;
+using Rebound.Cli.Output;
 using Rebound.Shield;
 using Spectre.Console;
 
@@ -13,18 +14,28 @@ internal sealed record ShieldStatus(string? CgroupPath, ulong CgroupId, string P
     public string CgroupLabel => CgroupPath ?? $"(cgroup {CgroupId} was removed)";
 }
 
+/// <summary><c>rebound shield status --json</c>: every pinned shield (docs/schemas/shield.schema.json).</summary>
+internal sealed record ShieldStatusDocument(int SchemaVersion, IReadOnlyList<ShieldStatusJson> Shields);
+
+/// <summary>One shield in <see cref="ShieldStatusDocument"/>; <c>cgroup</c> is null when its cgroup was removed.</summary>
+internal sealed record ShieldStatusJson(
+    string? Cgroup, ulong CgroupId, bool Pinned, string PinDirectory, IReadOnlyList<string> Hooks, int Entries, int Capacity, ShieldCounters Counters);
+
 /// <summary>Writes shield status as a table for people or JSON for scripts.</summary>
 internal static class ShieldStatusWriter
 {
-    public static void WriteTable(IReadOnlyList<ShieldStatus> shields, IAnsiConsole console)
+    private static readonly string[] Hooks = ["cgroup_inet_ingress", "cgroup_udp4_sendmsg", "cgroup_udp6_sendmsg"];
+
+    public static void WriteTable(IReadOnlyList<ShieldStatus> shields, TableOutput output)
     {
         if (shields.Count == 0)
         {
-            console.WriteLine("No shield is attached (nothing pinned under " + CgroupShield.PinRoot + ").");
+            output.Console.WriteLine("No shield is attached (nothing pinned under " + CgroupShield.PinRoot + ").");
             return;
         }
 
         var table = new Table().AddColumns("cgroup", "entries", "recorded", "replaced", "not recorded", "sources set", "missed", "app chose", "link-local");
+        table.Columns[0].NoWrap();
         foreach (var s in shields)
         {
             var c = s.Counters;
@@ -33,52 +44,14 @@ internal static class ShieldStatusWriter
                 N(c.SourceSet), N(c.Missed), N(c.ApplicationChose), N(c.LinkLocalLeftToKernel));
         }
 
-        console.Write(table);
-        console.WriteLine("Hooks on each: cgroup_skb ingress, UDP4_SENDMSG, UDP6_SENDMSG. Pinned under " + CgroupShield.PinRoot + ".");
+        output.Write(table);
+        output.Console.WriteLine("Hooks on each: cgroup_skb ingress, UDP4_SENDMSG, UDP6_SENDMSG. Pinned under " + CgroupShield.PinRoot + ".");
     }
 
-    public static void WriteJson(IReadOnlyList<ShieldStatus> shields, Stream output)
-    {
-        using var json = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = true });
-        json.WriteStartObject();
-        json.WriteStartArray("shields");
-        foreach (var s in shields)
-        {
-            json.WriteStartObject();
-            if (s.CgroupPath is null)
-            {
-                json.WriteNull("cgroup");
-            }
-            else
-            {
-                json.WriteString("cgroup", s.CgroupPath);
-            }
-
-            json.WriteNumber("cgroupId", s.CgroupId);
-            json.WriteBoolean("pinned", s.Pinned);
-            json.WriteString("pinDirectory", s.PinDirectory);
-            json.WriteStartArray("hooks");
-            json.WriteStringValue("cgroup_inet_ingress");
-            json.WriteStringValue("cgroup_udp4_sendmsg");
-            json.WriteStringValue("cgroup_udp6_sendmsg");
-            json.WriteEndArray();
-            json.WriteNumber("entries", s.Entries);
-            json.WriteNumber("capacity", s.Capacity);
-            json.WriteStartObject("counters");
-            json.WriteNumber("recorded", s.Counters.Recorded);
-            json.WriteNumber("replaced", s.Counters.Replaced);
-            json.WriteNumber("notRecorded", s.Counters.NotRecorded);
-            json.WriteNumber("sourceSet", s.Counters.SourceSet);
-            json.WriteNumber("missed", s.Counters.Missed);
-            json.WriteNumber("applicationChose", s.Counters.ApplicationChose);
-            json.WriteNumber("linkLocalLeftToKernel", s.Counters.LinkLocalLeftToKernel);
-            json.WriteEndObject();
-            json.WriteEndObject();
-        }
-
-        json.WriteEndArray();
-        json.WriteEndObject();
-    }
+    public static void WriteJson(IReadOnlyList<ShieldStatus> shields, Stream output) =>
+        JsonOutput.WriteLine(output, new ShieldStatusDocument(
+            JsonOutput.SchemaVersion,
+            [.. shields.Select(s => new ShieldStatusJson(s.CgroupPath, s.CgroupId, s.Pinned, s.PinDirectory, Hooks, s.Entries, s.Capacity, s.Counters))]));
 
     private static string N(long value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

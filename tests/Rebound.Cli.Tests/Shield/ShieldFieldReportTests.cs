@@ -1,3 +1,4 @@
+using Rebound.Cli.Tests.Output;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -164,8 +165,8 @@ public sealed class ShieldFieldReportTests
     {
         var (code, output, error) = ShieldSetup.Cli("shield", "status", "--json");
         Assert.True(code == 0, error);
-        using var document = JsonDocument.Parse(output);
-        return document.RootElement.GetProperty("shields").EnumerateArray().Select(e => e.Clone()).ToList();
+        JsonElement document = JsonSchemaAssert.Valid("shield", output);
+        return document.GetProperty("shields").EnumerateArray().Select(e => e.Clone()).ToList();
     }
 
     private static string Socat(ShieldSetup setup, string address) =>
