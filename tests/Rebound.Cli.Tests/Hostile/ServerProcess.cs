@@ -77,7 +77,35 @@ internal sealed class ServerProcess : IDisposable
         }
     }
 
-    public void Freeze() => Signal("STOP");
+    /// <summary>
+    /// SIGSTOP, then waits until every thread is stopped: kill(2) returns before they are, and a thread still running
+    /// would take the datagrams the test queues next.
+    /// </summary>
+    public void Freeze()
+    {
+        Signal("STOP");
+        if (!SpinWait.SpinUntil(AllThreadsStopped, TimeSpan.FromSeconds(10)))
+        {
+            throw new TimeoutException($"{Command}: not every thread stopped after SIGSTOP");
+        }
+    }
+
+    private bool AllThreadsStopped()
+    {
+        try
+        {
+            // /proc/PID/task/TID/stat: "TID (name) STATE ...": the state follows the last ')'.
+            return Directory.GetDirectories($"/proc/{_process.Id}/task").All(task =>
+            {
+                string stat = File.ReadAllText(Path.Combine(task, "stat"));
+                return stat[(stat.LastIndexOf(')') + 2)..].StartsWith('T');
+            });
+        }
+        catch (IOException)
+        {
+            return false; // a thread ended while we looked: look again
+        }
+    }
 
     public void Resume() => Signal("CONT");
 
