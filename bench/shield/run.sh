@@ -33,7 +33,13 @@ cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   [[ -n $rebound && -d $shielded ]] && "$rebound" shield detach --cgroup "$shielded" >/dev/null 2>&1 || true
-  for cg in "$plain" "$shielded"; do [[ -d $cg ]] && rmdir "$cg" 2>/dev/null || true; done
+  # The proxy drains for up to a second after SIGTERM and is not always this shell's child: wait for each cgroup to
+  # empty before removing it (rmdir of a cgroup with processes fails with EBUSY and would leave it behind).
+  for cg in "$plain" "$shielded"; do
+    [[ -d $cg ]] || continue
+    for _ in $(seq 50); do [[ -s $cg/cgroup.procs ]] || break; sleep 0.1; done
+    rmdir "$cg" 2>/dev/null || echo "bench/shield: could not remove $cg (still has processes)" >&2
+  done
   rm -rf "$work"
 }
 trap cleanup EXIT
