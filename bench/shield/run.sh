@@ -37,7 +37,7 @@ cleanup() {
   # empty before removing it (rmdir of a cgroup with processes fails with EBUSY and would leave it behind).
   for cg in "$plain" "$shielded"; do
     [[ -d $cg ]] || continue
-    for _ in $(seq 50); do [[ -s $cg/cgroup.procs ]] || break; sleep 0.1; done
+    for _ in $(seq 50); do [[ -n $(cat "$cg/cgroup.procs" 2>/dev/null) ]] || break; sleep 0.1; done
     rmdir "$cg" 2>/dev/null || echo "bench/shield: could not remove $cg (still has processes)" >&2
   done
   rm -rf "$work"
