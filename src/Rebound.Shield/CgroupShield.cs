@@ -126,14 +126,13 @@ public sealed class CgroupShield : IDisposable
         }
 
         BpfFileSystem.EnsureMounted();
-        Directory.CreateDirectory(PinRoot);
         string directory = PinDirectory;
         if (Directory.Exists(directory))
         {
             throw new InvalidOperationException($"a shield is already pinned for this cgroup at {directory}");
         }
 
-        Directory.CreateDirectory(directory);
+        Directory.CreateDirectory(directory);   // and PinRoot with it, in one call: RemovePins may be removing an empty root
         try
         {
             BpfObjects.Pin(_addresses.Fd, Path.Join(directory, "addresses"));
@@ -180,11 +179,7 @@ public sealed class CgroupShield : IDisposable
             count++;
         }
 
-        if (Directory.Exists(PinRoot) && !Directory.EnumerateFileSystemEntries(PinRoot).Any())
-        {
-            Directory.Delete(PinRoot);
-        }
-
+        RemoveEmptyRoot();
         return count;
     }
 
@@ -284,5 +279,22 @@ public sealed class CgroupShield : IDisposable
         }
 
         Directory.Delete(directory);
+        RemoveEmptyRoot();
+    }
+
+    /// <summary>The last shield removed takes /sys/fs/bpf/rebound with it, so a detached host keeps nothing of ours.</summary>
+    private static void RemoveEmptyRoot()
+    {
+        try
+        {
+            if (Directory.Exists(PinRoot) && !Directory.EnumerateFileSystemEntries(PinRoot).Any())
+            {
+                Directory.Delete(PinRoot);
+            }
+        }
+        catch (IOException)
+        {
+            // Another shield was pinned meanwhile (ENOTEMPTY) or the root went with another detach: both are fine.
+        }
     }
 }

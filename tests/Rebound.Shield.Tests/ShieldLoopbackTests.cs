@@ -190,6 +190,10 @@ public class ShieldLoopbackTests
                 Assert.Equal(1, pinned.ReadCounters().SourceSet);
                 pinned.Detach();
                 Assert.False(Directory.Exists(pinned.PinDirectory));
+                // Nothing of ours stays in bpffs: the root goes with the last shield (others' shields may keep it).
+                Assert.False(
+                    Directory.Exists(CgroupShield.PinRoot) && !Directory.EnumerateFileSystemEntries(CgroupShield.PinRoot).Any(),
+                    $"{CgroupShield.PinRoot} was left behind empty");
             }
 
             Assert.Null(CgroupShield.OpenPinned(cgroup.Path));
