@@ -10,6 +10,9 @@ if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
   for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
+  # kubectl parses the DaemonSet manifest offline; Debian's kubernetes-client provides it unless another package
+  # (e.g. Google Cloud's kubectl) already put one on PATH, whose /usr/bin/kubectl it would clash with.
+  command -v kubectl >/dev/null || missing+=(kubernetes-client)
   if ((${#missing[@]})); then
     echo "test.sh: installing ${missing[*]}"
     installed=0
