@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Rebound.Interop;
 
@@ -174,6 +175,7 @@ public sealed unsafe class DatagramBatch : IDisposable
     /// Queues every reply that is set, for an answerable item, in item order, on the batch's <see cref="TransmitBatch"/>
     /// (pointing at the reply buffers: no copy); <see cref="SendOrder"/> says which item each message belongs to.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal TransmitBatch PrepareReplies()
     {
         ThrowIfDisposed();

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Rebound.Interop;
 
@@ -128,6 +129,7 @@ public sealed unsafe class TransmitBatch : IDisposable
     }
 
     /// <summary>Queues the reply to <paramref name="request"/> from memory the caller keeps alive until the send (no copy).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void AddReply(in ReceivedDatagram request, byte* payload, int length)
     {
         int index = Reserve();
@@ -149,6 +151,7 @@ public sealed unsafe class TransmitBatch : IDisposable
     public void Clear() => Count = 0;
 
     /// <summary>Writes every queued datagram's mmsghdr (address for <paramref name="socketFamily"/>, pktinfo, iovec).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal int Encode(int socketFamily)
     {
         ThrowIfDisposed();
