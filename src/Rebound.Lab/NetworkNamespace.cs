@@ -141,8 +141,20 @@ public sealed class NetworkNamespace : IDisposable
         }
 
         _deleted = true;
-        KillProcessesInside(Name);
-        ProcessRunner.Run("ip", ["netns", "del", Name]);
+        // `ip netns del` unmounts and unlinks /run/netns/NAME. The unlink fails (EBUSY) while a process that is just
+        // being started with `ip netns exec` still holds the mount in its own mount namespace (seen when SIGTERM met
+        // a lab that was setting its topology up), so kill what is inside and try again a few times.
+        for (int attempt = 1; ; attempt++)
+        {
+            KillProcessesInside(Name);
+            if (ProcessRunner.Run("ip", ["netns", "del", Name]).Succeeded || !File.Exists(Path.Combine("/run/netns", Name)) || attempt == 5)
+            {
+                break;
+            }
+
+            Thread.Sleep(50 * attempt);
+        }
+
         NamespaceJanitor.Untrack(this);
     }
 

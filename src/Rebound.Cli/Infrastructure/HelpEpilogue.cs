@@ -18,6 +18,9 @@ internal static class HelpEpilogue
         return command;
     }
 
+    /// <summary>The text shown after <paramref name="command"/>'s help, or null (the man page prints it too).</summary>
+    public static string? Of(Command command) => Epilogues.TryGetValue(command, out string? text) ? text : null;
+
     /// <summary>Replaces the root's help action with one that prints the epilogues too.</summary>
     public static void Install(Command root)
     {

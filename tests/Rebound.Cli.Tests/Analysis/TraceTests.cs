@@ -85,8 +85,9 @@ public sealed class TraceTests
         int tcpPort = ((IPEndPoint)listener.LocalEndPoint!).Port;
         (int exit, string output, _, _) = TraceExchange(topology, naive: false, json: true, iface: null, before: () =>
         {
-            // TCP (and the ARP it may need) from the container to the host, around the UDP exchange.
-            for (int i = 0; i < 5; i++)
+            // TCP (and the ARP it may need) from the container to the host, around the UDP exchange: 20 connections
+            // are well over 300 packets on -i any (each is seen on vethc and on docker0).
+            for (int i = 0; i < 20; i++)
             {
                 using var client = topology.Container.Run(() => new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp));
                 client.Connect(new IPEndPoint(FieldReportTopology.HostEth0V4, tcpPort));
@@ -97,11 +98,12 @@ public sealed class TraceTests
         Assert.Equal(ExitCodes.Success, exit);
         using var summary = JsonDocument.Parse(output.Trim().Split('\n')[^1]);
         JsonElement counts = summary.RootElement.GetProperty("summary");
-        // Only UDP and ICMP reach user space. The five TCP connections are 80-odd packets on -i any (each on vethc and
-        // docker0); what is left besides the UDP exchange is at most a little IPv6 neighbour discovery (ICMPv6).
+        // Only UDP and ICMP reach user space. What is left besides the UDP exchange is IPv6 neighbour discovery and MLD
+        // on the fresh links (ICMPv6): 22 packets were seen on a loaded machine, far below the 300-odd TCP packets
+        // that a missing filter would let through.
         int others = counts.GetProperty("packets").GetInt32() - counts.GetProperty("udpDatagrams").GetInt32()
                      - counts.GetProperty("duplicatesIgnored").GetInt32() - counts.GetProperty("portUnreachables").GetInt32();
-        Assert.True(others < 20, summary.RootElement.ToString());
+        Assert.True(others < 60, summary.RootElement.ToString());
     }
 
     [NamespaceFact]

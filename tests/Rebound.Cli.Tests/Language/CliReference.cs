@@ -117,7 +117,7 @@ internal static class CliReference
     }
 
     /// <summary>The value placeholder: the option's help name, else one from its type; null for a switch.</summary>
-    private static string? Value(Option option)
+    internal static string? Value(Option option)
     {
         Type type = Nullable.GetUnderlyingType(option.ValueType) ?? option.ValueType;
         if (type == typeof(bool))
@@ -136,7 +136,7 @@ internal static class CliReference
             : option.Name.TrimStart('-').ToUpperInvariant();
     }
 
-    private static string Default(Option option)
+    internal static string Default(Option option)
     {
         if (!option.HasDefaultValue || (option.Description ?? "").Contains("default", StringComparison.OrdinalIgnoreCase))
         {

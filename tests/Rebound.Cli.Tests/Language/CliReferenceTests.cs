@@ -5,7 +5,9 @@ namespace Rebound.Cli.Tests.Language;
 
 /// <summary>
 /// docs/cli.md is the parser written down: it must equal <see cref="CliReference.Render"/> of the real command tree,
-/// so a flag added, renamed or re-described in code without the page fails here.
+/// so a flag added, renamed or re-described in code without the page fails here. The same holds for what the .deb ships
+/// from the tree: the man page's COMMANDS section (<see cref="ManPage"/>) and the completion scripts (<c>rebound
+/// completion bash|zsh</c>). <c>REBOUND_UPDATE_DOCS=1</c> rewrites all three.
 /// </summary>
 public class CliReferenceTests
 {
@@ -24,6 +26,53 @@ public class CliReferenceTests
         Assert.True(
             expected == actual,
             $"docs/cli.md differs from the command tree (first difference at line {FirstDifferentLine(expected, actual)}). " +
+            $"Rewrite it: {CliReference.UpdateVariable}=1 dotnet test tests/Rebound.Cli.Tests --filter CliReferenceTests");
+    }
+
+    [Fact]
+    public void The_man_page_lists_every_command_and_flag_of_the_command_tree()
+    {
+        string actual = File.ReadAllText(ManPage.PagePath);
+        string expected = ManPage.WithCommands(actual, ManPage.RenderCommands(ReboundRoot.Create()));
+        if (Environment.GetEnvironmentVariable(CliReference.UpdateVariable) == "1")
+        {
+            File.WriteAllText(ManPage.PagePath, expected);
+            actual = expected;
+        }
+
+        Assert.True(
+            expected == actual,
+            $"packaging/man/rebound.1 differs from the command tree (first difference at line {FirstDifferentLine(expected, actual)}). " +
+            $"Rewrite it: {CliReference.UpdateVariable}=1 dotnet test tests/Rebound.Cli.Tests --filter CliReferenceTests");
+    }
+
+    [Fact]
+    public void A_flag_missing_from_the_man_page_is_a_difference()
+    {
+        var root = ReboundRoot.Create();
+        string before = ManPage.RenderCommands(root);
+        root.Subcommands.Single(c => c.Name == "doctor").Options.Add(new System.CommandLine.Option<bool>("--brand-new") { Description = "x" });
+
+        Assert.Contains("\\fB\\-\\-brand\\-new\\fR", ManPage.RenderCommands(root), StringComparison.Ordinal);
+        Assert.DoesNotContain("brand", before, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("bash", "rebound.bash")]
+    [InlineData("zsh", "_rebound")]
+    public void The_packaged_completion_scripts_are_what_rebound_completion_prints(string shell, string file)
+    {
+        string path = Path.Combine(RepositoryRoot.Path, "packaging", "completions", file);
+        (int exit, string expected, string error) = Support.CliProcess.Run("", "completion", shell);
+        Assert.True(exit == 0, error);
+        if (Environment.GetEnvironmentVariable(CliReference.UpdateVariable) == "1")
+        {
+            File.WriteAllText(path, expected);
+        }
+
+        Assert.True(
+            expected == File.ReadAllText(path),
+            $"packaging/completions/{file} differs from `rebound completion {shell}`. " +
             $"Rewrite it: {CliReference.UpdateVariable}=1 dotnet test tests/Rebound.Cli.Tests --filter CliReferenceTests");
     }
 

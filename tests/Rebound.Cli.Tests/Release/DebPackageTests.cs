@@ -72,6 +72,9 @@ public sealed class DebPackageTests
 
             AssertBashCompletes("rebound pro", "proxy");
             AssertBashCompletes("rebound proxy --metr", "--metrics-listen");
+            AssertBashCompletes("rebound proxy --log-format sy", "systemd");
+            ProcessResult zsh = ProcessRunner.Run("head", ["-1", "/usr/share/zsh/vendor-completions/_rebound"]);
+            Assert.Equal("#compdef rebound", zsh.StandardOutput.Trim());
             RunTheProxyUnitByHand();
         }
         finally
@@ -181,8 +184,9 @@ public sealed class DebPackageTests
     private static void AssertBashCompletes(string line, string expected)
     {
         string[] words = line.Split(' ');
-        string script = $"source /usr/share/bash-completion/completions/rebound; COMP_WORDS=({string.Join(' ', words.Select(w => $"'{w}'"))}); " +
-                        $"COMP_CWORD={words.Length - 1}; _rebound; printf '%s\\n' \"${{COMPREPLY[@]}}\"";
+        string script = $"source /usr/share/bash-completion/completions/rebound; COMP_LINE='{line}'; COMP_POINT=${{#COMP_LINE}}; " +
+                        $"COMP_WORDS=({string.Join(' ', words.Select(w => $"'{w}'"))}); COMP_CWORD={words.Length - 1}; " +
+                        "_rebound_complete; printf '%s\\n' \"${COMPREPLY[@]}\"";
         ProcessResult result = ProcessRunner.Run("bash", ["-c", script]);
         Assert.Contains(expected, result.StandardOutput.Split('\n'));
     }
