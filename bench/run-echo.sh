@@ -37,7 +37,9 @@ gcc -O2 -Wall -Wextra -o bench/c/build/loadgen bench/c/loadgen.c
 ./rebound --version >/dev/null   # builds artifacts/cli when the sources changed
 cli=artifacts/cli/Rebound.Cli
 if "$cli" echo --help | grep -q -- --batch; then
-  [[ -n ${IMPLS:-} ]] || impls+=(rebound-batched)
+  # The library's async loop as a library user's process runs it (no inline-completions switch), the batched server,
+  # and `rebound echo` with no options (its default path, which should be the cheapest correct one).
+  [[ -n ${IMPLS:-} ]] || impls+=(rebound-async-noinline rebound-batched rebound-echo-default)
 else
   scaling=no
 fi
