@@ -86,15 +86,17 @@ internal sealed class ProxyCounters
 
     public void Dropped(DropReason reason) => _drops[(int)reason]++;
 
-    public void ToBackend(int bytes)
+    /// <summary>Counts <paramref name="datagrams"/> forwarded to a backend, <paramref name="bytes"/> in all (once per send, not per datagram).</summary>
+    public void ToBackend(int datagrams, long bytes)
     {
-        _datagramsToBackend++;
+        _datagramsToBackend += datagrams;
         _bytesToBackend += bytes;
     }
 
-    public void ToClient(int bytes)
+    /// <summary>Counts <paramref name="datagrams"/> replies sent to a client, <paramref name="bytes"/> in all.</summary>
+    public void ToClient(int datagrams, long bytes)
     {
-        _datagramsToClient++;
+        _datagramsToClient += datagrams;
         _bytesToClient += bytes;
     }
 

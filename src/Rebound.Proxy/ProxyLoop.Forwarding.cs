@@ -132,6 +132,10 @@ internal sealed partial class ProxyLoop
         }
 
         // First find (or open) every datagram's flow, then send each run of datagrams for one flow with one sendmmsg.
+        // A client's datagrams usually come in runs: a datagram with the previous one's key reuses its flow (a flow
+        // cannot close while the batch is read, so the reference stays valid).
+        ProxyFlow? previous = null;
+        FlowKey previousKey = default;
         for (int i = 0; i < count; i++)
         {
             _batchFlows[i] = null;
@@ -148,18 +152,14 @@ internal sealed partial class ProxyLoop
                 continue;
             }
 
-            if (IsReflection(datagram.RemoteEndPoint))
+            var key = new FlowKey(datagram.RemoteEndPoint, datagram.LocalEndPoint);
+            if (previous is null || !key.Equals(previousKey))
             {
-                Drop(DropReason.Reflected, ReflectedReason);
-                continue;
+                previous = FindOrOpenFlow(key, datagram, index);
+                previousKey = key;
             }
 
-            var key = new FlowKey(datagram.RemoteEndPoint, datagram.LocalEndPoint);
-            if (_table.TryGet(key, out ProxyFlow flow) || TryOpenFlow(key, datagram, index, out flow))
-            {
-                flow.LastActivity = _now;
-                _batchFlows[i] = flow;
-            }
+            _batchFlows[i] = previous;
         }
 
         // Each flow's datagrams, in arrival order, go out with one sendmmsg (flows may interleave in the batch).
@@ -188,55 +188,37 @@ internal sealed partial class ProxyLoop
         return count;
     }
 
-    private bool TryOpenFlow(in FlowKey key, in ReceivedDatagram datagram, int front, out ProxyFlow flow)
+    /// <summary>
+    /// The flow of <paramref name="key"/>, opened if it is new and allowed; null when the datagram is dropped (a
+    /// reflected source, a limit, no upstream socket), which is counted and logged.
+    /// </summary>
+    private ProxyFlow? FindOrOpenFlow(in FlowKey key, in ReceivedDatagram datagram, int front)
     {
-        flow = null!;
-        FlowAdmission admission = _table.CheckAdmission(key);
-        if (admission != FlowAdmission.Admitted)
+        if (_table.TryGet(key, out ProxyFlow flow))
         {
-            _counters.Refused(admission);
-            // Refusals are what a flood looks like: the reasons are built once, so refusing allocates nothing.
-            _refusedLog!.Report(_now, admission == FlowAdmission.TableFull ? _tableFullReason : _clientLimitReason);
-            return false;
+            flow.LastActivity = _now;
+            return flow;
         }
 
-        IPEndPoint backend = _options.Backends[BackendSelector.Pick(key.Client, _options.Backends.Count)];
-        Socket? upstream = null;
-        try
+        // Checked before a flow opens: a reflected source never gets one, so every datagram from it comes here.
+        if (IsReflection(key.Client))
         {
-            upstream = new Socket(backend.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-            upstream.Connect(backend);
-            upstream.Blocking = false;
-            int slot = _freeSlots.Pop();
-            flow = new ProxyFlow(key, datagram, front, upstream, slot);
-            _epoll!.Add(flow.UpstreamFd, (ulong)slot);
-            _slots[slot] = flow;
-            _table.Add(flow, _now);
-        }
-        catch (Exception e) when (e is SocketException or InvalidOperationException)
-        {
-            if (flow is not null)
-            {
-                _freeSlots.Push(flow.Slot);
-            }
-
-            upstream?.Dispose();
-            Drop(DropReason.UpstreamOpenFailed, $"cannot open a socket to backend {backend}: {e.Message}");
-            return false;
+            Drop(DropReason.Reflected, ReflectedReason);
+            return null;
         }
 
-        _counters.FlowOpened();
-        // Unmapped (127.0.0.1:46834, not [::ffff:127.0.0.1]:46834): the endpoint form of every rebound output (docs/output.md).
-        ProxyLog.FlowOpened(_logger, key.Client.MapToIPv4(), key.Local.MapToIPv4(), backend.ToString());
-        return true;
+        return TryOpenFlow(key, datagram, front, out flow) ? flow : null;
     }
 
     /// <summary>Sends one flow's datagrams of the front batch to its backend, in arrival order (one sendmmsg).</summary>
     private void Forward(ProxyFlow flow, ReadOnlySpan<int> indices)
     {
+        long bytes = 0;
         foreach (int i in indices)
         {
-            _transmit.Add(_received.Payload(i));
+            ReadOnlySpan<byte> payload = _received.Payload(i);
+            bytes += payload.Length;
+            _transmit.Add(payload);
         }
 
         int sent;
@@ -252,13 +234,19 @@ internal sealed partial class ProxyLoop
         }
 
         AddOutstanding(flow, sent);
+        if (sent == indices.Length)
+        {
+            _counters.ToBackend(sent, bytes);
+            return;
+        }
+
         bool refused = false;
         for (int k = 0; k < indices.Length; k++)
         {
             SocketError error = _transmit.Error(k);
             if (error == SocketError.Success)
             {
-                _counters.ToBackend(_received.Datagram(indices[k]).Length);
+                _counters.ToBackend(1, _received.Datagram(indices[k]).Length);
             }
             else
             {
@@ -272,83 +260,6 @@ internal sealed partial class ProxyLoop
         if (refused)
         {
             Close(flow, FlowCloseReason.BackendRefused);
-        }
-    }
-
-    /// <summary>Reads a batch of the backend's replies on one flow and sends them to the client from the address it targeted.</summary>
-    private void ReadUpstream(int slot)
-    {
-        ProxyFlow? flow = _slots[slot];
-        if (flow is null)
-        {
-            return;
-        }
-
-        int count;
-        try
-        {
-            count = flow.Upstream.TryReceiveBatch(_received);
-        }
-        catch (SocketException e)
-        {
-            Close(flow, e.SocketErrorCode == SocketError.ConnectionRefused ? FlowCloseReason.BackendRefused : FlowCloseReason.Error);
-            return;
-        }
-
-        if (count == 0)
-        {
-            return;
-        }
-
-        flow.LastActivity = _now;
-        flow.Answered = true;
-        AddOutstanding(flow, -count);
-        // The library's batched send: each reply to the client from the address it asked, with the library's
-        // partial-send policy (resend what the kernel did not take, skip and report what it refused, wait out a full
-        // send buffer); counted in the "Rebound" meter of the front socket.
-        for (int i = 0; i < count; i++)
-        {
-            _transmit.AddReply(flow.Request, _received.Payload(i));
-        }
-
-        _fronts[flow.Front].SendBatch(_transmit);
-        bool sourceGone = false;
-        for (int i = 0; i < count; i++)
-        {
-            SocketError error = _transmit.Error(i);
-            if (error == SocketError.Success)
-            {
-                _counters.ToClient(_received.Datagram(i).Length);
-            }
-            else if (error is SocketError.InvalidArgument or SocketError.AddressNotAvailable or SocketError.NetworkUnreachable)
-            {
-                sourceGone = true;
-                Drop(DropReason.SourceUnavailable, $"cannot reply from {flow.Request.ReplySource.ToString("a", null)}: the address is no longer available ({error})");
-            }
-            else
-            {
-                Drop(DropReason.SendFailed, $"replying to {flow.Key.Client} failed: {error}");
-            }
-        }
-
-        if (sourceGone)
-        {
-            Close(flow, FlowCloseReason.SourceUnavailable);
-        }
-    }
-
-    /// <summary>
-    /// Counts datagrams forwarded (positive) or answered (negative) on a flow, and keeps <see cref="_awaitingReplies"/>
-    /// the number of flows with a datagram still unanswered: a stop drains until it is 0 (or the deadline passes).
-    /// </summary>
-    private void AddOutstanding(ProxyFlow flow, int change)
-    {
-        bool before = flow.Outstanding > 0;
-        flow.Outstanding = Math.Max(0, flow.Outstanding + change);
-        bool after = flow.Outstanding > 0;
-        if (before != after)
-        {
-            _awaitingReplies += after ? 1 : -1;
         }
     }
 
@@ -378,36 +289,6 @@ internal sealed partial class ProxyLoop
         return false;
     }
 
-    private void ExpireIdleFlows()
-    {
-        _expired.Clear();
-        _table.RemoveExpired(_now, _expired);
-        foreach (ProxyFlow flow in _expired)
-        {
-            Release(flow, FlowCloseReason.Idle);
-        }
-
-        _expired.Clear();
-    }
-
-    private void Close(ProxyFlow flow, FlowCloseReason reason)
-    {
-        if (_table.Remove(flow))
-        {
-            Release(flow, reason);
-        }
-    }
-
-    /// <summary>Frees a flow already removed from the table: its epoll entry, its socket and its slot.</summary>
-    private void Release(ProxyFlow flow, FlowCloseReason reason)
-    {
-        AddOutstanding(flow, -flow.Outstanding);
-        _epoll!.Remove(flow.UpstreamFd);
-        flow.Upstream.Dispose();
-        _slots[flow.Slot] = null;
-        _freeSlots.Push(flow.Slot);
-        _counters.FlowClosed(reason);
-    }
 
     private void Drop(DropReason reason, string why)
     {

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 
 namespace Rebound;
 
@@ -246,6 +247,7 @@ public sealed class ReboundServer : IDisposable, IAsyncDisposable
     }
 
     /// <summary>Runs the handler on every answerable datagram of the batch; returns how many replies it set.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int Answer(ReboundSocket socket, DatagramBatch batch, bool answersGroups)
     {
         int replies = 0;

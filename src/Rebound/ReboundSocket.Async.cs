@@ -17,6 +17,7 @@ public sealed partial class ReboundSocket
     /// <see cref="ReboundServer"/>) for slow work. Dispose fails pending receives with
     /// <see cref="ObjectDisposedException"/>.
     /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ValueTask<ReceivedDatagram> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         if (cancellationToken.IsCancellationRequested)
@@ -56,6 +57,7 @@ public sealed partial class ReboundSocket
     /// </summary>
     /// <exception cref="InvalidOperationException">The request's destination is unknown (<see cref="ReceivedDatagram.CanReply"/> is false).</exception>
     /// <exception cref="SourceAddressUnavailableException">The local address has gone away; the socket still works.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ValueTask ReplyAsync(in ReceivedDatagram request, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
     {
         ThrowIfUnanswerable(request);

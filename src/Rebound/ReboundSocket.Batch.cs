@@ -42,6 +42,7 @@ public sealed partial class ReboundSocket
         _perAddress is not null ? ReceiveBatchPerAddress(batch, wait: false) : ReceiveBatchCore(batch, block: false);
 
     /// <summary>One recvmmsg; returns the count, or 0 for EAGAIN. A shut-down or disposed socket throws.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int ReceiveBatchCore(DatagramBatch batch, bool block)
     {
         ArgumentNullException.ThrowIfNull(batch);
@@ -99,6 +100,7 @@ public sealed partial class ReboundSocket
     /// <see cref="DatagramBatch.ReplyError(int)"/>, and does not stop the others. Returns how many replies were sent.
     /// </summary>
     /// <remarks>Waits (blocking) while the send buffer is full, which on UDP lasts microseconds.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int ReplyBatch(DatagramBatch batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
@@ -133,6 +135,7 @@ public sealed partial class ReboundSocket
     }
 
     /// <summary>The one batched-send engine: encode, then sendmmsg until every message is sent or refused.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private unsafe int SendCore(TransmitBatch batch, ReadOnlySpan<int> order, Span<Errno> errors)
     {
         ThrowIfDisposed();

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using Rebound.Interop;
 using static Rebound.Interop.LinuxConstants;
 
@@ -136,6 +137,7 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
     /// <see cref="Socket.ReceiveTimeout"/> passes (then <see cref="SocketException"/> with
     /// <see cref="SocketError.TimedOut"/>). Check <see cref="ReceivedDatagram.CanReply"/> before replying.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ReceivedDatagram Receive(Span<byte> buffer)
     {
         if (_perAddress is not null)
@@ -165,9 +167,11 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
     }
 
     /// <summary>Receives one datagram if one is queued; returns false at once otherwise.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryReceive(Span<byte> buffer, out ReceivedDatagram datagram) =>
         _perAddress?.TryReceive(buffer, out datagram) ?? TryReceiveCore(buffer, block: false, out datagram);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool TryReceiveCore(Span<byte> buffer, bool block, out ReceivedDatagram datagram)
     {
         ThrowIfDisposed();
@@ -193,6 +197,7 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
     /// </summary>
     /// <exception cref="InvalidOperationException">The request's destination is unknown (<see cref="ReceivedDatagram.CanReply"/> is false).</exception>
     /// <exception cref="SourceAddressUnavailableException">The local address has gone away; the socket still works.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Reply(in ReceivedDatagram request, ReadOnlySpan<byte> payload)
     {
         ThrowIfUnanswerable(request);
@@ -271,6 +276,7 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Send(ReadOnlySpan<byte> payload, UdpEndPoint destination, UdpEndPoint source, int interfaceIndex)
     {
         while (true)
@@ -287,6 +293,7 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
     }
 
     /// <summary>Sends once; returns <see cref="Errno.None"/>, or EAGAIN when the send buffer is full. Other errors throw.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private Errno TrySendCore(ReadOnlySpan<byte> payload, UdpEndPoint destination, UdpEndPoint source, int interfaceIndex)
     {
         ThrowIfDisposed();
@@ -314,13 +321,18 @@ public sealed partial class ReboundSocket : IDisposable, IAsyncDisposable
 
     internal static void ThrowIfUnanswerable(in ReceivedDatagram request)
     {
+        // The check is inlined into every reply path; building the message is not.
         if (!request.CanReply)
         {
-            throw new InvalidOperationException(
-                $"Refusing to answer the datagram from {request.RemoteEndPoint}: {request.Unanswerable.Describe()}. " +
-                "Replying without it could send from the wrong address.");
+            ThrowUnanswerable(request);
         }
     }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowUnanswerable(in ReceivedDatagram request) =>
+        throw new InvalidOperationException(
+            $"Refusing to answer the datagram from {request.RemoteEndPoint}: {request.Unanswerable.Describe()}. " +
+            "Replying without it could send from the wrong address.");
 
     /// <summary>Throws <see cref="ObjectDisposedException"/> once <see cref="Dispose"/> has begun.</summary>
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed || (_perAddress is null && _handle.IsClosed), this);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Rebound.Interop;
 
 namespace Rebound;
@@ -14,6 +15,7 @@ internal static class ReplyPolicy
     /// From a request's pktinfo: the address it was sent to, the source its reply leaves from, and the interface it
     /// arrived on. False when the pktinfo that the request's family needs is missing.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool TryDecide(in PacketInfo info, UdpEndPoint remote, out UdpEndPoint local, out UdpEndPoint replySource, out int arrivalInterface)
     {
         local = default;
@@ -65,6 +67,7 @@ internal static class ReplyPolicy
     /// interface: <paramref name="interfaceIndex"/>, else the source's scope) or unspecified (IPv6 multicast requests:
     /// the kernel then picks a source on that interface). 0 otherwise, so routing decides as usual.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int InterfaceFor(UdpEndPoint source, int interfaceIndex)
     {
         if (source.IsIPv4 || source.IsIPv4MappedToIPv6)

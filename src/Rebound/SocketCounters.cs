@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Threading;
 using Rebound.Interop;
 
@@ -18,6 +19,7 @@ internal sealed class SocketCounters
     private long _handlerErrors;
     private readonly long[] _sendErrorsByErrno = new long[ErrnoExtensions.MaxTracked + 1];
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void CountReceived(in ReceivedDatagram datagram)
     {
         Interlocked.Increment(ref _received);
@@ -28,6 +30,7 @@ internal sealed class SocketCounters
     /// Counts what is unusual about one datagram of a batch (truncation, missing destination); the batch's
     /// total is added once with <see cref="CountReceived(long)"/>, so a clean datagram costs no atomic operation.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void CountProblems(in ReceivedDatagram datagram)
     {
         if (datagram.IsTruncated)

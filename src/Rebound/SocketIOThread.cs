@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Rebound.Interop;
 
@@ -32,6 +33,7 @@ internal sealed unsafe class SocketIOThread
 
     /// <summary>Completes when the socket is readable (or shut down, or has an error to report).</summary>
     /// <exception cref="ObjectDisposedException">The socket was disposed before or during the wait.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ValueTask WaitReadableAsync(CancellationToken cancellationToken)
     {
         ReadinessWaiter waiter;

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Rebound.Interop;
 
@@ -51,7 +52,7 @@ public sealed unsafe class TransmitBatch : IDisposable
             _order[i] = i;
         }
 
-        int stride = ownsPayloads ? ControlMessages.Align(bufferSize) : 0;
+        int stride = ownsPayloads ? DatagramBatch.SlotStride(bufferSize) : 0;
         nuint size = (nuint)capacity * (nuint)(sizeof(MultiMessageHeader) + sizeof(IoVec) + NameStride + ControlMessages.SendBufferSize + stride);
         _memory = (byte*)NativeMemory.AlignedAlloc(size, 64);
         NativeMemory.Clear(_memory, size);
@@ -128,6 +129,7 @@ public sealed unsafe class TransmitBatch : IDisposable
     }
 
     /// <summary>Queues the reply to <paramref name="request"/> from memory the caller keeps alive until the send (no copy).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void AddReply(in ReceivedDatagram request, byte* payload, int length)
     {
         int index = Reserve();
@@ -149,6 +151,7 @@ public sealed unsafe class TransmitBatch : IDisposable
     public void Clear() => Count = 0;
 
     /// <summary>Writes every queued datagram's mmsghdr (address for <paramref name="socketFamily"/>, pktinfo, iovec).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal int Encode(int socketFamily)
     {
         ThrowIfDisposed();
@@ -159,6 +162,15 @@ public sealed unsafe class TransmitBatch : IDisposable
             byte* name = Names + (i * NameStride);
             byte* control = Controls + (i * ControlMessages.SendBufferSize);
             Vectors[i] = new IoVec { Base = message.Payload, Length = (nuint)message.Length };
+            if (i > 0 && message.Addressed && message.SameAddressing(_messages[i - 1]))
+            {
+                // A run to one peer from one source (a proxy's replies to one client): the previous message's address
+                // and pktinfo serve this one too, so they are written once per run, not once per datagram.
+                Headers[i] = new MultiMessageHeader { Header = Headers[i - 1].Header };
+                Headers[i].Header.IoVectors = Vectors + i;
+                continue;
+            }
+
             Headers[i] = message.Addressed
                 ? new MultiMessageHeader
                 {
@@ -258,5 +270,9 @@ public sealed unsafe class TransmitBatch : IDisposable
             Payload = buffer;
             Length = length;
         }
+
+        /// <summary>Same destination, source and interface as <paramref name="other"/> (both addressed).</summary>
+        public bool SameAddressing(in Message other) =>
+            other.Addressed && InterfaceIndex == other.InterfaceIndex && Destination.Equals(other.Destination) && Source.Equals(other.Source);
     }
 }

@@ -65,6 +65,7 @@ public readonly struct UdpEndPoint : IEquatable<UdpEndPoint>, ISpanFormattable
     private bool IsAllZero => BinaryPrimitives.ReadUInt64BigEndian(Bytes) == 0 && BinaryPrimitives.ReadUInt64BigEndian(Bytes[8..]) == 0;
 
     /// <summary>Makes an IPv4 endpoint from the four address bytes in network order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static UdpEndPoint FromIPv4(ReadOnlySpan<byte> address, ushort port)
     {
         if (address.Length != 4)
@@ -80,6 +81,7 @@ public readonly struct UdpEndPoint : IEquatable<UdpEndPoint>, ISpanFormattable
     }
 
     /// <summary>Makes an IPv6 endpoint from the sixteen address bytes in network order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static UdpEndPoint FromIPv6(ReadOnlySpan<byte> address, ushort port, uint scopeId = 0)
     {
         if (address.Length != 16)

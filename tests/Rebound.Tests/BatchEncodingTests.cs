@@ -35,6 +35,28 @@ public sealed unsafe class BatchEncodingTests
     [Fact]
     public void Dual_stack_socket_messages_carry_each_requester_and_its_destination() => Check(AfInet6, V6Item);
 
+    [Fact]
+    public void Payload_buffers_hold_their_size_and_start_in_different_cache_sets() =>
+        Gen.Int[1, DatagramBatch.MaxBufferSize].Sample(size =>
+        {
+            int stride = DatagramBatch.SlotStride(size);
+            Assert.True(stride >= size && stride < size + 128 && stride % 64 == 0, $"stride {stride} for {size} bytes");
+
+            // 64 consecutive buffers start in 64 different sets of a 64-set cache (4 KiB of lines): a 64 KiB stride
+            // would start them all in one set.
+            Assert.Equal(64, Enumerable.Range(0, 64).Select(i => (long)i * stride / 64 % 64).Distinct().Count());
+        });
+
+    /// <summary>
+    /// Items drawn from three requesters and two destinations, so runs to one peer from one source are common: the
+    /// encoder writes a run's address once, and every message of it must still decode to its own item.
+    /// </summary>
+    [Fact]
+    public void Runs_to_one_requester_decode_like_every_other_message() => Check(AfInet, Gen.Select(
+        Gen.Int[0, 2], Gen.Int[0, 1], Gen.Int[0, 9], Gen.Int[0, 64],
+        (peer, local, reason, length) => (
+            UdpEndPoint.Parse($"198.51.100.{peer + 1}:{5300 + peer}"), UdpEndPoint.Parse($"203.0.113.{local + 1}:53"), reason != 0, length)));
+
     private static void Check(int family, Gen<(UdpEndPoint Remote, UdpEndPoint Local, bool CanReply, int Length)> item)
     {
         item.Array[1, 32].Sample(items =>

@@ -96,6 +96,37 @@ public sealed class TransmitBatchTests
     }
 
     [Fact]
+    public void A_run_to_one_peer_shares_its_address_and_a_new_peer_or_source_ends_the_run()
+    {
+        using ReboundSocket server = ReboundSocket.Bind(new IPEndPoint(IPAddress.Any, 0));
+        int port = server.LocalEndPoint.Port;
+        using Socket asksTwo = Loopback.Client("127.0.0.1", "127.0.0.2", port);
+        using Socket asksThree = Loopback.Client("127.0.0.1", "127.0.0.3", port);
+        UdpEndPoint two = UdpEndPoint.Parse("127.0.0.2:0"), three = UdpEndPoint.Parse("127.0.0.3:0");
+        using var batch = new TransmitBatch(8, 64);
+
+        // Runs of one peer and source (written once per run), then a change of peer and source, then of source only:
+        // "x" goes to the client that asked 127.0.0.3 from 127.0.0.2, so that client must drop it. Reusing the previous
+        // address for any message to the same peer would send "x" from 127.0.0.3, and the client would take it.
+        batch.Add(Peer(asksTwo), two, "a0"u8);
+        batch.Add(Peer(asksTwo), two, "a1"u8);
+        batch.Add(Peer(asksThree), three, "b2"u8);
+        batch.Add(Peer(asksThree), three, "b3"u8);
+        batch.Add(Peer(asksThree), two, "x"u8);
+        batch.Add(Peer(asksTwo), two, "a5"u8);
+        Assert.Equal(6, server.SendBatch(batch));
+
+        string[] toTwo = [.. Enumerable.Range(0, 3).Select(_ => Text(Loopback.TryReceive(asksTwo, TimeSpan.FromSeconds(2))))];
+        string[] toThree = [.. Enumerable.Range(0, 2).Select(_ => Text(Loopback.TryReceive(asksThree, TimeSpan.FromSeconds(2))))];
+        Assert.Equal(["a0", "a1", "a5"], toTwo);
+        Assert.Equal(["b2", "b3"], toThree);
+        Assert.Null(Loopback.TryReceive(asksThree, Loopback.NoReplyWait));
+        Assert.Null(Loopback.TryReceive(asksTwo, Loopback.NoReplyWait));
+
+        static string Text(byte[]? bytes) => bytes is null ? "(none)" : System.Text.Encoding.ASCII.GetString(bytes);
+    }
+
+    [Fact]
     public void Misuse_is_refused_with_clear_exceptions()
     {
         using var batch = new TransmitBatch(1, 8);

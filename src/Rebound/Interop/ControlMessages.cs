@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using static Rebound.Interop.LinuxConstants;
 
 namespace Rebound.Interop;
@@ -44,6 +45,7 @@ internal static class ControlMessages
     /// </summary>
     /// <returns>The control length to pass as <c>msg_controllen</c>.</returns>
     /// <exception cref="ArgumentException">The destination span is too short.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int WriteSource(UdpEndPoint source, int interfaceIndex, Span<byte> destination)
     {
         if (source.IsIPv4 || source.IsIPv4MappedToIPv6)
@@ -73,6 +75,7 @@ internal static class ControlMessages
     /// Decodes the control messages the kernel returned. Never throws: unknown messages are skipped, and a message
     /// whose header is inconsistent with the buffer stops decoding and sets <see cref="PacketInfo.Malformed"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static PacketInfo Read(ReadOnlySpan<byte> control)
     {
         PacketInfo info = default;
@@ -102,6 +105,7 @@ internal static class ControlMessages
         return info;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool Decode(int level, int type, ReadOnlySpan<byte> data, ref PacketInfo info)
     {
         switch (level, type)
@@ -132,6 +136,7 @@ internal static class ControlMessages
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Span<byte> Take(Span<byte> destination, int space)
     {
         if (destination.Length < space)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using static Rebound.Interop.LinuxConstants;
 
 namespace Rebound.Interop;
@@ -8,6 +9,7 @@ namespace Rebound.Interop;
 /// </summary>
 internal static class DatagramDecoder
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static ReceivedDatagram Decode(
         int length,
         int messageFlags,

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Rebound.Interop;
@@ -17,6 +18,7 @@ internal static unsafe class LinuxBatchIO
     /// <paramref name="block"/> a blocking socket waits for the first datagram inside recvmmsg (MSG_WAITFORONE), saving
     /// the separate wait call; a non-blocking socket answers EAGAIN as usual.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int TryReceive(SafeSocketHandle socket, DatagramBatch batch, ushort localPort, int controlSize, SocketCounters? counters, out Errno error, bool block = false)
     {
         batch.ThrowIfDisposed();
@@ -84,6 +86,7 @@ internal static unsafe class LinuxBatchIO
     /// <paramref name="errors"/>, by item) a message the kernel refuses, so the rest still go out. Waits through EAGAIN.
     /// Returns how many were sent; throws only for errors about the socket itself (closed, not a socket).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int SendAll<TSender>(ref TSender sender, MultiMessageHeader* messages, int count, ReadOnlySpan<int> order, Span<Errno> errors, SocketCounters? counters)
         where TSender : struct, IMessageSender
     {

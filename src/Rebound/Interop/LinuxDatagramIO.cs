@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using static Rebound.Interop.LinuxConstants;
 
@@ -15,6 +16,7 @@ internal static unsafe class LinuxDatagramIO
     /// Receives one datagram. Returns <see cref="Errno.None"/>, or why not: EAGAIN when nothing is queued (and not blocking), ESHUTDOWN when a
     /// blocked call was woken by shutdown/Dispose (recvmsg returned 0 bytes from nobody).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Errno TryReceive(
         SafeSocketHandle socket,
         Span<byte> buffer,
@@ -63,6 +65,7 @@ internal static unsafe class LinuxDatagramIO
     }
 
     /// <summary>Sends one datagram from <paramref name="source"/>. Returns <see cref="Errno.None"/>, or the errno.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Errno TrySend(
         SafeSocketHandle socket,
         int socketFamily,

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using static Rebound.Interop.LinuxConstants;
 
 namespace Rebound.Interop;
@@ -11,6 +12,7 @@ internal static class SocketAddressCodec
 
     /// <summary>Writes <paramref name="endpoint"/> as the given socket family wants it; returns the length written.</summary>
     /// <remarks>An AF_INET6 socket addresses IPv4 peers through their v4-mapped form.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int Write(UdpEndPoint endpoint, int socketFamily, Span<byte> destination)
     {
         if (socketFamily == AF_INET)
@@ -38,6 +40,7 @@ internal static class SocketAddressCodec
     }
 
     /// <summary>Reads a socket address the kernel filled in. Returns false for a family or length it does not know.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool TryRead(ReadOnlySpan<byte> source, out UdpEndPoint endpoint)
     {
         endpoint = default;

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using static Rebound.Tests.Sockets.LoopbackPeers;
 
 namespace Rebound.Tests.Sockets;
@@ -8,6 +9,7 @@ namespace Rebound.Tests.Sockets;
 public sealed class AllocationTests
 {
     private const int Datagrams = 10_000;
+    private const int WarmUp = 100;
 
     [Fact]
     public void Sync_receive_and_reply_allocate_zero_bytes_over_ten_thousand_datagrams()
@@ -18,16 +20,15 @@ public sealed class AllocationTests
         byte[] reply = new byte[64];
         byte[] buffer = new byte[2048];
 
-        RoundTrip(server, client, request, reply, buffer);  // warm up: JIT, first-call paths
+        // The loop runs in its own fully optimized method: what is counted is the library's allocations, not the JIT's
+        // one-time work on a test loop (on-stack replacement of a long-running tier-0 loop allocates once).
+        RoundTrips(WarmUp, server, client, request, reply, buffer);
         long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < Datagrams; i++)
-        {
-            RoundTrip(server, client, request, reply, buffer);
-        }
+        RoundTrips(Datagrams, server, client, request, reply, buffer);
 
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.Equal(0, allocated);
-        Assert.Equal(Datagrams + 1, server.Statistics.Sent);
+        Assert.Equal(Datagrams + WarmUp, server.Statistics.Sent);
     }
 
     [Fact]
@@ -69,6 +70,15 @@ public sealed class AllocationTests
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.Equal(thread, Environment.CurrentManagedThreadId);   // every await completed in place: one thread's count
         Assert.Equal(0, allocated);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void RoundTrips(int count, ReboundSocket server, Socket client, byte[] request, byte[] reply, byte[] buffer)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            RoundTrip(server, client, request, reply, buffer);
+        }
     }
 
     private static void RoundTrip(ReboundSocket server, Socket client, byte[] request, byte[] reply, byte[] buffer)
