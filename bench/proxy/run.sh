@@ -6,7 +6,8 @@
 # libnginx-mod-stream (apt-get install nginx-light libnginx-mod-stream, or nginx).
 #   bench/proxy/run.sh [ROUNDS] [SECONDS]
 # REBOUND_BIN=path runs that rebound (e.g. the NativeAOT binary from scripts/release.sh) instead of a Release build;
-# METRICS_PORT=P adds --metrics-listen 127.0.0.1:P and scrapes it once a second (curl, on cpu1) during every run.
+# METRICS_PORT=P adds --metrics-listen 127.0.0.1:P and scrapes it once a second (curl, on cpu1) during every run, after
+# 40 warm-up scrapes. BASE_CLI=path measures another build as "base" in the same rounds (BASE_METRICS_PORT=P: scraped too).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 ROUNDS=${1:-3}
@@ -53,17 +54,26 @@ wait_port "$BACKEND_PORT"
 taskset -c 0 "$rebound_bin" proxy --listen "[::]:$REBOUND_PORT" --to "127.0.0.1:$BACKEND_PORT" "${metrics_args[@]}" 2>"$work/rebound.log" & rebound_pid=$!
 pids+=($rebound_pid)
 wait_port "$REBOUND_PORT"
-if [[ -n ${METRICS_PORT:-} ]]; then
-  # A Prometheus stand-in: one scrape a second for the whole benchmark, checked to return the proxy's counters.
-  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$METRICS_PORT/metrics" | grep -q rebound_proxy_datagrams_total && break; sleep 0.1; done
-  (while sleep 1; do taskset -c 1 curl -sf "http://127.0.0.1:$METRICS_PORT/metrics" >/dev/null || echo "scrape failed" >&2; done) & pids+=($!)
-fi
+# A Prometheus stand-in: one scrape a second for the whole benchmark, checked to return the proxy's counters. A
+# daemon has been scraped many times before anyone measures it: 40 scrapes first let the runtime compile the scrape
+# path's code fully (tiered JIT recompiles a method after 30 calls), which a 1/s scrape would otherwise do during the
+# first rounds' measurements.
+scrape() { # port
+  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$1/metrics" | grep -q rebound_proxy_datagrams_total && break; sleep 0.1; done
+  for _ in $(seq 40); do taskset -c 1 curl -sf "http://127.0.0.1:$1/metrics" >/dev/null; done
+  (while sleep 1; do taskset -c 1 curl -sf "http://127.0.0.1:$1/metrics" >/dev/null || echo "scrape failed" >&2; done) & pids+=($!)
+}
+[[ -n ${METRICS_PORT:-} ]] && scrape "$METRICS_PORT"
 
 base_pid=
 if [[ -n "$BASE_CLI" ]]; then
-  taskset -c 0 "$BASE_CLI" proxy --listen "[::]:$BASE_PORT" --to "127.0.0.1:$BACKEND_PORT" 2>"$work/base.log" & base_pid=$!
+  # BASE_METRICS_PORT=P: the base build is exported and scraped the same way (a build that has --metrics-listen).
+  base_metrics=()
+  [[ -n ${BASE_METRICS_PORT:-} ]] && base_metrics=(--metrics-listen "127.0.0.1:$BASE_METRICS_PORT")
+  taskset -c 0 "$BASE_CLI" proxy --listen "[::]:$BASE_PORT" --to "127.0.0.1:$BACKEND_PORT" "${base_metrics[@]}" 2>"$work/base.log" & base_pid=$!
   pids+=($base_pid)
   wait_port "$BASE_PORT"
+  [[ -n ${BASE_METRICS_PORT:-} ]] && scrape "$BASE_METRICS_PORT"
 fi
 
 nginx_pid=

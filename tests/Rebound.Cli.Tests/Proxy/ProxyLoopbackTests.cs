@@ -138,6 +138,73 @@ public sealed class ProxyLoopbackTests
         Assert.Equal(2, proxy.Statistics.FlowsCreated);
     }
 
+    [Fact]
+    public async Task Interleaved_bursts_from_several_clients_and_addresses_each_reach_only_their_own_flow()
+    {
+        // The loop reuses a flow for a run of datagrams with the same key (client endpoint and local address). Bursts
+        // sent back to back, alternating clients and, from one socket, alternating local addresses, land in the same
+        // batches: a reply that reached the wrong client or left from the wrong address would mean a datagram was put
+        // on another key's flow. Losses under load are allowed; a misrouted or reordered reply is not.
+        const int Rounds = 30;
+        using NaiveUdpEcho backend = NaiveUdpEcho.OnAnyAddress();
+        await using UdpProxy proxy = StartProxy([backend.Loopback]);
+        using Socket a = Connect(FrontAt(proxy, Second), new IPEndPoint(Client, 0));
+        using Socket b = Connect(FrontAt(proxy, Second), new IPEndPoint(Client, 0));
+        using var both = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        both.Bind(new IPEndPoint(Client, 0));
+        foreach (Socket s in new[] { a, b, both })
+        {
+            s.ReceiveBufferSize = 1 << 20;
+        }
+
+        for (int i = 0; i < Rounds; i++)
+        {
+            a.Send(System.Text.Encoding.ASCII.GetBytes($"a{i}"));
+            b.Send(System.Text.Encoding.ASCII.GetBytes($"b{i}"));
+            both.SendTo(System.Text.Encoding.ASCII.GetBytes($"2-{i}"), FrontAt(proxy, Second));
+            both.SendTo(System.Text.Encoding.ASCII.GetBytes($"3-{i}"), FrontAt(proxy, Third));
+        }
+
+        AssertOwnInOrder(Drain(a), "a");
+        AssertOwnInOrder(Drain(b), "b");
+        List<(string Text, IPAddress From)> replies = DrainFrom(both);
+        AssertOwnInOrder([.. replies.Where(r => r.From.Equals(Second)).Select(r => r.Text)], "2-");
+        AssertOwnInOrder([.. replies.Where(r => r.From.Equals(Third)).Select(r => r.Text)], "3-");
+        Assert.All(replies, r => Assert.True(r.From.Equals(Second) || r.From.Equals(Third), $"{r.Text} came from {r.From}"));
+        Assert.Equal(4, proxy.Statistics.FlowsCreated);
+
+        static void AssertOwnInOrder(IReadOnlyList<string> texts, string prefix)
+        {
+            Assert.NotEmpty(texts);
+            Assert.All(texts, t => Assert.StartsWith(prefix, t, StringComparison.Ordinal));
+            int[] numbers = [.. texts.Select(t => int.Parse(t[prefix.Length..], System.Globalization.CultureInfo.InvariantCulture))];
+            Assert.Equal(numbers.Order(), numbers);
+        }
+    }
+
+    private static List<string> Drain(Socket socket) => [.. DrainFrom(socket).Select(r => r.Text)];
+
+    /// <summary>Every reply queued on <paramref name="socket"/>, until none comes for a second.</summary>
+    private static List<(string Text, IPAddress From)> DrainFrom(Socket socket)
+    {
+        socket.ReceiveTimeout = 1000;
+        var replies = new List<(string, IPAddress)>();
+        byte[] buffer = new byte[64];
+        EndPoint from = new IPEndPoint(IPAddress.Any, 0);
+        try
+        {
+            while (true)
+            {
+                int n = socket.ReceiveFrom(buffer, ref from);
+                replies.Add((System.Text.Encoding.ASCII.GetString(buffer, 0, n), ((IPEndPoint)from).Address));
+            }
+        }
+        catch (SocketException e) when (e.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock)
+        {
+            return replies;
+        }
+    }
+
     private static string ReceiveText(Socket socket)
     {
         socket.ReceiveTimeout = 2000;
