@@ -46,6 +46,14 @@ public class CliReferenceTests
             $"Rewrite it: {CliReference.UpdateVariable}=1 dotnet test tests/Rebound.Cli.Tests --filter CliReferenceTests");
     }
 
+    [ToolFact("groff")]
+    public void The_man_page_renders_without_a_roff_warning()
+    {
+        Rebound.Lab.ProcessResult render = Rebound.Lab.ProcessRunner.Run("groff", ["-man", "-Tutf8", "-k", "-ww", "-z", ManPage.PagePath]);
+
+        Assert.True(render.Succeeded && render.StandardError.Length == 0, $"groff: {render.StandardError}");
+    }
+
     [Fact]
     public void A_flag_missing_from_the_man_page_is_a_difference()
     {
