@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Net;
 using System.Net.Sockets;
 using Rebound.Cli.Infrastructure;
+using Rebound.Cli.Output;
 using Rebound.Cli.Servers;
 
 namespace Rebound.Cli.Commands;
@@ -22,13 +23,15 @@ internal static class ConnectCommand
         var ipv4 = SharedOptions.IPv4("the target (and source) must be IPv4");
         var ipv6 = SharedOptions.IPv6("the target (and source) must be IPv6");
         var wait = SharedOptions.Timeout("After input ends, wait this long for replies (nc -w)", 2, "--wait");
+        var json = new Option<bool>("--json") { Description = "Write every event (connected, sent, received, error, summary) as a JSON line on stdout instead of the replies (docs/output.md)." };
         var command = new Command("connect", "Send standard input to a peer and print what comes back (UDP by default).")
         {
-            target, targetPort, udp, tcp, source, ipv4, ipv6, wait,
+            target, targetPort, udp, tcp, source, ipv4, ipv6, wait, json,
         }.WithEpilogue(
             "Examples:\n  echo hello | rebound connect 127.0.0.2:56789 -s 127.0.0.1\n" +
             "  echo hello | rebound connect -u -w 1 127.0.0.2 56789     # as nc -u -w 1\n" +
-            "  rebound connect --tcp 198.51.100.13:80\n\n" + ExitCodes.Help);
+            "  rebound connect --tcp 198.51.100.13:80\n" +
+            "  echo hello | rebound connect 127.0.0.2:56789 --json | jq -c 'select(.event == \"received\") | {replySource, text}'\n\n" + ExitCodes.Help);
         command.SetAction(async (parse, cancellation) =>
         {
             if (!SharedOptions.TryFamily(parse, ipv4, ipv6, out AddressFamily? family, out string error)
@@ -51,16 +54,30 @@ internal static class ConnectCommand
             }
 
             TimeSpan linger = TimeSpan.FromSeconds(Math.Max(0, parse.GetValue(wait)));
-            var session = new StreamSession(Console.OpenStandardInput(), Console.OpenStandardOutput());
+            PeerOutput output = PeerOutput.For(parse.GetValue(json), Console.OpenStandardOutput(), parse.GetValue(tcp) ? "tcp" : "udp");
+
+            // With --json, Ctrl-C and SIGTERM end the run cleanly (exit 0) after the summary line; without, as nc.
+            using SignalStop? signals = parse.GetValue(json) ? new SignalStop(cancellation) : null;
+            CancellationToken stop = signals?.Token ?? cancellation;
+            var session = new StreamSession(Console.OpenStandardInput(), output);
             try
             {
                 return parse.GetValue(tcp)
-                    ? await session.RunTcpClientAsync(remote, local, linger, cancellation).ConfigureAwait(false)
-                    : await session.RunUdpClientAsync(remote, local, linger, cancellation).ConfigureAwait(false);
+                    ? await session.RunTcpClientAsync(remote, local, linger, stop).ConfigureAwait(false)
+                    : await session.RunUdpClientAsync(remote, local, linger, stop).ConfigureAwait(false);
             }
             catch (SocketException e)
             {
+                output.Error(SocketErrors.Describe(e, "talk to", remote).Message, new PeerEnds(null, EndpointText.Format(remote)));
                 return SocketErrors.Report(e, "talk to", remote);
+            }
+            catch (OperationCanceledException) when (signals is not null)
+            {
+                return ExitCodes.Success; // a signal before the first peer (TCP accept, connect)
+            }
+            finally
+            {
+                output.Summary();
             }
         });
         return command;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Net;
 using System.Net.Sockets;
 using Rebound.Cli.Infrastructure;
+using Rebound.Cli.Output;
 using Rebound.Cli.Servers;
 
 namespace Rebound.Cli.Commands;
@@ -23,12 +24,14 @@ internal static class ListenCommand
         var ipv4 = SharedOptions.IPv4("the wildcard is 0.0.0.0, and a given address must be IPv4");
         var ipv6 = SharedOptions.IPv6("the wildcard is [::], and a given address must be IPv6");
         var naive = new Option<bool>("--naive") { Description = "UDP: answer with plain sendto, letting the kernel pick the source (the bug)." };
+        var json = new Option<bool>("--json") { Description = "Write every event (listening, received, sent, error, summary) as a JSON line on stdout instead of the payload (docs/output.md)." };
         var command = new Command("listen", "Print what peers send; send standard input back to the latest peer.")
         {
-            endpoint, listen, port, source, udp, tcp, ipv4, ipv6, naive,
+            endpoint, listen, port, source, udp, tcp, ipv4, ipv6, naive, json,
         }.WithEpilogue(
             "Examples:\n  rebound listen 56789          # UDP, dual-stack\n  rebound listen -ul -p 56789    # the same, as nc -ul -p\n" +
-            "  rebound listen -s 127.0.0.2 -p 56789\n  rebound listen --tcp 0.0.0.0:8080\n\n" + ExitCodes.Help);
+            "  rebound listen -s 127.0.0.2 -p 56789\n  rebound listen --tcp 0.0.0.0:8080\n" +
+            "  rebound listen 56789 --json | jq -r 'select(.event == \"received\") | .client + \" \" + .text'\n\n" + ExitCodes.Help);
         command.SetAction(async (parse, cancellation) =>
         {
             if (!TryLocal(parse, (endpoint, listen, port, source, ipv4, ipv6), out IPEndPoint local, out string error))
@@ -37,21 +40,35 @@ internal static class ListenCommand
                 return ExitCodes.Usage;
             }
 
-            var session = new StreamSession(Console.OpenStandardInput(), Console.OpenStandardOutput());
+            PeerOutput output = PeerOutput.For(parse.GetValue(json), Console.OpenStandardOutput(), parse.GetValue(tcp) ? "tcp" : "udp");
+
+            // With --json, Ctrl-C and SIGTERM end the run cleanly (exit 0) after the summary line; without, as nc.
+            using SignalStop? signals = parse.GetValue(json) ? new SignalStop(cancellation) : null;
+            CancellationToken stop = signals?.Token ?? cancellation;
+            var session = new StreamSession(Console.OpenStandardInput(), output);
             try
             {
                 if (parse.GetValue(tcp))
                 {
-                    return await session.RunTcpServerAsync(local, cancellation).ConfigureAwait(false);
+                    return await session.RunTcpServerAsync(local, stop).ConfigureAwait(false);
                 }
 
                 return parse.GetValue(naive)
-                    ? await session.RunNaiveUdpServerAsync(local, cancellation).ConfigureAwait(false)
-                    : await session.RunUdpServerAsync(local, cancellation).ConfigureAwait(false);
+                    ? await session.RunNaiveUdpServerAsync(local, stop).ConfigureAwait(false)
+                    : await session.RunUdpServerAsync(local, stop).ConfigureAwait(false);
             }
             catch (SocketException e)
             {
+                output.Error(SocketErrors.Describe(e, "listen on", local).Message, new PeerEnds(null, null));
                 return SocketErrors.Report(e, "listen on", local);
+            }
+            catch (OperationCanceledException) when (signals is not null)
+            {
+                return ExitCodes.Success; // a signal before the first peer (TCP accept, connect)
+            }
+            finally
+            {
+                output.Summary();
             }
         });
         return command;

@@ -8,6 +8,14 @@ internal static class SocketErrors
 {
     public static int Report(SocketException e, string action, EndPoint? endPoint)
     {
+        (int code, string message) = Describe(e, action, endPoint);
+        Console.Error.WriteLine($"rebound: {message}");
+        return code;
+    }
+
+    /// <summary>The exit code and the sentence (without the <c>rebound:</c> prefix) <see cref="Report"/> prints.</summary>
+    public static (int Code, string Message) Describe(SocketException e, string action, EndPoint? endPoint)
+    {
         (int code, string hint) = e.SocketErrorCode switch
         {
             SocketError.AddressAlreadyInUse => (ExitCodes.Network, "another program already uses that port (see `ss -uapn`)"),
@@ -18,7 +26,6 @@ internal static class SocketErrors
             SocketError.AddressFamilyNotSupported => (ExitCodes.Network, "this host has no support for that address family"),
             _ => (ExitCodes.Network, e.Message),
         };
-        Console.Error.WriteLine($"rebound: cannot {action} {endPoint}: {hint}.");
-        return code;
+        return (code, $"cannot {action} {endPoint}: {hint}.");
     }
 }

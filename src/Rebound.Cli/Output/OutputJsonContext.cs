@@ -24,5 +24,7 @@ namespace Rebound.Cli.Output;
 [JsonSerializable(typeof(BenchDocument))]
 [JsonSerializable(typeof(EchoDatagramJson))]
 [JsonSerializable(typeof(ProxyStatsJson))]
+[JsonSerializable(typeof(PeerEventJson))]
+[JsonSerializable(typeof(PeerSummaryJson))]
 [JsonSerializable(typeof(ShieldStatusDocument))]
 internal sealed partial class OutputJsonContext : JsonSerializerContext;

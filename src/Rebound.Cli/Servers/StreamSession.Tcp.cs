@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Rebound.Cli.Infrastructure;
+using Rebound.Cli.Output;
 
 namespace Rebound.Cli.Servers;
 
@@ -16,7 +17,11 @@ internal sealed partial class StreamSession
         }
 
         await socket.ConnectAsync(remote, cancellation).ConfigureAwait(false);
-        return await PipeAsync(socket, linger, cancellation).ConfigureAwait(false);
+        var ends = new PeerEnds(EndpointText.Format((IPEndPoint)socket.LocalEndPoint!), EndpointText.Format((IPEndPoint)socket.RemoteEndPoint!));
+        output.Ready("connected", ends.Client!, ends.Server);
+
+        // TCP data always comes from the connected address: received data carries it as the reply source.
+        return await PipeAsync(socket, ends with { ReplySource = ends.Server }, ends, linger, cancellation).ConfigureAwait(false);
     }
 
     /// <summary>TCP server: accepts one connection and pipes it.</summary>
@@ -31,11 +36,15 @@ internal sealed partial class StreamSession
         listener.Bind(local);
         listener.Listen(1);
         Console.Error.WriteLine($"rebound listen: TCP on {EndpointText.Format((System.Net.IPEndPoint)listener.LocalEndPoint!)}");
+        output.Ready("listening", EndpointText.Format((IPEndPoint)listener.LocalEndPoint!), null);
         using Socket connection = await listener.AcceptAsync(cancellation).ConfigureAwait(false);
-        return await PipeAsync(connection, Timeout.InfiniteTimeSpan, cancellation).ConfigureAwait(false);
+        var ends = new PeerEnds(EndpointText.Format((IPEndPoint)connection.RemoteEndPoint!), EndpointText.Format((IPEndPoint)connection.LocalEndPoint!));
+
+        // What this side sends leaves from the connection's own address, the one the client asked.
+        return await PipeAsync(connection, ends, ends with { ReplySource = ends.Server }, Timeout.InfiniteTimeSpan, cancellation).ConfigureAwait(false);
     }
 
-    private async Task<int> PipeAsync(Socket socket, TimeSpan linger, CancellationToken cancellation)
+    private async Task<int> PipeAsync(Socket socket, PeerEnds received, PeerEnds sent, TimeSpan linger, CancellationToken cancellation)
     {
         using var stream = new NetworkStream(socket, ownsSocket: false);
         Task receiving = Task.Run(async () =>
@@ -44,12 +53,13 @@ internal sealed partial class StreamSession
             int n;
             while ((n = await stream.ReadAsync(buffer, cancellation).ConfigureAwait(false)) > 0)
             {
-                Write(buffer.AsSpan(0, n));
+                Received(buffer.AsSpan(0, n), received);
             }
         }, cancellation);
 
         await foreach (byte[] line in ReadLinesAsync(cancellation).ConfigureAwait(false))
         {
+            output.Sent(line, sent);
             await stream.WriteAsync(line, cancellation).ConfigureAwait(false);
         }
 

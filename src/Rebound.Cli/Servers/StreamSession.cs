@@ -2,17 +2,19 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Rebound.Cli.Infrastructure;
+using Rebound.Cli.Output;
+using Rebound.Interop;
 using Rebound.Lab;
 
 namespace Rebound.Cli.Servers;
 
 /// <summary>
 /// The netcat-style plumbing behind <c>listen</c> and <c>connect</c>: standard input to the network, the network to
-/// standard output. For UDP every input line is one datagram, as when typing into <c>nc -u</c>.
+/// standard output (or, with <c>--json</c>, every event as a JSON line: <see cref="PeerOutput"/>). For UDP every input
+/// line is one datagram, as when typing into <c>nc -u</c>.
 /// </summary>
-internal sealed partial class StreamSession(Stream input, Stream output)
+internal sealed partial class StreamSession(Stream input, PeerOutput output)
 {
-    private readonly Lock _outputGate = new();
     private long _lastActivity = Environment.TickCount64;
 
     /// <summary>UDP client on a connected socket: replies from any other source are dropped by the kernel.</summary>
@@ -25,6 +27,8 @@ internal sealed partial class StreamSession(Stream input, Stream output)
         }
 
         socket.Connect(remote);
+        var ends = new PeerEnds(EndpointText.Format((IPEndPoint)socket.LocalEndPoint!), EndpointText.Format(remote));
+        output.Ready("connected", ends.Client!, ends.Server);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         int replies = 0;
         bool refused = false;
@@ -36,7 +40,9 @@ internal sealed partial class StreamSession(Stream input, Stream output)
                 try
                 {
                     int n = await socket.ReceiveAsync(buffer, SocketFlags.None, stop.Token).ConfigureAwait(false);
-                    Write(buffer.AsSpan(0, n));
+
+                    // A connected socket receives only from the address it connected to: that is the reply's source.
+                    Received(buffer.AsSpan(0, n), ends with { ReplySource = ends.Server });
                     Interlocked.Increment(ref replies);
                 }
                 catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)
@@ -56,6 +62,8 @@ internal sealed partial class StreamSession(Stream input, Stream output)
         {
             try
             {
+                // Reported before it leaves, so a quick reply can never be written before the request.
+                output.Sent(line, ends);
                 await socket.SendAsync(line, SocketFlags.None, cancellation).ConfigureAwait(false);
             }
             catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)
@@ -74,16 +82,14 @@ internal sealed partial class StreamSession(Stream input, Stream output)
 
         if (refused)
         {
-            Console.Error.WriteLine($"rebound connect: {EndpointText.Format(remote)} refused the datagram (ICMP port unreachable).");
-            return ExitCodes.Finding;
+            return Problem($"{EndpointText.Format(remote)} refused the datagram (ICMP port unreachable).", ends);
         }
 
         if (sent > 0 && Volatile.Read(ref replies) == 0)
         {
-            Console.Error.WriteLine(
-                $"rebound connect: no reply from {EndpointText.Format(remote)} within {linger.TotalSeconds:0.#} s after {sent} datagram(s). " +
-                "If the server is bound to a wildcard address, its reply may have left from another address and been dropped.");
-            return ExitCodes.Finding;
+            return Problem(
+                $"no reply from {EndpointText.Format(remote)} within {linger.TotalSeconds:0.#} s after {sent} datagram(s). " +
+                "If the server is bound to a wildcard address, its reply may have left from another address and been dropped.", ends);
         }
 
         return ExitCodes.Success;
@@ -94,6 +100,7 @@ internal sealed partial class StreamSession(Stream input, Stream output)
     {
         await using ReboundSocket socket = ReboundSocket.Bind(local);
         Console.Error.WriteLine($"rebound listen: UDP on {EndpointText.Format(socket.LocalEndPoint)}");
+        output.Ready("listening", EndpointText.Format(socket.LocalEndPoint), null);
         ReceivedDatagram? latest = null;
         var firstPeer = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Task receiving = Task.Run(async () =>
@@ -102,7 +109,8 @@ internal sealed partial class StreamSession(Stream input, Stream output)
             while (!cancellation.IsCancellationRequested)
             {
                 ReceivedDatagram request = await socket.ReceiveAsync(buffer, cancellation).ConfigureAwait(false);
-                Write(buffer.AsSpan(0, request.Length));
+                Received(buffer.AsSpan(0, request.Length), new PeerEnds(
+                    EndpointText.Format(request.RemoteEndPoint), EndpointText.Format(request.LocalEndPoint), null, InterfaceNames.NameOf(request.InterfaceIndex)));
                 if (request.CanReply)
                 {
                     latest = request;
@@ -113,7 +121,11 @@ internal sealed partial class StreamSession(Stream input, Stream output)
 
         return await ServeInputAsync(firstPeer.Task, receiving, async line =>
         {
-            await socket.ReplyAsync(latest!.Value, line, cancellation).ConfigureAwait(false);
+            ReceivedDatagram peer = latest!.Value;
+            output.Sent(line, new PeerEnds(
+                EndpointText.Format(peer.RemoteEndPoint), EndpointText.Format(peer.LocalEndPoint),
+                peer.ReplySource.IsUnspecified ? null : EndpointText.Format(peer.ReplySource)));
+            await socket.ReplyAsync(peer, line, cancellation).ConfigureAwait(false);
         }, cancellation).ConfigureAwait(false);
     }
 
@@ -121,7 +133,12 @@ internal sealed partial class StreamSession(Stream input, Stream output)
     public async Task<int> RunNaiveUdpServerAsync(IPEndPoint local, CancellationToken cancellation)
     {
         using Socket socket = NaiveUdpSocket.Bind(local);
-        Console.Error.WriteLine($"rebound listen --naive: UDP on {EndpointText.Format((IPEndPoint)socket.LocalEndPoint!)} (replies use plain sendto)");
+        var bound = (IPEndPoint)socket.LocalEndPoint!;
+        Console.Error.WriteLine($"rebound listen --naive: UDP on {EndpointText.Format(bound)} (replies use plain sendto)");
+        output.Ready("listening", EndpointText.Format(bound), null);
+
+        // A plain socket cannot tell which address a datagram was sent to, unless it is bound to one address.
+        string? server = bound.Address.Equals(IPAddress.Any) || bound.Address.Equals(IPAddress.IPv6Any) ? null : EndpointText.Format(bound);
         EndPoint? latest = null;
         var firstPeer = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Task receiving = Task.Run(async () =>
@@ -131,7 +148,7 @@ internal sealed partial class StreamSession(Stream input, Stream output)
             while (!cancellation.IsCancellationRequested)
             {
                 SocketReceiveFromResult result = await socket.ReceiveFromAsync(buffer, SocketFlags.None, any, cancellation).ConfigureAwait(false);
-                Write(buffer.AsSpan(0, result.ReceivedBytes));
+                Received(buffer.AsSpan(0, result.ReceivedBytes), new PeerEnds(EndpointText.Format((IPEndPoint)result.RemoteEndPoint), server));
                 latest = result.RemoteEndPoint;
                 firstPeer.TrySetResult();
             }
@@ -139,7 +156,11 @@ internal sealed partial class StreamSession(Stream input, Stream output)
 
         return await ServeInputAsync(firstPeer.Task, receiving, async line =>
         {
-            await socket.SendToAsync(line, SocketFlags.None, latest!, cancellation).ConfigureAwait(false);
+            EndPoint peer = latest!;
+
+            // On a wildcard, sendto lets the kernel pick the source address: unknown here (the bug). Bound to one address, it is that one.
+            output.Sent(line, new PeerEnds(EndpointText.Format((IPEndPoint)peer), server, server));
+            await socket.SendToAsync(line, SocketFlags.None, peer, cancellation).ConfigureAwait(false);
         }, cancellation).ConfigureAwait(false);
     }
 
@@ -165,13 +186,15 @@ internal sealed partial class StreamSession(Stream input, Stream output)
 
     private async IAsyncEnumerable<byte[]> ReadLinesAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellation)
     {
-        using var reader = new StreamReader(input, new UTF8Encoding(false), detectEncodingFromByteOrderMarks: false, leaveOpen: true);
+        // Not disposed: a read of standard input that cancellation abandoned may still be pending (leaveOpen: nothing to free).
+        var reader = new StreamReader(input, new UTF8Encoding(false), detectEncodingFromByteOrderMarks: false, leaveOpen: true);
         while (true)
         {
             string? line;
             try
             {
-                line = await reader.ReadLineAsync(cancellation).ConfigureAwait(false);
+                // WaitAsync: a read of a terminal or pipe does not wake up on cancellation by itself.
+                line = await reader.ReadLineAsync(cancellation).AsTask().WaitAsync(cancellation).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -187,15 +210,18 @@ internal sealed partial class StreamSession(Stream input, Stream output)
         }
     }
 
-    private void Write(ReadOnlySpan<byte> data)
+    private void Received(ReadOnlySpan<byte> data, PeerEnds ends)
     {
-        lock (_outputGate)
-        {
-            output.Write(data);
-            output.Flush();
-        }
-
+        output.Received(data, ends);
         Touch();
+    }
+
+    /// <summary>A finding that ends <c>connect</c>: said on stderr, and as an <c>error</c> event with <c>--json</c>.</summary>
+    private int Problem(string message, PeerEnds ends)
+    {
+        Console.Error.WriteLine($"rebound connect: {message}");
+        output.Error(message, ends);
+        return ExitCodes.Finding;
     }
 
     private void Touch() => Interlocked.Exchange(ref _lastActivity, Environment.TickCount64);
