@@ -20,19 +20,22 @@ internal static class CliProcess
     /// </summary>
     public static ProcessStartInfo StartInfo(string? netns, string assembly, IEnumerable<string> arguments)
     {
-        var start = new ProcessStartInfo(netns is null ? "dotnet" : "ip")
+        // Through `env --default-signal=INT` (which execs: the process id stays the CLI's): a test run started in the
+        // background by a non-interactive shell (`bash scripts/test.sh &`, nohup) inherits SIGINT ignored, and the
+        // runtime keeps an inherited SIG_IGN, so the Ctrl-C tests would wait for an exit that never comes.
+        var start = new ProcessStartInfo(netns is null ? "env" : "ip")
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        if (netns is not null)
+        string[] prefix = netns is null
+            ? ["--default-signal=INT", "dotnet"]
+            : ["netns", "exec", netns, "env", "--default-signal=INT", "dotnet"];
+        foreach (string part in prefix)
         {
-            foreach (string part in new[] { "netns", "exec", netns, "dotnet" })
-            {
-                start.ArgumentList.Add(part);
-            }
+            start.ArgumentList.Add(part);
         }
 
         start.ArgumentList.Add(assembly);
