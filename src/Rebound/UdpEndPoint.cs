@@ -80,6 +80,20 @@ public readonly struct UdpEndPoint : IEquatable<UdpEndPoint>, ISpanFormattable
         return new UdpEndPoint(bytes, port, 0, isIPv4: true);
     }
 
+    /// <summary>
+    /// Makes an IPv4 endpoint from the address read big-endian off the wire (the per-datagram decode: no span, no
+    /// length check, inlined).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static UdpEndPoint FromIPv4(uint networkOrderAddress, ushort port)
+    {
+        AddressBytes bytes = default;
+        Span<byte> span = bytes;
+        BinaryPrimitives.WriteUInt32BigEndian(span[8..], 0xFFFF);
+        BinaryPrimitives.WriteUInt32BigEndian(span[12..], networkOrderAddress);
+        return new UdpEndPoint(bytes, port, 0, isIPv4: true);
+    }
+
     /// <summary>Makes an IPv6 endpoint from the sixteen address bytes in network order.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static UdpEndPoint FromIPv6(ReadOnlySpan<byte> address, ushort port, uint scopeId = 0)

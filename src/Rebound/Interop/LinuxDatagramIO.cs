@@ -10,6 +10,11 @@ namespace Rebound.Interop;
 /// call, so the calls are thread-safe and allocate nothing. Sends never block (MSG_DONTWAIT); a receive blocks only
 /// when asked to (and then only if the descriptor is in blocking mode).
 /// </summary>
+/// <remarks>
+/// <see cref="SkipLocalsInitAttribute"/>: the stack buffers are not zeroed first. The kernel fills the receive
+/// buffers (and only the lengths it reports are read), and the encoders clear what they write for a send.
+/// </remarks>
+[SkipLocalsInit]
 internal static unsafe class LinuxDatagramIO
 {
     /// <summary>
