@@ -138,7 +138,11 @@ public sealed class TraceTests
         Task<string> output = trace.StandardOutput.ReadToEndAsync();
         CliProcess.WaitForStderr(trace, "Tracing UDP and ICMP on all interfaces in network namespace");
         ProcessRunner.Run("kill", ["-INT", trace.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-        Assert.True(trace.WaitForExit(TimeSpan.FromSeconds(10)), "trace ignored SIGINT");
+        if (!trace.WaitForExit(TimeSpan.FromSeconds(10)))
+        {
+            trace.Kill();   // never leave a trace running (and its namespace held) behind a failed test
+            Assert.Fail("trace ignored SIGINT");
+        }
 
         Assert.Equal(ExitCodes.Success, trace.ExitCode);
         JsonSchemaAssert.ValidLines("trace", output.Result);
