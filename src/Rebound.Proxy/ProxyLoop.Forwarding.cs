@@ -289,7 +289,6 @@ internal sealed partial class ProxyLoop
         return false;
     }
 
-
     private void Drop(DropReason reason, string why)
     {
         _counters.Dropped(reason);

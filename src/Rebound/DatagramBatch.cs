@@ -28,6 +28,12 @@ public sealed unsafe class DatagramBatch : IDisposable
 
     private const int NameStride = 32;
 
+    /// <summary>A cache line: every region of the allocation and every payload buffer starts on one.</summary>
+    private const int CacheLine = 64;
+
+    /// <summary>The allocation's regions: receive headers, vectors, names, control, payloads, replies.</summary>
+    private const int Regions = 6;
+
     /// <summary>The reply length that means "no reply" (0 is a valid, empty reply).</summary>
     internal const int NoReply = -1;
 
@@ -58,8 +64,8 @@ public sealed unsafe class DatagramBatch : IDisposable
 
         int stride = SlotStride(bufferSize);
         nuint size = (nuint)capacity * (nuint)(
-            sizeof(MultiMessageHeader) + sizeof(IoVec) + NameStride + ControlMessages.ReceiveBufferSize + 2 * stride) + (6 * 64);
-        _memory = (byte*)NativeMemory.AlignedAlloc(size, 64);
+            sizeof(MultiMessageHeader) + sizeof(IoVec) + NameStride + ControlMessages.ReceiveBufferSize + 2 * stride) + (Regions * CacheLine);
+        _memory = (byte*)NativeMemory.AlignedAlloc(size, CacheLine);
         NativeMemory.Clear(_memory, size);
 
         byte* next = _memory;
@@ -233,14 +239,14 @@ public sealed unsafe class DatagramBatch : IDisposable
     /// </summary>
     internal static int SlotStride(int bufferSize)
     {
-        int lines = (bufferSize + 63) / 64;
-        return (lines | 1) * 64;
+        int lines = (bufferSize + CacheLine - 1) / CacheLine;
+        return (lines | 1) * CacheLine;
     }
 
-    /// <summary>Takes the next region of the allocation, starting on a cache line (the allocation has a line per region to spare).</summary>
+    /// <summary>Takes the next of the <see cref="Regions"/> regions, starting on a cache line (the allocation has a line per region to spare).</summary>
     private static byte* Take(ref byte* next, int bytes)
     {
-        byte* start = (byte*)(((nuint)next + 63) & ~(nuint)63);
+        byte* start = (byte*)(((nuint)next + (CacheLine - 1)) & ~(nuint)(CacheLine - 1));
         next = start + bytes;
         return start;
     }

@@ -54,31 +54,13 @@ internal static class ConnectCommand
             }
 
             TimeSpan linger = TimeSpan.FromSeconds(Math.Max(0, parse.GetValue(wait)));
-            PeerOutput output = PeerOutput.For(parse.GetValue(json), Console.OpenStandardOutput(), parse.GetValue(tcp) ? "tcp" : "udp");
-
-            // With --json, Ctrl-C and SIGTERM end the run cleanly (exit 0) after the summary line; without, as nc.
-            using SignalStop? signals = parse.GetValue(json) ? new SignalStop(cancellation) : null;
-            CancellationToken stop = signals?.Token ?? cancellation;
-            var session = new StreamSession(Console.OpenStandardInput(), output);
-            try
-            {
-                return parse.GetValue(tcp)
-                    ? await session.RunTcpClientAsync(remote, local, linger, stop).ConfigureAwait(false)
-                    : await session.RunUdpClientAsync(remote, local, linger, stop).ConfigureAwait(false);
-            }
-            catch (SocketException e)
-            {
-                output.Error(SocketErrors.Describe(e, "talk to", remote).Message, new PeerEnds(null, EndpointText.Format(remote)));
-                return SocketErrors.Report(e, "talk to", remote);
-            }
-            catch (OperationCanceledException) when (signals is not null)
-            {
-                return ExitCodes.Success; // a signal before the first peer (TCP accept, connect)
-            }
-            finally
-            {
-                output.Summary();
-            }
+            bool tcpMode = parse.GetValue(tcp);
+            return await PeerRun.RunAsync(
+                parse.GetValue(json), tcpMode, "talk to", remote, new PeerEnds(null, EndpointText.Format(remote)),
+                (session, stop) => tcpMode
+                    ? session.RunTcpClientAsync(remote, local, linger, stop)
+                    : session.RunUdpClientAsync(remote, local, linger, stop),
+                cancellation).ConfigureAwait(false);
         });
         return command;
     }

@@ -40,36 +40,14 @@ internal static class ListenCommand
                 return ExitCodes.Usage;
             }
 
-            PeerOutput output = PeerOutput.For(parse.GetValue(json), Console.OpenStandardOutput(), parse.GetValue(tcp) ? "tcp" : "udp");
-
-            // With --json, Ctrl-C and SIGTERM end the run cleanly (exit 0) after the summary line; without, as nc.
-            using SignalStop? signals = parse.GetValue(json) ? new SignalStop(cancellation) : null;
-            CancellationToken stop = signals?.Token ?? cancellation;
-            var session = new StreamSession(Console.OpenStandardInput(), output);
-            try
-            {
-                if (parse.GetValue(tcp))
-                {
-                    return await session.RunTcpServerAsync(local, stop).ConfigureAwait(false);
-                }
-
-                return parse.GetValue(naive)
-                    ? await session.RunNaiveUdpServerAsync(local, stop).ConfigureAwait(false)
-                    : await session.RunUdpServerAsync(local, stop).ConfigureAwait(false);
-            }
-            catch (SocketException e)
-            {
-                output.Error(SocketErrors.Describe(e, "listen on", local).Message, new PeerEnds(null, null));
-                return SocketErrors.Report(e, "listen on", local);
-            }
-            catch (OperationCanceledException) when (signals is not null)
-            {
-                return ExitCodes.Success; // a signal before the first peer (TCP accept, connect)
-            }
-            finally
-            {
-                output.Summary();
-            }
+            bool tcpMode = parse.GetValue(tcp);
+            bool naiveMode = parse.GetValue(naive);
+            return await PeerRun.RunAsync(
+                parse.GetValue(json), tcpMode, "listen on", local, new PeerEnds(null, null),
+                (session, stop) => tcpMode ? session.RunTcpServerAsync(local, stop)
+                    : naiveMode ? session.RunNaiveUdpServerAsync(local, stop)
+                    : session.RunUdpServerAsync(local, stop),
+                cancellation).ConfigureAwait(false);
         });
         return command;
     }
