@@ -148,7 +148,7 @@ public sealed partial class ReboundSocket
         {
             int messages = batch.Encode(_family);
             var sender = new LinuxBatchIO.SocketSender(_socket);
-            int sent = LinuxBatchIO.SendAll(ref sender, batch.Headers, messages, order, errors, _counters);
+            int sent = LinuxBatchIO.SendAll(ref sender, batch.Headers, messages, order, errors, _counters, runs: batch);
 
             // Disposed while sending: the refusals were the shutdown (EPIPE), not the datagrams.
             ThrowIfDisposed();

@@ -65,7 +65,7 @@ public static class SocketBatchExtensions
         {
             int messages = batch.Encode(socket.AddressFamily == AddressFamily.InterNetwork ? AF_INET : AF_INET6);
             var sender = new LinuxBatchIO.SocketSender(socket);
-            return LinuxBatchIO.SendAll(ref sender, batch.Headers, messages, batch.Order, batch.Errors, counters: null);
+            return LinuxBatchIO.SendAll(ref sender, batch.Headers, messages, batch.Order, batch.Errors, counters: null, runs: batch);
         }
         finally
         {

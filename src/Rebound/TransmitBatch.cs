@@ -26,7 +26,10 @@ public sealed unsafe class TransmitBatch : IDisposable
     private readonly Message[] _messages;
     private readonly Errno[] _errors;
     private readonly int[] _order;
+    private readonly int[] _runLengths;
     private byte* _memory;
+    private int _family;
+    private int _largestSegment = ushort.MaxValue;
 
     /// <summary>Allocates room for <paramref name="capacity"/> datagrams of up to <paramref name="bufferSize"/> bytes each.</summary>
     /// <param name="capacity">Datagrams per system call, 1 to <see cref="DatagramBatch.MaxCapacity"/>.</param>
@@ -47,6 +50,7 @@ public sealed unsafe class TransmitBatch : IDisposable
         _messages = new Message[capacity];
         _errors = new Errno[capacity];
         _order = new int[capacity];
+        _runLengths = new int[capacity];
         for (int i = 0; i < capacity; i++)
         {
             _order[i] = i;
@@ -72,6 +76,12 @@ public sealed unsafe class TransmitBatch : IDisposable
 
     /// <summary>How many datagrams are waiting to be sent.</summary>
     public int Count { get; private set; }
+
+    /// <summary>
+    /// Whether runs of datagrams to one peer go out as one segmented send (<see cref="UdpSegmentation"/>): on where the
+    /// kernel has it, off after the kernel refused it with EIO.
+    /// </summary>
+    internal bool Segmentation { get; set; } = UdpSegmentation.IsEnabled;
 
     internal MultiMessageHeader* Headers { get; }
 
@@ -150,44 +160,126 @@ public sealed unsafe class TransmitBatch : IDisposable
     /// <summary>Forgets the queued datagrams (a send does this itself).</summary>
     public void Clear() => Count = 0;
 
-    /// <summary>Writes every queued datagram's mmsghdr (address for <paramref name="socketFamily"/>, pktinfo, iovec).</summary>
+    /// <summary>
+    /// Writes the mmsghdrs for every queued datagram (address for <paramref name="socketFamily"/>, pktinfo, iovec): one
+    /// per run of datagrams <see cref="UdpSegmentation"/> lets share a send, one per datagram otherwise. Returns how many
+    /// messages there are; <see cref="RunLength"/> says how many datagrams each carries.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal int Encode(int socketFamily)
     {
         ThrowIfDisposed();
         _errors.AsSpan(0, Count).Clear();
-        for (int i = 0; i < Count; i++)
+        _family = socketFamily;
+        return EncodeFrom(0, 0, Segmentation);
+    }
+
+    /// <summary>How many queued datagrams message <paramref name="message"/> of the last encode carries.</summary>
+    internal int RunLength(int message) => _runLengths[message];
+
+    /// <summary>
+    /// The kernel refused message <paramref name="message"/>, a run of several datagrams starting at datagram
+    /// <paramref name="first"/>, with <paramref name="errno"/>: encodes it and everything after it again, one datagram
+    /// per message, so each gets its own verdict. EIO (no checksum offload on the route) ends segmentation for this
+    /// batch; EINVAL or EMSGSIZE (a segment over the route's MTU) stops runs of datagrams that large. Returns the new
+    /// message count.
+    /// </summary>
+    internal int Unsegment(int message, int first, Errno errno)
+    {
+        if (errno == Errno.EIO)
+        {
+            Segmentation = false;
+        }
+        else if (errno is Errno.EINVAL or Errno.EMSGSIZE)
+        {
+            _largestSegment = Math.Min(_largestSegment, _messages[first].Length - 1);
+        }
+
+        return EncodeFrom(message, first, segment: false);
+    }
+
+    /// <summary>Writes message headers from message <paramref name="header"/> on, for datagrams from <paramref name="first"/> on.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private int EncodeFrom(int header, int first, bool segment)
+    {
+        for (int i = first; i < Count; i++)
+        {
+            Vectors[i] = new IoVec { Base = _messages[i].Payload, Length = (nuint)_messages[i].Length };
+        }
+
+        int h = header;
+        for (int i = first; i < Count; h++)
         {
             ref Message message = ref _messages[i];
-            byte* name = Names + (i * NameStride);
-            byte* control = Controls + (i * ControlMessages.SendBufferSize);
-            Vectors[i] = new IoVec { Base = message.Payload, Length = (nuint)message.Length };
-            if (i > 0 && message.Addressed && message.SameAddressing(_messages[i - 1]))
+            int run = segment ? RunFrom(i) : 1;
+            _runLengths[h] = run;
+            if (run == 1 && h > header && _runLengths[h - 1] == 1 && message.Addressed && message.SameAddressing(_messages[i - 1]))
             {
-                // A run to one peer from one source (a proxy's replies to one client): the previous message's address
-                // and pktinfo serve this one too, so they are written once per run, not once per datagram.
-                Headers[i] = new MultiMessageHeader { Header = Headers[i - 1].Header };
-                Headers[i].Header.IoVectors = Vectors + i;
+                // A run to one peer from one source that is not segmented (a proxy's replies to one client, of
+                // several sizes): the previous message's address and pktinfo serve this one too.
+                Headers[h] = new MultiMessageHeader { Header = Headers[h - 1].Header };
+                Headers[h].Header.IoVectors = Vectors + i;
+                i++;
                 continue;
             }
 
-            Headers[i] = message.Addressed
-                ? new MultiMessageHeader
+            byte* name = Names + (i * NameStride);
+            byte* control = Controls + (i * ControlMessages.SendBufferSize);
+            var controlSpan = new Span<byte>(control, ControlMessages.SendBufferSize);
+            int controlLength = message.Addressed ? ControlMessages.WriteSource(message.Source, message.InterfaceIndex, controlSpan) : 0;
+            if (run > 1)
+            {
+                controlLength += ControlMessages.WriteSegmentSize((ushort)message.Length, controlSpan[controlLength..]);
+            }
+
+            Headers[h] = new MultiMessageHeader
+            {
+                Header = new MessageHeader
                 {
-                    Header = new MessageHeader
-                    {
-                        Name = name,
-                        NameLength = (uint)SocketAddressCodec.Write(message.Destination, socketFamily, new Span<byte>(name, NameStride)),
-                        IoVectors = Vectors + i,
-                        IoVectorCount = 1,
-                        Control = control,
-                        ControlLength = (nuint)ControlMessages.WriteSource(message.Source, message.InterfaceIndex, new Span<byte>(control, ControlMessages.SendBufferSize)),
-                    },
-                }
-                : new MultiMessageHeader { Header = new MessageHeader { IoVectors = Vectors + i, IoVectorCount = 1 } };
+                    Name = message.Addressed ? name : null,
+                    NameLength = message.Addressed ? (uint)SocketAddressCodec.Write(message.Destination, _family, new Span<byte>(name, NameStride)) : 0,
+                    IoVectors = Vectors + i,
+                    IoVectorCount = (nuint)run,
+                    Control = controlLength > 0 ? control : null,
+                    ControlLength = (nuint)controlLength,
+                },
+            };
+            i += run;
         }
 
-        return Count;
+        return h;
+    }
+
+    /// <summary>How many datagrams from <paramref name="first"/> on can share one segmented send (1: none can).</summary>
+    private int RunFrom(int first)
+    {
+        ref Message head = ref _messages[first];
+        int size = head.Length;
+        if (!UdpSegmentation.CanStart(size, _largestSegment))
+        {
+            return 1;
+        }
+
+        int count = 1;
+        int bytes = size;
+        for (int i = first + 1; i < Count; i++)
+        {
+            ref Message next = ref _messages[i];
+            bool sameAddressing = head.Addressed ? next.SameAddressing(head) : !next.Addressed;
+            if (!sameAddressing || !UdpSegmentation.Joins(size, count, bytes, next.Length))
+            {
+                break;
+            }
+
+            count++;
+            bytes += next.Length;
+            if (next.Length < size)
+            {
+                break;
+            }
+        }
+
+        return count;
     }
 
     internal ReadOnlySpan<int> Order => _order;

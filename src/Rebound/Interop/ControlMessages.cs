@@ -26,8 +26,11 @@ internal static class ControlMessages
     /// </summary>
     public const int ReceiveBufferSize = 160;
 
-    /// <summary>Control buffer size for sending: one pktinfo message.</summary>
-    public const int SendBufferSize = 40;
+    /// <summary><c>sizeof(__u16)</c>: UDP_SEGMENT's segment size.</summary>
+    public const int SegmentSizeSize = 2;
+
+    /// <summary>Control buffer size for sending: one pktinfo message (40 bytes at most) and a UDP_SEGMENT message (24).</summary>
+    public const int SendBufferSize = 64;
 
     /// <summary><c>CMSG_ALIGN</c>.</summary>
     public static int Align(int length) => (length + Alignment - 1) & ~(Alignment - 1);
@@ -69,6 +72,21 @@ internal static class ControlMessages
             BinaryPrimitives.WriteInt32LittleEndian(data[16..], interfaceIndex);
             return space;
         }
+    }
+
+    /// <summary>
+    /// Writes a UDP_SEGMENT control message: the kernel cuts the send's payload into datagrams of
+    /// <paramref name="segmentSize"/> bytes (the last may be shorter). It encodes what it is given and decides nothing.
+    /// </summary>
+    /// <returns>The bytes written (<c>CMSG_SPACE(2)</c>), to add to <c>msg_controllen</c>.</returns>
+    /// <exception cref="ArgumentException">The destination span is too short.</exception>
+    public static int WriteSegmentSize(ushort segmentSize, Span<byte> destination)
+    {
+        int space = Space(SegmentSizeSize);
+        Span<byte> message = Take(destination, space);
+        WriteHeader(message, Length(SegmentSizeSize), SOL_UDP, UDP_SEGMENT);
+        BinaryPrimitives.WriteUInt16LittleEndian(message[HeaderSize..], segmentSize);
+        return space;
     }
 
     /// <summary>

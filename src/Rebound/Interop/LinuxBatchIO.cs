@@ -84,21 +84,35 @@ internal static unsafe class LinuxBatchIO
     /// <summary>
     /// Sends <paramref name="count"/> prepared messages, resuming after a partial sendmmsg and skipping (and recording in
     /// <paramref name="errors"/>, by item) a message the kernel refuses, so the rest still go out. Waits through EAGAIN.
-    /// Returns how many were sent; throws only for errors about the socket itself (closed, not a socket).
+    /// With <paramref name="runs"/> (the batch the messages were encoded from), a message may carry a segmented run of
+    /// datagrams: a run the kernel refuses is sent again one datagram at a time, so each gets its own verdict.
+    /// Returns how many datagrams were sent; throws only for errors about the socket itself (closed, not a socket).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static int SendAll<TSender>(ref TSender sender, MultiMessageHeader* messages, int count, ReadOnlySpan<int> order, Span<Errno> errors, SocketCounters? counters)
+    public static int SendAll<TSender>(ref TSender sender, MultiMessageHeader* messages, int count, ReadOnlySpan<int> order, Span<Errno> errors, SocketCounters? counters, TransmitBatch? runs = null)
         where TSender : struct, IMessageSender
     {
         int next = 0;
+        int datagram = 0;   // the first datagram of message `next`
         int sent = 0;
         while (next < count)
         {
             int result = sender.Send(messages + next, count - next, out Errno errno);
             if (result > 0)
             {
+                int datagrams = result;
+                if (runs is not null)
+                {
+                    datagrams = 0;
+                    for (int k = next; k < next + result; k++)
+                    {
+                        datagrams += runs.RunLength(k);
+                    }
+                }
+
                 next += result;
-                sent += result;
+                datagram += datagrams;
+                sent += datagrams;
                 continue;
             }
 
@@ -118,10 +132,17 @@ internal static unsafe class LinuxBatchIO
                 throw errno.ToException("sendmmsg");
             }
 
+            if (runs is not null && runs.RunLength(next) > 1)
+            {
+                count = runs.Unsegment(next, datagram, errno);
+                continue;
+            }
+
             // sendmmsg reports an error only when the first message fails: that one is skipped, the others resent.
             counters?.CountSendError(errno);
-            errors[order[next]] = errno;
+            errors[order[datagram]] = errno;
             next++;
+            datagram++;
         }
 
         counters?.CountSent(sent);

@@ -9,6 +9,7 @@ internal static class LinuxConstants
     public const int SOL_SOCKET = 1;
     public const int SOL_IP = 0;
     public const int SOL_IPV6 = 41;
+    public const int SOL_UDP = 17;
 
     public const int SO_REUSEPORT = 15;
     public const int SO_MEMINFO = 55;
@@ -20,6 +21,9 @@ internal static class LinuxConstants
     public const int IPV6_DROP_MEMBERSHIP = 21;
     public const int IPV6_RECVPKTINFO = 49;
     public const int IPV6_PKTINFO = 50;
+
+    /// <summary>UDP generic segmentation offload (Linux 4.18): one send carries several datagrams of one size.</summary>
+    public const int UDP_SEGMENT = 103;
 
     public const int MSG_CTRUNC = 0x8;
     public const int MSG_TRUNC = 0x20;

@@ -14,6 +14,7 @@ internal enum Errno
     EPERM = 1,
     ENOENT = 2,
     EINTR = 4,
+    EIO = 5,
     E2BIG = 7,
     EBADF = 9,
     EAGAIN = 11,
