@@ -29,7 +29,6 @@ public sealed unsafe class TransmitBatch : IDisposable
     private readonly int[] _runLengths;
     private byte* _memory;
     private int _family;
-    private int _largestSegment = ushort.MaxValue;
 
     /// <summary>Allocates room for <paramref name="capacity"/> datagrams of up to <paramref name="bufferSize"/> bytes each.</summary>
     /// <param name="capacity">Datagrams per system call, 1 to <see cref="DatagramBatch.MaxCapacity"/>.</param>
@@ -178,25 +177,21 @@ public sealed unsafe class TransmitBatch : IDisposable
     internal int RunLength(int message) => _runLengths[message];
 
     /// <summary>
-    /// The kernel refused message <paramref name="message"/>, a run of several datagrams starting at datagram
-    /// <paramref name="first"/>, with <paramref name="errno"/>: encodes it and everything after it again, one datagram
-    /// per message, so each gets its own verdict. EIO (no checksum offload on the route) ends segmentation for this
-    /// batch; EINVAL or EMSGSIZE (a segment over the route's MTU) stops runs of datagrams that large. Returns the new
-    /// message count.
+    /// Encodes the datagrams from <paramref name="first"/> on again, one per message, starting at message
+    /// <paramref name="message"/>: after the kernel refused a segmented run, so each datagram gets its own verdict.
+    /// Returns the new message count.
     /// </summary>
-    internal int Unsegment(int message, int first, Errno errno)
-    {
-        if (errno == Errno.EIO)
-        {
-            Segmentation = false;
-        }
-        else if (errno is Errno.EINVAL or Errno.EMSGSIZE)
-        {
-            _largestSegment = Math.Min(_largestSegment, _messages[first].Length - 1);
-        }
+    internal int Unsegment(int message, int first) => EncodeFrom(message, first, segment: false);
 
-        return EncodeFrom(message, first, segment: false);
-    }
+    /// <summary>The largest datagram that may start a segmented run (lowered when a route refused runs that large).</summary>
+    internal int LargestSegment { get; private set; } = ushort.MaxValue;
+
+    /// <summary>
+    /// A run the kernel refused with EINVAL or EMSGSIZE went through one datagram at a time: its segments exceeded what
+    /// the route takes (its MTU), so runs of datagrams as large as <paramref name="datagram"/> are not tried again.
+    /// </summary>
+    internal void SegmentTooLarge(int datagram) =>
+        LargestSegment = Math.Min(LargestSegment, _messages[datagram].Length - 1);
 
     /// <summary>Writes message headers from message <paramref name="header"/> on, for datagrams from <paramref name="first"/> on.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -255,7 +250,7 @@ public sealed unsafe class TransmitBatch : IDisposable
     {
         ref Message head = ref _messages[first];
         int size = head.Length;
-        if (!UdpSegmentation.CanStart(size, _largestSegment))
+        if (!UdpSegmentation.CanStart(size, LargestSegment))
         {
             return 1;
         }

@@ -94,6 +94,7 @@ internal static unsafe class LinuxBatchIO
     {
         int next = 0;
         int datagram = 0;   // the first datagram of message `next`
+        int tooLarge = -1;  // the first datagram of a run refused with EINVAL/EMSGSIZE, until its own verdict
         int sent = 0;
         while (next < count)
         {
@@ -108,6 +109,12 @@ internal static unsafe class LinuxBatchIO
                     {
                         datagrams += runs.RunLength(k);
                     }
+                }
+
+                if (tooLarge >= datagram && tooLarge < datagram + datagrams)
+                {
+                    runs!.SegmentTooLarge(tooLarge);   // refused as a run, taken one by one: the segments were too large
+                    tooLarge = -1;
                 }
 
                 next += result;
@@ -134,11 +141,37 @@ internal static unsafe class LinuxBatchIO
 
             if (runs is not null && runs.RunLength(next) > 1)
             {
-                count = runs.Unsegment(next, datagram, errno);
+                // A segmented run was refused. EIO (no checksum offload on the route) and EINVAL/EMSGSIZE (segments over
+                // the route's MTU, or a vanished source) may be about the segmentation: the whole run goes again one
+                // datagram at a time. Any other error is the socket's or the first datagram's (a pending ECONNREFUSED is
+                // consumed by the refused send): that datagram gets it, as without segmentation, and the rest go again.
+                if (errno is Errno.EIO or Errno.EINVAL or Errno.EMSGSIZE)
+                {
+                    if (errno == Errno.EIO)
+                    {
+                        runs.Segmentation = false;
+                    }
+                    else
+                    {
+                        tooLarge = datagram;
+                    }
+
+                    count = runs.Unsegment(next, datagram);
+                    continue;
+                }
+
+                counters?.CountSendError(errno);
+                errors[order[datagram]] = errno;
+                count = runs.Unsegment(next, ++datagram);
                 continue;
             }
 
             // sendmmsg reports an error only when the first message fails: that one is skipped, the others resent.
+            if (datagram == tooLarge)
+            {
+                tooLarge = -1;   // refused alone too: the run's refusal was about the datagram, not its size
+            }
+
             counters?.CountSendError(errno);
             errors[order[datagram]] = errno;
             next++;
