@@ -118,6 +118,12 @@ internal sealed partial class SegmentationLab : IDisposable
     }
 
     /// <summary>
+    /// Captures UDP on <paramref name="device"/> in the sender's namespace. With an 8 MB buffer: tcpdump's default
+    /// ring in immediate mode drops most of a burst of a few dozen frames ("packets dropped by kernel").
+    /// </summary>
+    public TcpdumpRecorder Capture(string name, string device) => TcpdumpRecorder.Start(Sender, name, "-B", "8192", "-i", device, "udp");
+
+    /// <summary>
     /// Datagram <paramref name="index"/> of stream <paramref name="stream"/>: <paramref name="length"/> bytes nobody
     /// else sends, so a lost, repeated, swapped or cut datagram shows.
     /// </summary>

@@ -39,7 +39,7 @@ public sealed class UdpSegmentationFallbackTests
         using ReboundSocket sender = lab.BindSender();
         using var batch = new TransmitBatch(16, 1500);
         byte[][] payloads = [.. Enumerable.Range(0, 12).Select(i => SegmentationLab.Payload(3, i, 200))];
-        using var capture = TcpdumpRecorder.Start(lab.Sender, "gso-tx-off.pcap", "-i", "v0", "udp");
+        using var capture = lab.Capture("gso-tx-off.pcap", "v0");
         foreach (byte[] payload in payloads)
         {
             batch.Add(UdpEndPoint.FromIPEndPoint(destination), FromSender, payload);
@@ -74,7 +74,7 @@ public sealed class UdpSegmentationFallbackTests
 
         using ReboundSocket sender = lab.BindSender();
         using var batch = new TransmitBatch(16, 2048);
-        using var capture = TcpdumpRecorder.Start(lab.Sender, "gso-mtu.pcap", "-i", "v0", "udp");
+        using var capture = lab.Capture("gso-mtu.pcap", "v0");
         byte[][] large = [.. Enumerable.Range(0, 6).Select(i => SegmentationLab.Payload(4, i, 1400))];
         Send(sender, batch, destination, large);
         List<(IPEndPoint From, string Payload)> received = SegmentationLab.ReceiveAll(receiver, large.Length);
@@ -112,7 +112,7 @@ public sealed class UdpSegmentationFallbackTests
         // valid ×3, vanished ×5, valid ×4: three runs in one batch.
         (UdpEndPoint From, int Stream)[] plan = [.. Enumerable.Repeat((FromSender, 6), 3), .. Enumerable.Repeat((UdpEndPoint.FromIPAddress(doomed, 0), 7), 5), .. Enumerable.Repeat((FromSender, 6), 4)];
         using var batch = new TransmitBatch(16, 1500);
-        using var capture = TcpdumpRecorder.Start(lab.Sender, "gso-vanished.pcap", "-i", "v0", "udp");
+        using var capture = lab.Capture("gso-vanished.pcap", "v0");
         for (int i = 0; i < plan.Length; i++)
         {
             batch.Add(UdpEndPoint.FromIPEndPoint(destination), plan[i].From, SegmentationLab.Payload(plan[i].Stream, i, 100));

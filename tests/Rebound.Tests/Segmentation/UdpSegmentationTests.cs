@@ -59,7 +59,7 @@ public sealed class UdpSegmentationTests
         ];
 
         using var batch = new TransmitBatch(plan.Length, 1500);
-        using var capture = TcpdumpRecorder.Start(lab.Sender, "gso-mixed.pcap", "-i", "lo", "udp");
+        using var capture = lab.Capture("gso-mixed.pcap", "lo");
         for (int i = 0; i < plan.Length; i++)
         {
             batch.Add(UdpEndPoint.FromIPEndPoint(plan[i].To), UdpEndPoint.FromIPAddress(plan[i].From, 0), SegmentationLab.Payload(2, i, plan[i].Length));
@@ -91,7 +91,7 @@ public sealed class UdpSegmentationTests
         var destination = UdpEndPoint.FromIPEndPoint((IPEndPoint)receiver.LocalEndPoint!);
         var source = UdpEndPoint.FromIPAddress(SegmentationLab.LoopbackSource, 0);
         using var batch = new TransmitBatch(payloads.Length, 1500) { Segmentation = segmentation };
-        using var capture = TcpdumpRecorder.Start(lab.Sender, name, "-i", "lo", "udp");
+        using var capture = lab.Capture(name, "lo");
         foreach (byte[] payload in payloads)
         {
             batch.Add(destination, source, payload);
