@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using System.Text.RegularExpressions;
 using Rebound.Cli.Tests.Support;
 using Rebound.Lab;
 
@@ -15,7 +14,7 @@ namespace Rebound.Cli.Tests.Proxy;
 /// every reply, exactly and in order, from the address it asked. With <c>REBOUND_UDP_GSO=0</c> in the proxy's
 /// environment each reply is a frame of its own.
 /// </summary>
-public sealed partial class ProxySegmentationTests
+public sealed class ProxySegmentationTests
 {
     private const int Burst = 64;
     private const int Size = 200;
@@ -69,8 +68,7 @@ public sealed partial class ProxySegmentationTests
 
             Assert.Equal(requests.Select(r => Convert.ToHexString(r)), replies);
             string pcap = capture.Stop();
-            ProcessResult read = ProcessRunner.Run("tcpdump", ["-n", "-r", pcap, $"udp and src host {FieldReportTopology.HostEth0V4} and src port {port}"]);
-            List<int> frames = [.. UdpLength().Matches(read.StandardOutput).Select(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture))];
+            List<int> frames = TcpdumpRecorder.ReadUdpLengths(pcap, $"udp and src host {FieldReportTopology.HostEth0V4} and src port {port}");
             Assert.Equal(Burst * Size, frames.Sum());
             Assert.All(frames, f => Assert.Equal(0, f % Size));
             return frames.Count;
@@ -102,9 +100,6 @@ public sealed partial class ProxySegmentationTests
 
         return payload;
     }
-
-    [GeneratedRegex(@"UDP, (?:bad )?length (\d+)")]
-    private static partial Regex UdpLength();
 
     /// <summary>
     /// A backend that waits for a whole burst, then answers every request in it with one batched send (the way a

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using System.Text.RegularExpressions;
 using Rebound.Lab;
 
 namespace Rebound.Tests.Segmentation;
@@ -12,7 +11,7 @@ namespace Rebound.Tests.Segmentation;
 /// every test needs around them: numbered payloads, a receiver that collects everything that arrives, plain sockets
 /// that send one segmented message the way a naive GSO user would, and the UDP frames a tcpdump capture shows.
 /// </summary>
-internal sealed partial class SegmentationLab : IDisposable
+internal sealed class SegmentationLab : IDisposable
 {
     public static readonly IPAddress LoopbackSource = IPAddress.Parse("192.0.2.10");
     public static readonly IPAddress LoopbackPeer = IPAddress.Parse("192.0.2.20");
@@ -167,23 +166,9 @@ internal sealed partial class SegmentationLab : IDisposable
     /// <summary>The payloads as <see cref="ReceiveAll"/> shows them.</summary>
     public static List<string> Hex(IEnumerable<byte[]> payloads) => [.. payloads.Select(p => Convert.ToHexString(p))];
 
-    /// <summary>
-    /// The UDP length (payload bytes) of every frame in <paramref name="pcap"/> from <paramref name="source"/> to port
-    /// <paramref name="port"/>, as tcpdump reads it back: a segmented send that travelled whole shows as one frame
-    /// holding every datagram. Only first fragments carry ports, so a fragmented datagram counts once.
-    /// </summary>
-    public static List<int> UdpFrames(string pcap, IPAddress source, int port)
-    {
-        ProcessResult read = ProcessRunner.Run("tcpdump", ["-n", "-r", pcap, $"udp and src host {source} and dst port {port}"]);
-        Assert.True(read.Succeeded, $"tcpdump -r failed: {read.StandardError}");
-        return [.. read.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(line => UdpLength().Match(line))
-            .Where(m => m.Success)
-            .Select(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture))];
-    }
-
-    [GeneratedRegex(@"UDP, (?:bad )?length (\d+)")]
-    private static partial Regex UdpLength();
+    /// <summary>The UDP length of every frame in <paramref name="pcap"/> from <paramref name="source"/> to port <paramref name="port"/>.</summary>
+    public static List<int> UdpFrames(string pcap, IPAddress source, int port) =>
+        TcpdumpRecorder.ReadUdpLengths(pcap, $"udp and src host {source} and dst port {port}");
 
     public void Dispose()
     {
