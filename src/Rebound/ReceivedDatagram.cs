@@ -60,7 +60,7 @@ public readonly struct ReceivedDatagram
         Interop.PacketInfo info = v4
             ? new() { HasV4 = true, V4Destination = localEndPoint.MapToIPv4(), V4SpecificDestination = localEndPoint.MapToIPv4(), V4InterfaceIndex = interfaceIndex }
             : new() { HasV6 = true, V6Destination = localEndPoint, V6InterfaceIndex = interfaceIndex };
-        if (!ReplyPolicy.TryDecide(info, remoteEndPoint, out UdpEndPoint local, out UdpEndPoint replySource, out int arrival))
+        if (!ReplyPolicy.TryDecide(info, remoteEndPoint, out UdpEndPoint local, out UdpEndPoint replySource, out int arrival, out _))
         {
             throw new ArgumentException("The sender and local address belong to different families.", nameof(remoteEndPoint));
         }

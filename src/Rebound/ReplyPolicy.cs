@@ -12,23 +12,26 @@ namespace Rebound;
 internal static class ReplyPolicy
 {
     /// <summary>
-    /// From a request's pktinfo: the address it was sent to, the source its reply leaves from, and the interface it
-    /// arrived on. False when the pktinfo that the request's family needs is missing.
+    /// From a request's pktinfo: the address it was sent to, the source its reply leaves from, the interface it
+    /// arrived on, and whether it was sent to a group (multicast or broadcast). False when the pktinfo that the
+    /// request's family needs is missing.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static bool TryDecide(in PacketInfo info, UdpEndPoint remote, out UdpEndPoint local, out UdpEndPoint replySource, out int arrivalInterface)
+    public static bool TryDecide(in PacketInfo info, UdpEndPoint remote, out UdpEndPoint local, out UdpEndPoint replySource, out int arrivalInterface, out bool toGroup)
     {
         local = default;
         replySource = default;
         arrivalInterface = 0;
+        toGroup = false;
         if (remote.IsIPv4 || remote.IsIPv4MappedToIPv6)
         {
             // An IPv4 datagram. IP_PKTINFO's ipi_spec_dst is the right reply source even for broadcast and multicast;
             // on a dual-stack socket the IPV6_PKTINFO copy is v4-mapped and only a fallback.
             if (info.HasV4)
             {
+                uint source = IPv4ReplySource(info.V4Destination.IPv4Value, info.V4SpecificDestination.IPv4Value, out toGroup);
                 local = MatchFamily(info.V4Destination, remote);
-                replySource = MatchFamily(info.V4SpecificDestination, remote);
+                replySource = MatchFamily(UdpEndPoint.FromIPv4(source, 0), remote);
                 arrivalInterface = info.V4InterfaceIndex;
                 return true;
             }
@@ -38,6 +41,7 @@ internal static class ReplyPolicy
                 local = info.V6Destination;
                 replySource = local;
                 arrivalInterface = info.V6InterfaceIndex;
+                toGroup = local.IsMulticast || local.IsLimitedBroadcast;
                 return true;
             }
 
@@ -51,6 +55,7 @@ internal static class ReplyPolicy
 
         local = info.V6Destination;
         arrivalInterface = info.V6InterfaceIndex;
+        toGroup = local.IsMulticast;
         replySource = local.IsMulticast ? default(UdpEndPoint).MapToIPv6() : local;
         if (local.IsIPv6LinkLocal)
         {
@@ -59,6 +64,20 @@ internal static class ReplyPolicy
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// IPv4's rule on a request's IP_PKTINFO addresses (host order): the reply leaves from <c>ipi_spec_dst</c>, which the
+    /// kernel sets to the header's destination for a local unicast address and to a unicast address of the arrival
+    /// interface for multicast and broadcast. So the request went to a group exactly when its destination is multicast,
+    /// the limited broadcast, or differs from <c>ipi_spec_dst</c> (a subnet broadcast). Both IPv4 decoders use this one
+    /// rule: the general one through <see cref="TryDecide"/>, the single-pass one directly.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static uint IPv4ReplySource(uint destination, uint specificDestination, out bool toGroup)
+    {
+        toGroup = (destination & 0xF0000000) == 0xE0000000 || destination == uint.MaxValue || destination != specificDestination;
+        return specificDestination;
     }
 
     /// <summary>

@@ -56,6 +56,9 @@ public readonly struct UdpEndPoint : IEquatable<UdpEndPoint>, ISpanFormattable
     /// <summary>The IPv4 address in network byte order, as the four bytes on the wire (valid for IPv4 and v4-mapped).</summary>
     internal ReadOnlySpan<byte> V4Bytes => Bytes[12..];
 
+    /// <summary>The IPv4 address (or a v4-mapped one's IPv4 part) as a number in host order.</summary>
+    internal uint IPv4Value => BinaryPrimitives.ReadUInt32BigEndian(V4Bytes);
+
     /// <summary>The 16-byte IPv6 form of the address (IPv4 as v4-mapped).</summary>
     internal ReadOnlySpan<byte> Bytes => MemoryMarshal.CreateReadOnlySpan(ref Unsafe.AsRef(in _address[0]), 16);
 

@@ -61,12 +61,12 @@ internal static class DatagramDecoder
         int interfaceIndex = BinaryPrimitives.ReadInt32LittleEndian(data);
         uint specificDestination = BinaryPrimitives.ReadUInt32BigEndian(data[4..]);
         uint destination = BinaryPrimitives.ReadUInt32BigEndian(data[8..]);
-        bool group = (destination & 0xF0000000) == 0xE0000000 || destination == uint.MaxValue || destination != specificDestination;
+        uint replySource = ReplyPolicy.IPv4ReplySource(destination, specificDestination, out bool group);
         datagram = new ReceivedDatagram(
             length,
             UdpEndPoint.FromIPv4(BinaryPrimitives.ReadUInt32BigEndian(name[4..]), BinaryPrimitives.ReadUInt16BigEndian(name[2..])),
             UdpEndPoint.FromIPv4(destination, localPort),
-            UdpEndPoint.FromIPv4(specificDestination, localPort),
+            UdpEndPoint.FromIPv4(replySource, localPort),
             interfaceIndex,
             (messageFlags & MSG_TRUNC) != 0,
             UnanswerableReason.None,
@@ -87,7 +87,7 @@ internal static class DatagramDecoder
         SocketAddressCodec.TryRead(name, out UdpEndPoint remote);
         bool truncated = (messageFlags & MSG_TRUNC) != 0;
 
-        UnanswerableReason problem = ReplyPolicy.TryDecide(info, remote, out UdpEndPoint local, out UdpEndPoint replySource, out int interfaceIndex)
+        UnanswerableReason problem = ReplyPolicy.TryDecide(info, remote, out UdpEndPoint local, out UdpEndPoint replySource, out int interfaceIndex, out bool group)
             ? UnanswerableReason.None
             : UnanswerableReason.MissingPacketInfo;
 
@@ -100,10 +100,6 @@ internal static class DatagramDecoder
             problem = UnanswerableReason.MalformedControlData;
         }
 
-        // The kernel sets ipi_spec_dst to the header's destination for a local unicast address, and to a unicast address of
-        // the interface for broadcast and multicast: a difference means the datagram went to a group.
-        bool group = local.IsMulticast || local.IsLimitedBroadcast ||
-            (info.HasV4 && (remote.IsIPv4 || remote.IsIPv4MappedToIPv6) && !info.V4Destination.HasSameAddress(info.V4SpecificDestination));
         return new ReceivedDatagram(length, remote, local.WithPort(localPort), replySource.WithPort(localPort), interfaceIndex, truncated, problem, group);
     }
 }
