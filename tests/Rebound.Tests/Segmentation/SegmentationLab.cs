@@ -15,6 +15,8 @@ internal sealed class SegmentationLab : IDisposable
 {
     public static readonly IPAddress LoopbackSource = IPAddress.Parse("192.0.2.10");
     public static readonly IPAddress LoopbackPeer = IPAddress.Parse("192.0.2.20");
+    public static readonly IPAddress LoopbackSourceV6 = IPAddress.Parse("2001:db8::10");
+    public static readonly IPAddress LoopbackPeerV6 = IPAddress.Parse("2001:db8::20");
     public static readonly IPAddress SenderAddress = IPAddress.Parse("198.51.100.1");
     public static readonly IPAddress ReceiverAddress = IPAddress.Parse("198.51.100.2");
 
@@ -34,7 +36,7 @@ internal sealed class SegmentationLab : IDisposable
     /// <summary>Where the receivers are: the sender's namespace itself for <see cref="Loopback"/>.</summary>
     public NetworkNamespace Receiver { get; }
 
-    /// <summary>One namespace; <c>lo</c> also holds 192.0.2.10 and 192.0.2.20.</summary>
+    /// <summary>One namespace; <c>lo</c> also holds 192.0.2.10, 192.0.2.20, 2001:db8::10 and 2001:db8::20.</summary>
     public static SegmentationLab Loopback()
     {
         NetworkNamespace ns = NetworkNamespace.Create("gso");
@@ -42,6 +44,8 @@ internal sealed class SegmentationLab : IDisposable
         {
             ns.Ip("addr", "add", $"{LoopbackSource}/32", "dev", "lo");
             ns.Ip("addr", "add", $"{LoopbackPeer}/32", "dev", "lo");
+            ns.Ip("addr", "add", $"{LoopbackSourceV6}/128", "dev", "lo", "nodad");
+            ns.Ip("addr", "add", $"{LoopbackPeerV6}/128", "dev", "lo", "nodad");
             return new SegmentationLab(ns, ns);
         }
         catch
@@ -75,13 +79,14 @@ internal sealed class SegmentationLab : IDisposable
         }
     }
 
-    /// <summary>A ReboundSocket on 0.0.0.0 in the sender's namespace.</summary>
-    public ReboundSocket BindSender() => Sender.Run(() => ReboundSocket.Bind(new IPEndPoint(IPAddress.Any, 0)));
+    /// <summary>A ReboundSocket on 0.0.0.0 (or dual-stack [::]) in the sender's namespace.</summary>
+    public ReboundSocket BindSender(bool dualStack = false) =>
+        Sender.Run(() => ReboundSocket.Bind(new IPEndPoint(dualStack ? IPAddress.IPv6Any : IPAddress.Any, 0)));
 
     /// <summary>A plain socket on <paramref name="address"/> in the receiver's namespace.</summary>
     public Socket BindReceiver(IPAddress address) => Receiver.Run(() =>
     {
-        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        var socket = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         socket.Bind(new IPEndPoint(address, 0));
         socket.ReceiveBufferSize = 4 << 20;
         return socket;
@@ -148,7 +153,7 @@ internal sealed class SegmentationLab : IDisposable
         socket.ReceiveTimeout = 5000;
         while (received.Count < expected || socket.Poll(TimeSpan.FromMilliseconds(300), SelectMode.SelectRead))
         {
-            EndPoint from = new IPEndPoint(IPAddress.Any, 0);
+            EndPoint from = new IPEndPoint(socket.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
             try
             {
                 int n = socket.ReceiveFrom(buffer, ref from);

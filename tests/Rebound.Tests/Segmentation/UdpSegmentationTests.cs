@@ -84,6 +84,39 @@ public sealed class UdpSegmentationTests
         Assert.Equal([2400], SegmentationLab.UdpFrames(pcap, IPAddress.Loopback, toSecond.Port));
     }
 
+    [NamespaceFact("tcpdump")]
+    public void A_dual_stack_socket_segments_runs_to_an_IPv6_and_an_IPv4_peer_and_each_arrives_exactly_from_its_chosen_source()
+    {
+        using var lab = SegmentationLab.Loopback();
+        using ReboundSocket sender = lab.BindSender(dualStack: true);
+        using Socket v6 = lab.BindReceiver(SegmentationLab.LoopbackPeerV6);
+        using Socket v4 = lab.BindReceiver(SegmentationLab.LoopbackPeer);
+        using var batch = new TransmitBatch(32, 1500);
+        using var capture = lab.Capture("gso-dual-stack.pcap", "lo");
+        var streams = new[] { (Receiver: v6, Source: SegmentationLab.LoopbackSourceV6), (Receiver: v4, Source: SegmentationLab.LoopbackSource) };
+        byte[][][] payloads = [.. streams.Select((_, s) => Enumerable.Range(0, 9).Select(i => SegmentationLab.Payload(10 + s, i, i < 8 ? 300 : 50)).ToArray())];
+        for (int s = 0; s < streams.Length; s++)
+        {
+            foreach (byte[] payload in payloads[s])
+            {
+                batch.Add(UdpEndPoint.FromIPEndPoint((IPEndPoint)streams[s].Receiver.LocalEndPoint!), UdpEndPoint.FromIPAddress(streams[s].Source, 0), payload);
+            }
+        }
+
+        Assert.Equal(18, sender.SendBatch(batch));
+        Assert.All(Enumerable.Range(0, 18), i => Assert.Equal(SocketError.Success, batch.Error(i)));
+        string? pcap = null;
+        for (int s = 0; s < streams.Length; s++)
+        {
+            List<(IPEndPoint From, string Payload)> received = SegmentationLab.ReceiveAll(streams[s].Receiver, payloads[s].Length);
+            Assert.Equal(SegmentationLab.Hex(payloads[s]), received.Select(r => r.Payload));
+            Assert.All(received, r => Assert.Equal(new IPEndPoint(streams[s].Source, sender.LocalEndPoint.Port), r.From));
+            pcap ??= capture.Stop();
+            int port = ((IPEndPoint)streams[s].Receiver.LocalEndPoint!).Port;
+            Assert.Equal([(8 * 300) + 50], SegmentationLab.UdpFrames(pcap, streams[s].Source, port));
+        }
+    }
+
     /// <summary>Sends <paramref name="payloads"/> to the receiver from 192.0.2.10 in one batch under a capture of lo.</summary>
     private static (List<int> Frames, List<(IPEndPoint From, string Payload)> Received) SendAndCapture(
         SegmentationLab lab, ReboundSocket sender, Socket receiver, byte[][] payloads, bool segmentation, string name)
