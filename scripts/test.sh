@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-packages=(iproute2 netcat-openbsd iptables conntrack bind9-dnsutils dnsperf dnsmasq-base tcpdump gcc make procps docker.io busybox-static python3 socat binutils systemd tmux zsh groff-base)
+packages=(iproute2 netcat-openbsd iptables conntrack bind9-dnsutils dnsperf dnsmasq-base tcpdump gcc make procps docker.io busybox-static python3 socat binutils systemd tmux zsh groff-base ethtool)
 if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
   missing=()
   for p in "${packages[@]}"; do

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
 using Rebound.Lab;
 
 namespace Rebound.TestSupport;
@@ -8,7 +10,7 @@ namespace Rebound.TestSupport;
 /// SIGINT (so it flushes and closes the file) or kills it after a bound. Set REBOUND_SAVE_CAPTURES=DIR to keep copies
 /// (that is how the fixtures under Data/ were made).
 /// </summary>
-public sealed class TcpdumpRecorder : IDisposable
+public sealed partial class TcpdumpRecorder : IDisposable
 {
     private readonly Process _process;
     private readonly string _name;
@@ -84,6 +86,25 @@ public sealed class TcpdumpRecorder : IDisposable
 
         return Path;
     }
+
+    /// <summary>
+    /// The UDP length (payload bytes) of every frame in <paramref name="pcap"/> that matches <paramref name="filter"/>,
+    /// as <c>tcpdump -r</c> prints it: a segmented (GSO) send that travelled whole is one frame holding every datagram;
+    /// a fragmented datagram shows once (only its first fragment carries the UDP header).
+    /// </summary>
+    public static List<int> ReadUdpLengths(string pcap, string filter)
+    {
+        ProcessResult read = ProcessRunner.Run("tcpdump", ["-n", "-r", pcap, filter]);
+        if (!read.Succeeded)
+        {
+            throw new InvalidOperationException($"tcpdump -r {pcap} failed: {read.StandardError}");
+        }
+
+        return [.. UdpLength().Matches(read.StandardOutput).Select(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture))];
+    }
+
+    [GeneratedRegex(@"UDP, (?:bad )?length (\d+)")]
+    private static partial Regex UdpLength();
 
     public void Dispose()
     {
