@@ -170,18 +170,18 @@ public sealed unsafe class TransmitBatch : IDisposable
         ThrowIfDisposed();
         _errors.AsSpan(0, Count).Clear();
         _family = socketFamily;
-        return EncodeFrom(0, 0, Segmentation);
+        return EncodeFrom(0, 0, singlesUntil: 0);
     }
 
     /// <summary>How many queued datagrams message <paramref name="message"/> of the last encode carries.</summary>
     internal int RunLength(int message) => _runLengths[message];
 
     /// <summary>
-    /// Encodes the datagrams from <paramref name="first"/> on again, one per message, starting at message
-    /// <paramref name="message"/>: after the kernel refused a segmented run, so each datagram gets its own verdict.
-    /// Returns the new message count.
+    /// Encodes the datagrams from <paramref name="first"/> on again, starting at message <paramref name="message"/>:
+    /// those before <paramref name="end"/> (what is left of a run the kernel refused) one per message, so each gets its
+    /// own verdict, and the ones after as usual. Returns the new message count.
     /// </summary>
-    internal int Unsegment(int message, int first) => EncodeFrom(message, first, segment: false);
+    internal int Unsegment(int message, int first, int end) => EncodeFrom(message, first, singlesUntil: end);
 
     /// <summary>The largest datagram that may start a segmented run (lowered when a route refused runs that large).</summary>
     internal int LargestSegment { get; private set; } = ushort.MaxValue;
@@ -193,9 +193,12 @@ public sealed unsafe class TransmitBatch : IDisposable
     internal void SegmentTooLarge(int datagram) =>
         LargestSegment = Math.Min(LargestSegment, _messages[datagram].Length - 1);
 
-    /// <summary>Writes message headers from message <paramref name="header"/> on, for datagrams from <paramref name="first"/> on.</summary>
+    /// <summary>
+    /// Writes message headers from message <paramref name="header"/> on, for datagrams from <paramref name="first"/> on;
+    /// those before <paramref name="singlesUntil"/> are never segmented.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private int EncodeFrom(int header, int first, bool segment)
+    private int EncodeFrom(int header, int first, int singlesUntil)
     {
         for (int i = first; i < Count; i++)
         {
@@ -206,7 +209,7 @@ public sealed unsafe class TransmitBatch : IDisposable
         for (int i = first; i < Count; h++)
         {
             ref Message message = ref _messages[i];
-            int run = segment ? RunFrom(i) : 1;
+            int run = Segmentation && i >= singlesUntil ? RunFrom(i) : 1;
             _runLengths[h] = run;
             if (run == 1 && h > header && _runLengths[h - 1] == 1 && message.Addressed && message.SameAddressing(_messages[i - 1]))
             {

@@ -150,6 +150,20 @@ public sealed unsafe class SegmentedSendTests
         Assert.True(batch.Segmentation);
     }
 
+    [Fact]
+    public void Only_the_refused_run_goes_one_by_one_and_the_next_run_is_still_segmented()
+    {
+        (int, int, int)[] items = [(0, 0, 64), (0, 0, 64), (0, 0, 64), (1, 1, 64), (1, 1, 64), (1, 1, 64)];
+        using TransmitBatch batch = Queue(items);
+        int messages = batch.Encode(AfInet);
+        Assert.Equal(2, messages);
+        var errors = new Errno[6];
+        var kernel = new Kernel(batch.Headers[0].Header.IoVectors, [-(int)Errno.EADDRNOTAVAIL]);   // the first run's source vanished
+        Assert.Equal(5, LinuxBatchIO.SendAll(ref kernel, batch.Headers, messages, [0, 1, 2, 3, 4, 5], errors, null, runs: batch));
+        Assert.Equal([Errno.EADDRNOTAVAIL, Errno.None, Errno.None, Errno.None, Errno.None, Errno.None], errors);
+        Assert.Equal([1, 1, 3], kernel.Taken);
+    }
+
     private static readonly Gen<int> Step = Gen.Frequency(
         (4, Gen.Int[1, 64]),
         (2, Gen.OneOfConst(-(int)Errno.EAGAIN, -(int)Errno.EINTR)),
@@ -210,6 +224,9 @@ public sealed unsafe class SegmentedSendTests
 
         public List<(int Index, Errno Errno)> Refusals { get; } = [];
 
+        /// <summary>How many datagrams each message the kernel took carried.</summary>
+        public List<int> Taken { get; } = [];
+
         public bool RefusedRunWithEio { get; private set; }
 
         public int Send(MultiMessageHeader* messages, int count, out Errno errno)
@@ -221,6 +238,7 @@ public sealed unsafe class SegmentedSendTests
                 for (int m = 0; m < result; m++)
                 {
                     Delivered.AddRange(Cut(messages[m].Header, vectors));
+                    Taken.Add((int)messages[m].Header.IoVectorCount);
                 }
 
                 errno = Errno.None;

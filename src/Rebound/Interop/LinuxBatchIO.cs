@@ -141,10 +141,12 @@ internal static unsafe class LinuxBatchIO
 
             if (runs is not null && runs.RunLength(next) > 1)
             {
-                // A segmented run was refused. EIO (no checksum offload on the route) and EINVAL/EMSGSIZE (segments over
-                // the route's MTU, or a vanished source) may be about the segmentation: the whole run goes again one
-                // datagram at a time. Any other error is the socket's or the first datagram's (a pending ECONNREFUSED is
-                // consumed by the refused send): that datagram gets it, as without segmentation, and the rest go again.
+                // A segmented run was refused. EIO (no checksum offload on the route, before Linux 6.11; IPsec) and
+                // EINVAL/EMSGSIZE (segments over the route's MTU, or a vanished source) may be about the segmentation: the
+                // whole run goes again one datagram at a time. Any other error is the socket's or the first datagram's (a
+                // pending ECONNREFUSED is consumed by the refused send): that datagram gets it, as without segmentation,
+                // and the rest of the run goes again one by one. What follows the run is segmented as usual.
+                int end = datagram + runs.RunLength(next);
                 if (errno is Errno.EIO or Errno.EINVAL or Errno.EMSGSIZE)
                 {
                     if (errno == Errno.EIO)
@@ -156,13 +158,13 @@ internal static unsafe class LinuxBatchIO
                         tooLarge = datagram;
                     }
 
-                    count = runs.Unsegment(next, datagram);
+                    count = runs.Unsegment(next, datagram, end);
                     continue;
                 }
 
                 counters?.CountSendError(errno);
                 errors[order[datagram]] = errno;
-                count = runs.Unsegment(next, ++datagram);
+                count = runs.Unsegment(next, ++datagram, end);
                 continue;
             }
 

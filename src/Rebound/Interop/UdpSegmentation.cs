@@ -14,9 +14,10 @@ namespace Rebound.Interop;
 /// <remarks>
 /// The rule keeps within the kernel's limits: at most <see cref="MaxSegments"/> datagrams (UDP_MAX_SEGMENTS was 64
 /// before Linux 6.x raised it), at most <see cref="MaxRunBytes"/> bytes (a UDP payload cannot exceed 65,507 bytes), no
-/// empty datagram (an empty last segment would vanish). A segment larger than the route's MTU, or a device without
-/// checksum offload, makes the kernel refuse the whole send (EINVAL, EIO); the sender then sends that run one datagram
-/// at a time and remembers the limit, so nothing is lost and the refusal is not repeated.
+/// empty datagram (an empty last segment would vanish). A segment larger than the route's MTU makes the kernel refuse
+/// the whole send (EINVAL, EMSGSIZE), and so does, before Linux 6.11, a device without checksum offload (EIO; IPsec
+/// still does); the sender then sends that run one datagram at a time and remembers the limit, so nothing is lost and
+/// the refusal is not repeated.
 /// Set the environment variable <c>REBOUND_UDP_GSO=0</c> (or the AppContext switch
 /// <c>Rebound.DisableUdpSegmentation</c>) to send every datagram on its own.
 /// </remarks>
