@@ -48,7 +48,7 @@ public sealed class ProxySegmentationTests
         {
             CliProcess.WaitForStderr(proxy, "Proxying");
             // -B 8192: tcpdump's default ring in immediate mode drops most of a burst of a few dozen frames.
-            using var capture = TcpdumpRecorder.Start(topology.Host, gsoOff ? "proxy-no-gso.pcap" : "proxy-gso.pcap", "-B", "8192", "-i", "docker0", "udp");
+            using var capture = TcpdumpRecorder.Start(topology.Host, gsoOff ? "proxy-no-gso.pcap" : "proxy-gso.pcap", "-i", "docker0", "udp");
             using Socket client = topology.Container.Run(() => UdpClients.Connect(new IPEndPoint(FieldReportTopology.HostEth0V4, port)));
             byte[][] requests = [.. Enumerable.Range(0, Burst).Select(i => Payload(gsoOff ? 1 : 0, i))];
             foreach (byte[] request in requests)

@@ -125,7 +125,7 @@ internal sealed class SegmentationLab : IDisposable
     /// Captures UDP on <paramref name="device"/> in the sender's namespace. With an 8 MB buffer: tcpdump's default
     /// ring in immediate mode drops most of a burst of a few dozen frames ("packets dropped by kernel").
     /// </summary>
-    public TcpdumpRecorder Capture(string name, string device) => TcpdumpRecorder.Start(Sender, name, "-B", "8192", "-i", device, "udp");
+    public TcpdumpRecorder Capture(string name, string device) => TcpdumpRecorder.Start(Sender, name, "-i", device, "udp");
 
     /// <summary>
     /// Datagram <paramref name="index"/> of stream <paramref name="stream"/>: <paramref name="length"/> bytes nobody
