@@ -84,16 +84,16 @@ public readonly struct UdpEndPoint : IEquatable<UdpEndPoint>, ISpanFormattable
     }
 
     /// <summary>
-    /// Makes an IPv4 endpoint from the address read big-endian off the wire (the per-datagram decode: no span, no
-    /// length check, inlined).
+    /// Makes an IPv4 endpoint from the address as a number in host order, as read big-endian off the wire and as
+    /// <see cref="IPv4Value"/> gives it (the per-datagram decode: no span, no length check, inlined).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static UdpEndPoint FromIPv4(uint networkOrderAddress, ushort port)
+    internal static UdpEndPoint FromIPv4(uint address, ushort port)
     {
         AddressBytes bytes = default;
         Span<byte> span = bytes;
         BinaryPrimitives.WriteUInt32BigEndian(span[8..], 0xFFFF);
-        BinaryPrimitives.WriteUInt32BigEndian(span[12..], networkOrderAddress);
+        BinaryPrimitives.WriteUInt32BigEndian(span[12..], address);
         return new UdpEndPoint(bytes, port, 0, isIPv4: true);
     }
 

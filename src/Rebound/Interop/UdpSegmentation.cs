@@ -18,8 +18,8 @@ namespace Rebound.Interop;
 /// the whole send (EINVAL, EMSGSIZE), and so does, before Linux 6.11, a device without checksum offload (EIO; IPsec
 /// still does); the sender then sends that run one datagram at a time and remembers the limit, so nothing is lost and
 /// the refusal is not repeated.
-/// Set the environment variable <c>REBOUND_UDP_GSO=0</c> (or the AppContext switch
-/// <c>Rebound.DisableUdpSegmentation</c>) to send every datagram on its own.
+/// Set the environment variable <c>REBOUND_UDP_GSO=0</c> (or <c>false</c>, <c>off</c>, <c>no</c>, in any case), or the
+/// AppContext switch <c>Rebound.DisableUdpSegmentation</c>, to send every datagram on its own.
 /// </remarks>
 internal static class UdpSegmentation
 {
@@ -44,7 +44,7 @@ internal static class UdpSegmentation
     public static bool CanStart(int length, int largestSegment) => length > 0 && length <= largestSegment;
 
     private static bool SwitchedOff() =>
-        Environment.GetEnvironmentVariable("REBOUND_UDP_GSO") is "0" or "false" or "off" ||
+        Environment.GetEnvironmentVariable("REBOUND_UDP_GSO")?.Trim().ToLowerInvariant() is "0" or "false" or "off" or "no" ||
         (AppContext.TryGetSwitch("Rebound.DisableUdpSegmentation", out bool off) && off);
 
     /// <summary>Kernels that know UDP_SEGMENT answer getsockopt for it; older ones would ignore the control message.</summary>
